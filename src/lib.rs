@@ -1,0 +1,18 @@
+//! entente: a seeded agent-based model of states, their weighted ties on several channels, dated
+//! events and rules drawn from the literature, for asking "what if" of international politics.
+//!
+//! The pipeline is `scenario` (TOML in, validated [`Scenario`] out) → `model` (compiled
+//! [`Model`], one reproducible run per seed and run index) → `outcome` (measures read from a
+//! run) → `report` (text, JSON and CSV out). See ARCHITECTURE.md.
+
+pub mod model;
+pub mod outcome;
+pub mod param;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod time;
+
+pub use model::{Model, RunResult, Simulation};
+pub use outcome::{OutcomeValue, Trace};
+pub use scenario::{Scenario, ScenarioError};

@@ -1,0 +1,104 @@
+//! The `entente` command line: check a scenario, run it once.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use entente::model::{Model, Simulation};
+use entente::outcome::Trace;
+use entente::report;
+use entente::scenario::Scenario;
+
+#[derive(Parser)]
+#[command(
+    name = "entente",
+    version,
+    about = "Scenario and influence simulation of states, their ties and sanctions",
+    long_about = None
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a scenario file and print what it holds.
+    Check {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Print nothing on success; only the exit status tells.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Run a scenario once and print its outcome values.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Seed of the random streams (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Which run of a Monte Carlo batch to reproduce (its parameter draws and noise).
+        #[arg(long, default_value_t = 0)]
+        run: u64,
+        /// Also write the month-by-month trace to this CSV file.
+        #[arg(long, value_name = "FILE")]
+        trace: Option<PathBuf>,
+        /// Output format of the outcome values.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    match execute(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn execute(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Check { scenario, quiet } => {
+            let scenario = Scenario::load(&scenario)?;
+            if !quiet {
+                print!("{scenario}");
+            }
+            Ok(())
+        }
+        Command::Run {
+            scenario,
+            seed,
+            run,
+            trace,
+            format,
+        } => {
+            let scenario = Scenario::load(&scenario)?;
+            let seed = seed.unwrap_or(scenario.seed);
+            let model = Model::new(scenario);
+            let mut simulation = Simulation::new(&model);
+            let mut recorded = trace.as_ref().map(|_| Trace::new(&model));
+            let result = simulation.run(seed, run, recorded.as_mut());
+            if let (Some(path), Some(recorded)) = (&trace, &recorded) {
+                report::write_atomic(path, report::trace_csv(recorded).as_bytes())
+                    .with_context(|| format!("cannot write the trace to {}", path.display()))?;
+            }
+            match format {
+                Format::Text => print!("{}", report::run_text(&model, seed, run, &result)),
+                Format::Json => print!("{}", report::run_json(&model, seed, run, &result)),
+            }
+            Ok(())
+        }
+    }
+}

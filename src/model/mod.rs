@@ -1,0 +1,200 @@
+//! The model: a scenario compiled into flat arrays, the per-run state (struct-of-arrays), and
+//! the [`Simulation`] that steps it. Steps are infallible and do not allocate: every buffer is
+//! sized when the simulation is built and reused for each run.
+
+mod rules;
+mod world;
+
+pub use world::{Model, State};
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::outcome::{Trace, Tracker};
+use crate::param;
+use crate::rng::{self, Purpose};
+use crate::scenario::ShockOperation;
+
+/// What one run produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunResult {
+    /// One value per outcome, in scenario order, encoded as numbers (see [`crate::outcome`]).
+    pub outcomes: Vec<f64>,
+    /// How many non-finite numbers (NaN, infinity) the steps produced and replaced by 0.
+    pub non_finite: u64,
+}
+
+/// Scratch buffers a step needs, sized once per model.
+pub(crate) struct Scratch {
+    pub war_drain: Vec<f64>,
+    pub budget_absorbed: Vec<f64>,
+    /// Whether each actor is the target of an active sanction this month.
+    pub sanctioned: Vec<bool>,
+    /// `barred[target * n + partner]`: the partner sanctions the target this month.
+    pub barred: Vec<bool>,
+    /// Sanction pressure on each actor this month.
+    pub pressure: Vec<f64>,
+    /// `lost[channel * n + target]`: the target's tie weight cut by sanctions this month.
+    pub lost: Vec<f64>,
+    /// `exposure[event * n + actor]`: share of the actor's ties held by the coalition of each
+    /// secondary-sanctions event (in model order), this month.
+    pub exposure: Vec<f64>,
+    pub next_position: Vec<f64>,
+    pub utility: Vec<f64>,
+    pub commitment: Vec<f64>,
+    /// One growth-noise stream per actor and one hazard stream per followed actor.
+    pub noise_streams: Vec<ChaCha8Rng>,
+    pub hazard_streams: Vec<ChaCha8Rng>,
+    pub non_finite: u64,
+}
+
+/// Runs a model: owns the state and scratch buffers and reuses them from run to run.
+pub struct Simulation<'m> {
+    model: &'m Model,
+    params: Vec<f64>,
+    state: State,
+    scratch: Scratch,
+    tracker: Tracker,
+}
+
+impl<'m> Simulation<'m> {
+    pub fn new(model: &'m Model) -> Simulation<'m> {
+        let n = model.actor_count();
+        let channels = model.channel_count();
+        let seed_stream = rng::stream(0, 0, Purpose(0));
+        Simulation {
+            model,
+            params: Vec::with_capacity(model.scenario().params.len()),
+            state: State::sized(n, channels),
+            scratch: Scratch {
+                war_drain: vec![0.0; n],
+                budget_absorbed: vec![0.0; n],
+                sanctioned: vec![false; n],
+                barred: vec![false; n * n],
+                pressure: vec![0.0; n],
+                lost: vec![0.0; channels * n],
+                exposure: vec![0.0; model.secondary_sanctions.len() * n],
+                next_position: vec![0.0; n],
+                utility: vec![0.0; n],
+                commitment: vec![0.0; n],
+                noise_streams: vec![seed_stream.clone(); n],
+                hazard_streams: vec![seed_stream; model.followed.len()],
+                non_finite: 0,
+            },
+            tracker: Tracker::new(model),
+        }
+    }
+
+    /// The parameter values drawn for the current run, in scenario order.
+    pub fn params(&self) -> &[f64] {
+        &self.params
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Draws the run's parameters and sets the initial state, without allocating once warm.
+    pub fn reset(&mut self, seed: u64, run: u64) {
+        let model = self.model;
+        param::draw_all(&model.scenario().params, seed, run, &mut self.params);
+        self.state.initialise(model, &self.params);
+        for (actor, stream) in self.scratch.noise_streams.iter_mut().enumerate() {
+            *stream = rng::stream(seed, run, model.noise_purposes[actor]);
+        }
+        for (index, stream) in self.scratch.hazard_streams.iter_mut().enumerate() {
+            *stream = rng::stream(seed, run, model.hazard_purposes[index]);
+        }
+        self.scratch.non_finite = 0;
+        self.tracker.reset();
+    }
+
+    /// Applies month `month` (0 = the scenario's start): events, then every rule in order.
+    pub fn step(&mut self, month: u32) {
+        let model = self.model;
+        self.begin_month(month);
+        for rule in &model.rules {
+            rules::apply(
+                rule,
+                model,
+                &self.params,
+                &mut self.state,
+                &mut self.scratch,
+                month,
+            );
+        }
+        self.scratch.non_finite += self.state.sanitise();
+        self.tracker.observe(model, &self.state, month);
+    }
+
+    /// One whole run. With a trace, every month's state is also recorded into it.
+    pub fn run(&mut self, seed: u64, run: u64, mut trace: Option<&mut Trace>) -> RunResult {
+        self.reset(seed, run);
+        if let Some(trace) = trace.as_deref_mut() {
+            trace.clear();
+        }
+        for month in 0..self.model.months() as u32 {
+            self.step(month);
+            if let Some(trace) = trace.as_deref_mut() {
+                trace.record(self.model, &self.state, &self.tracker, month);
+            }
+        }
+        let mut outcomes = Vec::with_capacity(self.model.scenario().outcomes.len());
+        self.tracker.finish(self.model, &self.state, &mut outcomes);
+        RunResult {
+            outcomes,
+            non_finite: self.scratch.non_finite,
+        }
+    }
+
+    /// Sets this month's event-driven scratch values and applies one-off shocks.
+    fn begin_month(&mut self, month: u32) {
+        let model = self.model;
+        let scratch = &mut self.scratch;
+        let state = &mut self.state;
+        let n = model.actor_count();
+        scratch.war_drain.fill(0.0);
+        scratch.budget_absorbed.fill(0.0);
+        scratch.sanctioned.fill(false);
+        scratch.barred.fill(false);
+        scratch.pressure.fill(0.0);
+        scratch.lost.fill(0.0);
+        for war in model.wars.iter().filter(|war| war.window.contains(month)) {
+            let actor = war.belligerent;
+            scratch.war_drain[actor] =
+                (scratch.war_drain[actor] + self.params[war.capacity_drain]).min(1.0);
+            scratch.budget_absorbed[actor] =
+                (scratch.budget_absorbed[actor] + self.params[war.budget_absorbed]).min(1.0);
+        }
+        for sanction in model
+            .sanctions
+            .iter()
+            .filter(|sanction| sanction.window.contains(month))
+        {
+            scratch.sanctioned[sanction.target] = true;
+            for &member in &sanction.coalition {
+                scratch.barred[sanction.target * n + member] = true;
+            }
+        }
+        for (index, secondary) in model.secondary_sanctions.iter().enumerate() {
+            let exposure = &mut scratch.exposure[index * n..(index + 1) * n];
+            if !secondary.window.contains(month) {
+                exposure.fill(0.0);
+                continue;
+            }
+            for (actor, exposure) in exposure.iter_mut().enumerate() {
+                *exposure = state.share_held(actor, &secondary.in_coalition, secondary.channels);
+            }
+        }
+        for shock in model.shocks.iter().filter(|shock| shock.month == month) {
+            let value = self.params[shock.value];
+            for &actor in &shock.actors {
+                let slot = state.attribute_mut(shock.attribute, actor);
+                *slot = match shock.operation {
+                    ShockOperation::Add => *slot + value,
+                    ShockOperation::Multiply => *slot * value,
+                    ShockOperation::Set => value,
+                };
+            }
+        }
+    }
+}

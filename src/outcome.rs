@@ -1,0 +1,261 @@
+//! Outcomes: each month the tracker reads every outcome's measure from the state and folds it
+//! into its reduction (value at a month, mean, min, max, first month of a crossover).
+//!
+//! Every outcome value is encoded as one `f64` so that batches can treat them alike: numbers as
+//! themselves, yes/no as 1 or 0, and months as the number of months since the scenario start,
+//! or NaN when the month never came (the regime survived, the crossover never happened).
+
+use std::fmt;
+
+use crate::model::{Model, State};
+use crate::scenario::{ChannelSet, Measure, OutcomeSpec, Reduction};
+use crate::time::Month;
+
+/// An outcome value decoded for people.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OutcomeValue {
+    Number(f64),
+    Flag(bool),
+    Month(Option<Month>),
+}
+
+impl OutcomeValue {
+    /// Decodes the `f64` encoding of `spec`'s value (see the module documentation).
+    pub fn decode(spec: &OutcomeSpec, start: Month, encoded: f64) -> OutcomeValue {
+        match spec.measure {
+            Measure::Survives { .. } => OutcomeValue::Flag(encoded == 1.0),
+            Measure::RegimeChangeMonth { .. } | Measure::Crossover { .. } => {
+                OutcomeValue::Month((!encoded.is_nan()).then(|| start.plus(encoded as i32)))
+            }
+            _ => OutcomeValue::Number(encoded),
+        }
+    }
+}
+
+impl fmt::Display for OutcomeValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OutcomeValue::Number(value) => match f.precision() {
+                Some(precision) => write!(f, "{value:.precision$}"),
+                None => write!(f, "{value}"),
+            },
+            OutcomeValue::Flag(true) => f.write_str("yes"),
+            OutcomeValue::Flag(false) => f.write_str("no"),
+            OutcomeValue::Month(Some(month)) => write!(f, "{month}"),
+            OutcomeValue::Month(None) => f.write_str("never"),
+        }
+    }
+}
+
+/// Share of `actor`'s tie weight on `channels` held by `partners` (0 without ties).
+fn tie_share(
+    state: &State,
+    actor: usize,
+    partners: impl Fn(usize) -> bool,
+    channels: ChannelSet,
+) -> f64 {
+    let mut held = 0.0;
+    let mut total = 0.0;
+    for channel in channels.iter() {
+        for (partner, weight) in state.row(channel, actor).iter().enumerate() {
+            total += weight;
+            if partners(partner) {
+                held += weight;
+            }
+        }
+    }
+    if total > 0.0 { held / total } else { 0.0 }
+}
+
+/// The value of a measure in the current state. Month measures return the quantity they test:
+/// 1 while the regime lasts, or the partner's share minus the rival's.
+pub fn measure_now(measure: &Measure, state: &State) -> f64 {
+    match measure {
+        Measure::TieShare {
+            actor,
+            partners,
+            channels,
+        } => tie_share(
+            state,
+            actor.0 as usize,
+            |partner| partners.iter().any(|id| id.0 as usize == partner),
+            *channels,
+        ),
+        Measure::TieWeight {
+            actor,
+            partner,
+            channel,
+        } => state.weight(channel.0 as usize, actor.0 as usize, partner.0 as usize),
+        Measure::Attribute { actor, attribute } => state.attribute(*attribute, actor.0 as usize),
+        Measure::Survives { actor } | Measure::RegimeChangeMonth { actor } => {
+            f64::from(u8::from(state.regime_lasts(actor.0 as usize)))
+        }
+        Measure::Crossover {
+            actor,
+            partner,
+            rival,
+            channels,
+        } => {
+            let actor = actor.0 as usize;
+            tie_share(state, actor, |index| index == partner.0 as usize, *channels)
+                - tie_share(state, actor, |index| index == rival.0 as usize, *channels)
+        }
+    }
+}
+
+/// Running reduction of one outcome.
+#[derive(Clone, Copy, Debug)]
+struct Accumulator {
+    value: f64,
+    sum: f64,
+    count: u32,
+    /// The current month's measure, kept for traces.
+    latest: f64,
+}
+
+const EMPTY: Accumulator = Accumulator {
+    value: f64::NAN,
+    sum: 0.0,
+    count: 0,
+    latest: f64::NAN,
+};
+
+/// Folds every outcome's monthly measure into its value, without allocating.
+pub struct Tracker {
+    accumulators: Vec<Accumulator>,
+}
+
+impl Tracker {
+    pub fn new(model: &Model) -> Tracker {
+        Tracker {
+            accumulators: vec![EMPTY; model.scenario().outcomes.len()],
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.accumulators.fill(EMPTY);
+    }
+
+    /// Reads every outcome's measure at the end of `month`.
+    pub fn observe(&mut self, model: &Model, state: &State, month: u32) {
+        for (spec, accumulator) in model.scenario().outcomes.iter().zip(&mut self.accumulators) {
+            let value = measure_now(&spec.measure, state);
+            accumulator.latest = value;
+            if let Measure::Crossover { .. } = spec.measure {
+                if accumulator.value.is_nan() && value > 0.0 {
+                    accumulator.value = f64::from(month);
+                }
+                continue;
+            }
+            match spec.reduction {
+                Reduction::At(at) if at == month => accumulator.value = value,
+                Reduction::At(_) => {}
+                Reduction::Mean { from, to }
+                | Reduction::Min { from, to }
+                | Reduction::Max { from, to }
+                    if (from..=to).contains(&month) =>
+                {
+                    accumulator.sum += value;
+                    accumulator.count += 1;
+                    accumulator.value = match spec.reduction {
+                        Reduction::Min { .. } => accumulator.value.min(value),
+                        Reduction::Max { .. } => accumulator.value.max(value),
+                        _ => accumulator.value,
+                    };
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Each outcome's measure in the month last observed.
+    pub fn latest(&self) -> impl Iterator<Item = f64> + '_ {
+        self.accumulators
+            .iter()
+            .map(|accumulator| accumulator.latest)
+    }
+
+    /// Writes the encoded value of every outcome into `out` (cleared first).
+    pub fn finish(&self, model: &Model, state: &State, out: &mut Vec<f64>) {
+        out.clear();
+        for (spec, accumulator) in model.scenario().outcomes.iter().zip(&self.accumulators) {
+            let value = match (&spec.measure, spec.reduction) {
+                (Measure::RegimeChangeMonth { actor }, _) => {
+                    let actor = actor.0 as usize;
+                    if state.regime_lasts(actor) {
+                        f64::NAN
+                    } else {
+                        f64::from(state.regime_end[actor])
+                    }
+                }
+                (Measure::Crossover { .. }, _) => accumulator.value,
+                (_, Reduction::Mean { .. }) => accumulator.sum / f64::from(accumulator.count),
+                _ => accumulator.value,
+            };
+            out.push(value);
+        }
+    }
+}
+
+/// The month-by-month record of one run: for each actor its capacity, position and (if
+/// followed) stability and regime, then each outcome's monthly measure.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    pub columns: Vec<String>,
+    /// Row-major: `values[month * columns.len() + column]`.
+    pub values: Vec<f64>,
+    pub months: Vec<Month>,
+}
+
+impl Trace {
+    /// An empty trace with the columns of `model`, with room for every month.
+    pub fn new(model: &Model) -> Trace {
+        let scenario = model.scenario();
+        let mut columns = Vec::new();
+        for actor in &scenario.actors {
+            columns.push(format!("{}.capacity", actor.id));
+            columns.push(format!("{}.position", actor.id));
+            if actor.stability.is_some() {
+                columns.push(format!("{}.stability", actor.id));
+                columns.push(format!("{}.regime", actor.id));
+            }
+        }
+        columns.extend(scenario.outcomes.iter().map(|outcome| outcome.name.clone()));
+        Trace {
+            values: Vec::with_capacity(columns.len() * model.months()),
+            months: Vec::with_capacity(model.months()),
+            columns,
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.values.clear();
+        self.months.clear();
+    }
+
+    pub(crate) fn record(&mut self, model: &Model, state: &State, tracker: &Tracker, month: u32) {
+        let scenario = model.scenario();
+        self.months.push(scenario.start.plus(month as i32));
+        for (index, actor) in scenario.actors.iter().enumerate() {
+            self.values.push(state.capacity[index]);
+            self.values.push(state.position[index]);
+            if actor.stability.is_some() {
+                self.values.push(state.stability[index]);
+                self.values
+                    .push(f64::from(u8::from(state.regime_lasts(index))));
+            }
+        }
+        self.values.extend(tracker.latest());
+    }
+
+    /// The recorded row of one month.
+    pub fn row(&self, month: usize) -> &[f64] {
+        let width = self.columns.len();
+        &self.values[month * width..(month + 1) * width]
+    }
+
+    pub fn column(&self, name: &str) -> Option<impl Iterator<Item = f64> + '_> {
+        let index = self.columns.iter().position(|column| column == name)?;
+        Some((0..self.months.len()).map(move |month| self.row(month)[index]))
+    }
+}

@@ -1,0 +1,140 @@
+//! Output: run results as text or JSON, traces as CSV, and the atomic file writes that keep a
+//! user's data whole (write a temporary file beside the target, then rename it over).
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::model::{Model, RunResult};
+use crate::outcome::{OutcomeValue, Trace};
+
+/// Writes `bytes` to `path` atomically: readers see the old file or the whole new one, never
+/// a part. The temporary file is removed if anything fails.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other(format!("{} is not a file path", path.display())))?;
+    let temporary = directory.join(format!(
+        ".{}.tmp-{}",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+/// The text report of one run: a header, then one line per outcome.
+pub fn run_text(model: &Model, seed: u64, run: u64, result: &RunResult) -> String {
+    let scenario = model.scenario();
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "scenario  {} ({} to {}, {} months)",
+        scenario.name,
+        scenario.start,
+        scenario.end,
+        scenario.months()
+    );
+    let _ = writeln!(text, "seed      {seed}, run {run}");
+    let width = scenario
+        .outcomes
+        .iter()
+        .map(|outcome| outcome.name.len())
+        .max()
+        .unwrap_or(0)
+        .max("outcome".len());
+    let _ = writeln!(text, "\n{:width$}  value", "outcome");
+    for (spec, &encoded) in scenario.outcomes.iter().zip(&result.outcomes) {
+        let value = OutcomeValue::decode(spec, scenario.start, encoded);
+        let _ = writeln!(text, "{:width$}  {value:.4}", spec.name);
+    }
+    let _ = writeln!(text, "\nnon-finite values replaced: {}", result.non_finite);
+    text
+}
+
+/// The JSON report of one run: outcome values at full precision, with months as `YYYY-MM`.
+pub fn run_json(model: &Model, seed: u64, run: u64, result: &RunResult) -> String {
+    let scenario = model.scenario();
+    let outcomes: serde_json::Map<String, serde_json::Value> = scenario
+        .outcomes
+        .iter()
+        .zip(&result.outcomes)
+        .map(|(spec, &encoded)| {
+            let value = match OutcomeValue::decode(spec, scenario.start, encoded) {
+                OutcomeValue::Number(number) => json!(number),
+                OutcomeValue::Flag(flag) => json!(flag),
+                OutcomeValue::Month(month) => json!(month.map(|month| month.to_string())),
+            };
+            (spec.name.clone(), value)
+        })
+        .collect();
+    let report = json!({
+        "scenario": scenario.name,
+        "start": scenario.start.to_string(),
+        "end": scenario.end.to_string(),
+        "seed": seed,
+        "run": run,
+        "outcomes": outcomes,
+        "non_finite": result.non_finite,
+    });
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The trace as CSV: a `month` column, then one column per series, numbers at full precision
+/// (shortest representation that reads back to the same `f64`).
+pub fn trace_csv(trace: &Trace) -> String {
+    let mut text = String::from("month");
+    for column in &trace.columns {
+        text.push(',');
+        text.push_str(column);
+    }
+    text.push('\n');
+    for (index, month) in trace.months.iter().enumerate() {
+        let _ = write!(text, "{month}");
+        for value in trace.row(index) {
+            let _ = write!(text, ",{value}");
+        }
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_whole_file_and_leaves_no_temporary() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("out.csv");
+        std::fs::write(&path, "old").unwrap();
+        write_atomic(&path, b"new contents").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new contents");
+        let entries: Vec<_> = std::fs::read_dir(directory.path()).unwrap().collect();
+        assert_eq!(entries.len(), 1);
+    }
+
+    #[test]
+    fn atomic_write_into_missing_directory_fails_cleanly() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("missing").join("out.csv");
+        assert!(write_atomic(&path, b"x").is_err());
+        assert!(!path.exists());
+    }
+}

@@ -1,0 +1,268 @@
+//! Errors in scenario files: what is wrong, where (line and column), and how it is shown.
+
+use std::fmt;
+use std::ops::Range;
+
+use thiserror::Error;
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, Error)]
+pub enum ScenarioError {
+    #[error("cannot read scenario file {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(InvalidScenario),
+}
+
+/// One problem found in a scenario file. Messages name the bad value and what was expected;
+/// the key and position are added when the diagnostic is shown.
+#[derive(Clone, Debug, Error, PartialEq)]
+pub enum Problem {
+    #[error("{0}")]
+    Syntax(String),
+    #[error("unknown key `{key}`{suggestion}; expected one of: {expected}")]
+    UnknownKey {
+        key: String,
+        suggestion: Suggestion,
+        expected: String,
+    },
+    #[error("missing required key `{key}` ({expected})")]
+    MissingKey { key: String, expected: String },
+    #[error("expected {expected}, found {found}")]
+    WrongType {
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("unknown {what} {value:?}{suggestion}; expected one of: {expected}")]
+    UnknownName {
+        what: &'static str,
+        value: String,
+        suggestion: Suggestion,
+        expected: String,
+    },
+    #[error("value {value} is outside the allowed range [{low}, {high}]")]
+    OutOfRange { value: f64, low: f64, high: f64 },
+    #[error(
+        "distribution {distribution} can draw values outside the allowed range [{low}, {high}]"
+    )]
+    DistributionOutOfRange {
+        distribution: String,
+        low: f64,
+        high: f64,
+    },
+    #[error("invalid distribution: {0}")]
+    BadDistribution(String),
+    #[error("invalid date {value:?}: expected a month written \"YYYY-MM\", such as \"2019-01\"")]
+    BadDate { value: String },
+    #[error("date {value} is outside the scenario period {start} to {end}")]
+    DateOutsidePeriod {
+        value: String,
+        start: String,
+        end: String,
+    },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("duplicate {what} {value:?}; the first one is at line {first_line}")]
+    Duplicate {
+        what: &'static str,
+        value: String,
+        first_line: usize,
+    },
+    #[error("empty coalition: `coalition` and `coalition_tags` together name no actor")]
+    EmptyCoalition,
+}
+
+/// A "did you mean" hint, empty when nothing is close enough.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Suggestion(pub Option<String>);
+
+impl fmt::Display for Suggestion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(candidate) => write!(f, " (did you mean `{candidate}`?)"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Suggestion {
+    /// The candidate closest to `typed` by edit distance, if it is close enough to be a typo.
+    pub fn closest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -> Suggestion {
+        let limit = (typed.chars().count() / 3).max(1);
+        let best = candidates
+            .into_iter()
+            .map(|candidate| (edit_distance(typed, candidate), candidate))
+            .filter(|(distance, _)| *distance <= limit)
+            .min_by_key(|(distance, _)| *distance);
+        Suggestion(best.map(|(_, candidate)| candidate.to_string()))
+    }
+}
+
+/// Levenshtein distance, case-insensitive, between two short strings.
+fn edit_distance(left: &str, right: &str) -> usize {
+    let left: Vec<char> = left.to_lowercase().chars().collect();
+    let right: Vec<char> = right.to_lowercase().chars().collect();
+    let mut previous: Vec<usize> = (0..=right.len()).collect();
+    for (i, left_char) in left.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, right_char) in right.iter().enumerate() {
+            let substitution = previous[j] + usize::from(left_char != right_char);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[right.len()]
+}
+
+/// A problem, the dotted key it concerns (`ties[3].weight`) and its byte span in the file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub key: String,
+    pub span: Range<usize>,
+    pub problem: Problem,
+}
+
+/// Every problem found in one scenario file, with the text needed to show where they are.
+#[derive(Debug)]
+pub struct InvalidScenario {
+    pub origin: String,
+    pub diagnostics: Vec<Located>,
+}
+
+/// A diagnostic with its 1-based line and column and the line's text, for display.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Located {
+    pub diagnostic: Diagnostic,
+    pub line: usize,
+    pub column: usize,
+    pub source_line: String,
+    /// Width of the underline in characters (at least 1).
+    pub width: usize,
+}
+
+impl InvalidScenario {
+    pub fn new(origin: &str, text: &str, mut diagnostics: Vec<Diagnostic>) -> InvalidScenario {
+        diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
+        diagnostics.dedup();
+        let diagnostics = diagnostics
+            .into_iter()
+            .map(|diagnostic| locate(text, diagnostic))
+            .collect();
+        InvalidScenario {
+            origin: origin.to_string(),
+            diagnostics,
+        }
+    }
+}
+
+/// Turns a byte span into a line, a column (in characters) and the width of the underline.
+fn locate(text: &str, diagnostic: Diagnostic) -> Located {
+    let start = floor_char_boundary(text, diagnostic.span.start.min(text.len()));
+    let line_start = text[..start].rfind('\n').map_or(0, |index| index + 1);
+    let line_end = text[start..]
+        .find('\n')
+        .map_or(text.len(), |index| start + index);
+    let line = text[..start].matches('\n').count() + 1;
+    let column = text[line_start..start].chars().count() + 1;
+    let span_end = floor_char_boundary(text, diagnostic.span.end.clamp(start, line_end));
+    let width = text[start..span_end].chars().count().max(1);
+    Located {
+        line,
+        column,
+        source_line: text[line_start..line_end]
+            .trim_end_matches('\r')
+            .to_string(),
+        width,
+        diagnostic,
+    }
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+impl fmt::Display for InvalidScenario {
+    /// Shows each problem as `file:line:column: key: message`, the line itself and a caret
+    /// underline, then a count, in the style of compilers so that editors can jump to it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, located) in self.diagnostics.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            let gutter = located.line.to_string().len();
+            let key = if located.diagnostic.key.is_empty() {
+                String::new()
+            } else {
+                format!("`{}`: ", located.diagnostic.key)
+            };
+            writeln!(
+                f,
+                "{}:{}:{}: {key}{}",
+                self.origin, located.line, located.column, located.diagnostic.problem
+            )?;
+            writeln!(f, "{:>gutter$} | {}", located.line, located.source_line)?;
+            writeln!(
+                f,
+                "{:>gutter$} | {:>pad$}{}",
+                "",
+                "",
+                "^".repeat(located.width),
+                pad = located.column - 1
+            )?;
+        }
+        let count = self.diagnostics.len();
+        write!(
+            f,
+            "{count} error{} in {}",
+            if count == 1 { "" } else { "s" },
+            self.origin
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        let names = ["VEN", "RUS", "CHN"];
+        assert_eq!(Suggestion::closest("VNE", names).0, Some("VEN".into()));
+        assert_eq!(Suggestion::closest("rus", names).0, Some("RUS".into()));
+        assert_eq!(Suggestion::closest("XYZW", names).0, None);
+    }
+
+    #[test]
+    fn locates_spans_by_line_and_character_column() {
+        let text = "a = 1\nname = \"Č\" # x\nweight = 1.5\n";
+        let start = text.find("1.5").unwrap();
+        let problem = Problem::OutOfRange {
+            value: 1.5,
+            low: 0.0,
+            high: 1.0,
+        };
+        let diagnostic = Diagnostic {
+            key: "weight".into(),
+            span: start..start + 3,
+            problem,
+        };
+        let invalid = InvalidScenario::new("f.toml", text, vec![diagnostic]);
+        let shown = invalid.to_string();
+        assert!(
+            shown.starts_with("f.toml:3:10: `weight`: value 1.5 is outside"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("3 | weight = 1.5\n  |          ^^^\n"),
+            "{shown}"
+        );
+        assert!(shown.ends_with("1 error in f.toml"), "{shown}");
+    }
+}

@@ -1,0 +1,346 @@
+//! Scenarios: the validated, cannot-be-invalid description of a world, its timeline, its rules
+//! and what to measure. `load` reads a TOML file and returns a [`Scenario`] or every error in it.
+
+mod diagnostic;
+mod display;
+mod reader;
+mod rules;
+mod validate;
+
+use std::path::Path;
+
+pub use diagnostic::{Diagnostic, InvalidScenario, Problem, ScenarioError};
+pub use rules::{RULE_DEFINITIONS, RuleDefinition, RuleKind};
+
+use crate::param::{ParamId, ParamSpec};
+use crate::time::Month;
+
+/// Index of an actor in [`Scenario::actors`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActorId(pub u32);
+
+/// Index of a channel in [`Scenario::channels`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChannelId(pub u32);
+
+/// The most channels a scenario may declare, so that a set of channels fits in one `u64`.
+pub const MAX_CHANNELS: usize = 64;
+
+/// A set of channels as a bit mask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct ChannelSet(pub u64);
+
+impl ChannelSet {
+    pub fn all(count: usize) -> ChannelSet {
+        ChannelSet(if count >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << count) - 1
+        })
+    }
+    pub fn contains(self, channel: usize) -> bool {
+        channel < 64 && self.0 & (1u64 << channel) != 0
+    }
+    pub fn insert(&mut self, channel: usize) {
+        self.0 |= 1u64 << channel;
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    /// The channel indices in increasing order.
+    pub fn iter(self) -> impl Iterator<Item = usize> {
+        (0..64).filter(move |&channel| self.contains(channel))
+    }
+}
+
+/// A validated scenario. Every id refers to an existing actor, channel or parameter; every
+/// date lies inside the period; every parameter's distribution is valid and within the
+/// bounds of what it parameterises.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub start: Month,
+    pub end: Month,
+    pub seed: u64,
+    pub channels: Vec<String>,
+    pub actors: Vec<Actor>,
+    pub ties: Vec<Tie>,
+    pub events: Vec<Event>,
+    /// The rules switched on, in the engine's fixed order of application (see `RuleKind`).
+    pub rules: Vec<Rule>,
+    pub outcomes: Vec<OutcomeSpec>,
+    /// Every numeric parameter, fixed or uncertain; referred to by [`ParamId`].
+    pub params: Vec<ParamSpec>,
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Scenario::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Validates scenario text; `origin` names it in error messages (usually the file path).
+    pub fn from_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+        validate::validate(text).map_err(|diagnostics| {
+            ScenarioError::Invalid(InvalidScenario::new(origin, text, diagnostics))
+        })
+    }
+
+    /// Number of monthly steps, both ends included.
+    pub fn months(&self) -> usize {
+        self.end.months_since(self.start) as usize + 1
+    }
+
+    pub fn actor_index(&self, id: &str) -> Option<ActorId> {
+        self.actors
+            .iter()
+            .position(|actor| actor.id == id)
+            .map(|index| ActorId(index as u32))
+    }
+
+    pub fn actor(&self, id: ActorId) -> &Actor {
+        &self.actors[id.0 as usize]
+    }
+
+    pub fn param(&self, id: ParamId) -> &ParamSpec {
+        &self.params[id.0 as usize]
+    }
+
+    pub fn rule(&self, kind: RuleKind) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.kind == kind)
+    }
+
+    /// The number of parameters drawn from a distribution rather than fixed.
+    pub fn uncertain_param_count(&self) -> usize {
+        self.params
+            .iter()
+            .filter(|param| !param.distribution.is_fixed())
+            .count()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: String,
+    pub name: String,
+    pub tags: Vec<String>,
+    /// Economic and military resources, in the scenario's own unit.
+    pub capacity: ParamId,
+    /// Annual growth rate of capacity (0.03 = 3% a year).
+    pub growth: ParamId,
+    /// Alignment: -1 the US-led order, +1 the Russia/China-led counter-order.
+    pub position: ParamId,
+    /// Weight of the actor's initial position in each month's update, in [0, 1].
+    pub stubbornness: ParamId,
+    /// Regime stability in [0, 1]; only actors that have one are followed for survival.
+    pub stability: Option<ParamId>,
+    /// Latitude and longitude in degrees.
+    pub location: (f64, f64),
+}
+
+/// How much `from` depends on `to` on one channel, in [0, 1].
+#[derive(Clone, Debug)]
+pub struct Tie {
+    pub from: ActorId,
+    pub to: ActorId,
+    pub channel: ChannelId,
+    pub weight: ParamId,
+}
+
+/// A dated event. Active in every month from `start` to `end` inclusive; one-off events
+/// (shocks) act in their start month only.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub id: String,
+    pub start: Month,
+    pub end: Option<Month>,
+    pub kind: EventKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum EventKind {
+    /// A coalition cuts its ties with a target.
+    Sanctions {
+        coalition: Vec<ActorId>,
+        target: ActorId,
+        intensity: ParamId,
+        channels: ChannelSet,
+    },
+    /// A belligerent fights a war that drains capacity and absorbs its commitment budget.
+    War {
+        belligerent: ActorId,
+        capacity_drain: ParamId,
+        budget_absorbed: ParamId,
+    },
+    /// `from` offers `to` closer ties.
+    Outreach {
+        from: ActorId,
+        to: ActorId,
+        strength: ParamId,
+        channels: ChannelSet,
+    },
+    /// A coalition penalises third parties for their ties with a target.
+    SecondarySanctions {
+        coalition: Vec<ActorId>,
+        target: ActorId,
+        intensity: ParamId,
+        channels: ChannelSet,
+    },
+    /// A one-off change of an attribute of some actors, in the start month.
+    Shock {
+        actors: Vec<ActorId>,
+        attribute: Attribute,
+        operation: ShockOperation,
+        value: ParamId,
+    },
+}
+
+impl EventKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Sanctions { .. } => "sanctions",
+            EventKind::War { .. } => "war",
+            EventKind::Outreach { .. } => "outreach",
+            EventKind::SecondarySanctions { .. } => "secondary_sanctions",
+            EventKind::Shock { .. } => "shock",
+        }
+    }
+}
+
+/// Actor attributes that shocks can change and outcomes can read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attribute {
+    Capacity,
+    Growth,
+    Position,
+    Stability,
+    Stubbornness,
+}
+
+impl Attribute {
+    pub const NAMES: [&'static str; 5] = [
+        "capacity",
+        "growth",
+        "position",
+        "stability",
+        "stubbornness",
+    ];
+    pub const ALL: [Attribute; 5] = [
+        Attribute::Capacity,
+        Attribute::Growth,
+        Attribute::Position,
+        Attribute::Stability,
+        Attribute::Stubbornness,
+    ];
+    pub fn name(self) -> &'static str {
+        Attribute::NAMES[self as usize]
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShockOperation {
+    Add,
+    Multiply,
+    Set,
+}
+
+impl ShockOperation {
+    pub const NAMES: [&'static str; 3] = ["add", "multiply", "set"];
+    pub fn name(self) -> &'static str {
+        ShockOperation::NAMES[self as usize]
+    }
+}
+
+/// A rule switched on, with its parameters in the order of its [`RuleDefinition`].
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub kind: RuleKind,
+    pub params: Vec<ParamId>,
+    /// The channels the rule acts on (all channels unless the scenario says otherwise).
+    pub channels: ChannelSet,
+}
+
+/// A named measure of a run.
+#[derive(Clone, Debug)]
+pub struct OutcomeSpec {
+    pub name: String,
+    pub measure: Measure,
+    pub reduction: Reduction,
+}
+
+#[derive(Clone, Debug)]
+pub enum Measure {
+    /// Share of `actor`'s tie weight on `channels` held by `partners` together.
+    TieShare {
+        actor: ActorId,
+        partners: Vec<ActorId>,
+        channels: ChannelSet,
+    },
+    /// Weight of the tie from `actor` to `partner` on one channel.
+    TieWeight {
+        actor: ActorId,
+        partner: ActorId,
+        channel: ChannelId,
+    },
+    Attribute {
+        actor: ActorId,
+        attribute: Attribute,
+    },
+    /// 1 while the actor's regime lasts, 0 after it has ended.
+    Survives { actor: ActorId },
+    /// The month the actor's regime ended, or none.
+    RegimeChangeMonth { actor: ActorId },
+    /// The first month in which `partner`'s share of `actor`'s ties exceeds `rival`'s.
+    Crossover {
+        actor: ActorId,
+        partner: ActorId,
+        rival: ActorId,
+        channels: ChannelSet,
+    },
+}
+
+impl Measure {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Measure::TieShare { .. } => "tie_share",
+            Measure::TieWeight { .. } => "tie_weight",
+            Measure::Attribute { attribute, .. } => attribute.name(),
+            Measure::Survives { .. } => "survives",
+            Measure::RegimeChangeMonth { .. } => "regime_change_month",
+            Measure::Crossover { .. } => "crossover",
+        }
+    }
+
+    /// Whether the measure is a month (or none) rather than a number.
+    pub fn is_month(&self) -> bool {
+        matches!(
+            self,
+            Measure::RegimeChangeMonth { .. } | Measure::Crossover { .. }
+        )
+    }
+}
+
+/// How a measure's monthly values become one outcome value. Month indices count from the
+/// scenario start (0 = the start month) and are inclusive.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Reduction {
+    /// The value at the end of one month.
+    At(u32),
+    Mean {
+        from: u32,
+        to: u32,
+    },
+    Min {
+        from: u32,
+        to: u32,
+    },
+    Max {
+        from: u32,
+        to: u32,
+    },
+}

@@ -1,0 +1,1524 @@
+//! The one validation pass: parsed TOML tree in, a [`Scenario`] that cannot be invalid out, or
+//! every problem found. Later sections are checked even when earlier ones have errors, so a
+//! user sees all mistakes in one go.
+
+use toml::de::DeTable;
+
+use super::diagnostic::{Diagnostic, Problem, Suggestion};
+use super::reader::{Diagnostics, Located, TableReader, Value, number_value};
+use super::rules::RULE_DEFINITIONS;
+use super::{
+    Actor, ActorId, Attribute, ChannelId, ChannelSet, Event, EventKind, MAX_CHANNELS, Measure,
+    OutcomeSpec, Reduction, Rule, Scenario, ShockOperation, Tie,
+};
+use crate::param::{Distribution, ParamId, ParamSpec};
+use crate::time::Month;
+
+/// Checks scenario text and builds the scenario, or returns every problem found.
+pub(super) fn validate(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
+    let (root, syntax_errors) = DeTable::parse_recoverable(text);
+    if !syntax_errors.is_empty() {
+        return Err(syntax_errors
+            .into_iter()
+            .map(|error| Diagnostic {
+                key: String::new(),
+                span: error.span().unwrap_or(0..0),
+                problem: Problem::Syntax(format!("TOML syntax error: {}", error.message().trim())),
+            })
+            .collect());
+    }
+    let mut validator = Validator {
+        newlines: text.match_indices('\n').map(|(index, _)| index).collect(),
+        ..Validator::default()
+    };
+    let scenario = validator.scenario(&root);
+    if validator.diagnostics.list.is_empty() {
+        scenario.ok_or_else(Vec::new)
+    } else {
+        Err(validator.diagnostics.list)
+    }
+}
+
+/// Bounds of a parameter: values outside them are errors.
+#[derive(Clone, Copy)]
+struct Bounds {
+    low: f64,
+    high: f64,
+}
+
+const UNIT: Bounds = Bounds {
+    low: 0.0,
+    high: 1.0,
+};
+const NON_NEGATIVE: Bounds = Bounds {
+    low: 0.0,
+    high: f64::INFINITY,
+};
+const ALIGNMENT: Bounds = Bounds {
+    low: -1.0,
+    high: 1.0,
+};
+const GROWTH: Bounds = Bounds {
+    low: -0.99,
+    high: 10.0,
+};
+const ANY: Bounds = Bounds {
+    low: f64::NEG_INFINITY,
+    high: f64::INFINITY,
+};
+
+const EVENT_KINDS: [&str; 5] = [
+    "sanctions",
+    "war",
+    "outreach",
+    "secondary_sanctions",
+    "shock",
+];
+const MEASURES: [&str; 10] = [
+    "tie_share",
+    "tie_weight",
+    "capacity",
+    "growth",
+    "position",
+    "stability",
+    "stubbornness",
+    "survives",
+    "regime_change_month",
+    "crossover",
+];
+const DISTRIBUTIONS: [&str; 4] = ["uniform", "normal", "beta", "triangular"];
+const REDUCTIONS: [&str; 3] = ["mean", "min", "max"];
+
+#[derive(Default)]
+struct Validator {
+    diagnostics: Diagnostics,
+    params: Vec<ParamSpec>,
+    period: Option<(Month, Month)>,
+    channels: Vec<String>,
+    actor_ids: Vec<String>,
+    actor_tags: Vec<Vec<String>>,
+    actor_has_stability: Vec<bool>,
+    /// Byte offsets of the file's newlines, to turn a span into a line number.
+    newlines: Vec<usize>,
+}
+
+impl Validator {
+    /// The 1-based line of a byte offset, for "the first one is at line N".
+    fn line_of(&self, offset: usize) -> usize {
+        self.newlines.partition_point(|&newline| newline < offset) + 1
+    }
+
+    fn problem(&mut self, key: impl Into<String>, span: std::ops::Range<usize>, problem: Problem) {
+        self.diagnostics.push(key, span, problem);
+    }
+
+    fn scenario(&mut self, root: &toml::Spanned<DeTable<'_>>) -> Option<Scenario> {
+        let mut top = TableReader::root(root);
+        let header = top.get("scenario");
+        let mut meta = None;
+        match header {
+            Some(value) => {
+                if let Some(mut table) =
+                    TableReader::new(value, "scenario".into(), &mut self.diagnostics)
+                {
+                    meta = self.scenario_header(&mut table);
+                    table.finish(&mut self.diagnostics);
+                }
+            }
+            None => self.problem(
+                "",
+                0..0,
+                Problem::MissingKey {
+                    key: "scenario".into(),
+                    expected: "a [scenario] table with name, start, end and channels".into(),
+                },
+            ),
+        }
+
+        let actors = self.items(&mut top, "actors", Validator::actor);
+        let ties = self.items(&mut top, "ties", Validator::tie);
+        let ties = self.without_duplicate_ties(ties);
+        let events = self.items(&mut top, "events", Validator::event);
+        self.check_unique_event_ids(&events);
+        let mut rules = self.items(&mut top, "rules", Validator::rule);
+        let outcomes = self.items(&mut top, "outcomes", Validator::outcome);
+        self.check_unique_outcome_names(&outcomes);
+        top.finish(&mut self.diagnostics);
+
+        if actors.is_empty() && self.diagnostics.list.is_empty() {
+            self.problem(
+                "actors",
+                0..0,
+                Problem::MissingKey {
+                    key: "actors".into(),
+                    expected: "at least one [[actors]] table".into(),
+                },
+            );
+        }
+        let rule_spans: Vec<_> = rules.iter().map(|(_, span)| span.clone()).collect();
+        self.check_unique_rules(&rules, &rule_spans);
+        rules.sort_by_key(|(rule, _)| rule.kind);
+
+        let (name, description, seed) = meta?;
+        let (start, end) = self.period?;
+        Some(Scenario {
+            name,
+            description,
+            start,
+            end,
+            seed,
+            channels: std::mem::take(&mut self.channels),
+            actors,
+            ties: ties.into_iter().map(|(tie, _)| tie).collect(),
+            events: events.into_iter().map(|(event, _)| event).collect(),
+            rules: rules.into_iter().map(|(rule, _)| rule).collect(),
+            outcomes: outcomes.into_iter().map(|(outcome, _)| outcome).collect(),
+            params: std::mem::take(&mut self.params),
+        })
+    }
+
+    /// Reads every table of an array of tables with `read`, keeping those without errors.
+    fn items<'t, 'i, T>(
+        &mut self,
+        top: &mut TableReader<'t, 'i>,
+        key: &'static str,
+        mut read: impl FnMut(&mut Validator, &mut TableReader<'t, 'i>) -> Option<T>,
+    ) -> Vec<T> {
+        let mut items = Vec::new();
+        for (index, value) in top.array(key, &mut self.diagnostics) {
+            let Some(mut table) =
+                TableReader::new(value, format!("{key}[{index}]"), &mut self.diagnostics)
+            else {
+                continue;
+            };
+            let item = read(self, &mut table);
+            table.finish(&mut self.diagnostics);
+            items.extend(item);
+        }
+        items
+    }
+
+    fn scenario_header(&mut self, table: &mut TableReader) -> Option<(String, String, u64)> {
+        let name = table.required_string("name", "the scenario's name", &mut self.diagnostics);
+        let description = table.string("description", &mut self.diagnostics);
+        let seed = table.unsigned("seed", &mut self.diagnostics);
+        let start = self.month_value(table, "start", true);
+        let end = self.month_value(table, "end", true);
+        if let (Some(start), Some(end)) = (&start, &end) {
+            if end.value < start.value {
+                self.problem(
+                    table.key_path("end"),
+                    end.span.clone(),
+                    Problem::Invalid(format!(
+                        "the scenario ends ({}) before it starts ({})",
+                        end.value, start.value
+                    )),
+                );
+            } else {
+                self.period = Some((start.value, end.value));
+            }
+        }
+        match table.string_list("channels", &mut self.diagnostics) {
+            None if !table.has("channels") => self.problem(
+                table.path.clone(),
+                table.span.start..table.span.start + 1,
+                Problem::MissingKey {
+                    key: "channels".into(),
+                    expected: "the list of tie channels, such as [\"trade\", \"arms\"]".into(),
+                },
+            ),
+            None => {}
+            Some(list) => {
+                let key = table.key_path("channels");
+                if list.is_empty() {
+                    self.problem(
+                        key.clone(),
+                        table.span.clone(),
+                        Problem::Invalid("a scenario needs at least one channel".into()),
+                    );
+                }
+                if list.len() > MAX_CHANNELS {
+                    self.problem(
+                        key.clone(),
+                        list[MAX_CHANNELS].span.clone(),
+                        Problem::Invalid(format!("at most {MAX_CHANNELS} channels are allowed")),
+                    );
+                }
+                for channel in list {
+                    if !valid_identifier(&channel.value) {
+                        self.problem(
+                            key.clone(),
+                            channel.span.clone(),
+                            Problem::Invalid(format!(
+                                "channel name {:?} must be letters, digits, '_' or '-'",
+                                channel.value
+                            )),
+                        );
+                    } else if self.channels.contains(&channel.value) {
+                        self.problem(
+                            key.clone(),
+                            channel.span,
+                            Problem::Invalid(format!(
+                                "channel {:?} is listed twice",
+                                channel.value
+                            )),
+                        );
+                    } else {
+                        self.channels.push(channel.value);
+                    }
+                }
+            }
+        }
+        Some((
+            name?.value,
+            description.map(|text| text.value).unwrap_or_default(),
+            seed.map_or(0, |seed| seed.value),
+        ))
+    }
+
+    // ----- parameters -------------------------------------------------------------------
+
+    /// Reads a parameter: a number, or a distribution table. `default` of `None` makes it
+    /// required. Registers it under `name` (its stable key) and returns its id.
+    fn param(
+        &mut self,
+        table: &mut TableReader,
+        key: &'static str,
+        name: String,
+        default: Option<f64>,
+        bounds: Bounds,
+    ) -> Option<ParamId> {
+        let distribution = match table.get(key) {
+            None => match default {
+                Some(value) => Distribution::Fixed(value),
+                None => {
+                    self.problem(
+                        table.path.clone(),
+                        table.span.start..table.span.start + 1,
+                        Problem::MissingKey {
+                            key: key.into(),
+                            expected: "a number or a distribution".into(),
+                        },
+                    );
+                    return None;
+                }
+            },
+            Some(value) => self.distribution_value(&table.key_path(key), value, bounds)?,
+        };
+        Some(self.register(name, distribution))
+    }
+
+    fn register(&mut self, name: String, distribution: Distribution) -> ParamId {
+        self.params.push(ParamSpec::new(name, distribution));
+        ParamId(self.params.len() as u32 - 1)
+    }
+
+    /// A number or a `{ dist = ... }` table, checked against `bounds`.
+    fn distribution_value(
+        &mut self,
+        key: &str,
+        value: &Value<'_>,
+        bounds: Bounds,
+    ) -> Option<Distribution> {
+        let distribution = if matches!(value.get_ref(), toml::de::DeValue::Table(_)) {
+            let mut table = TableReader::new(value, key.to_string(), &mut self.diagnostics)?;
+            let (distribution, known_kind) = self.distribution_table(&mut table);
+            if known_kind {
+                table.finish(&mut self.diagnostics);
+            }
+            distribution?
+        } else if super::reader::as_number(value.get_ref()).is_some() {
+            Distribution::Fixed(number_value(key, value, &mut self.diagnostics)?.value)
+        } else {
+            self.problem(
+                key,
+                value.span(),
+                Problem::WrongType {
+                    expected: "a number or a distribution table such as { dist = \"uniform\", low = 0.1, high = 0.3 }",
+                    found: super::reader::type_name(value.get_ref()),
+                },
+            );
+            return None;
+        };
+        let (low, high) = distribution.support();
+        if low < bounds.low || high > bounds.high {
+            let problem = match distribution {
+                Distribution::Fixed(value) => Problem::OutOfRange {
+                    value,
+                    low: bounds.low,
+                    high: bounds.high,
+                },
+                _ => Problem::DistributionOutOfRange {
+                    distribution: distribution.to_string(),
+                    low: bounds.low,
+                    high: bounds.high,
+                },
+            };
+            self.problem(key, value.span(), problem);
+            return None;
+        }
+        Some(distribution)
+    }
+
+    /// Reads `{ dist = "...", ... }`. Returns the distribution (if valid) and whether the
+    /// kind was recognised, so that unknown keys are only reported for a known kind.
+    fn distribution_table(&mut self, table: &mut TableReader) -> (Option<Distribution>, bool) {
+        let Some(kind) = table.required_string(
+            "dist",
+            "the distribution: uniform, normal, beta or triangular",
+            &mut self.diagnostics,
+        ) else {
+            return (None, false);
+        };
+        if !DISTRIBUTIONS.contains(&kind.value.as_str()) {
+            self.problem(
+                table.key_path("dist"),
+                kind.span.clone(),
+                Problem::UnknownName {
+                    what: "distribution",
+                    value: kind.value.clone(),
+                    suggestion: Suggestion::closest(&kind.value, DISTRIBUTIONS),
+                    expected: DISTRIBUTIONS.join(", "),
+                },
+            );
+            return (None, false);
+        }
+        let distribution = match kind.value.as_str() {
+            "uniform" => {
+                let low = self.dist_number(table, &kind.value, "low", true);
+                let high = self.dist_number(table, &kind.value, "high", true);
+                match (low, high) {
+                    (Some(low), Some(high)) if low < high => {
+                        Some(Distribution::Uniform { low, high })
+                    }
+                    (Some(low), Some(high)) => self.bad_distribution(
+                        table,
+                        &kind,
+                        format!("uniform needs low < high, got low {low}, high {high}"),
+                    ),
+                    _ => None,
+                }
+            }
+            "normal" => {
+                let mean = self.dist_number(table, &kind.value, "mean", true);
+                let sd = self.dist_number(table, &kind.value, "sd", true);
+                let low = self.dist_number(table, &kind.value, "low", false);
+                let high = self.dist_number(table, &kind.value, "high", false);
+                match (mean, sd) {
+                    (Some(_), Some(sd)) if sd < 0.0 => self.bad_distribution(
+                        table,
+                        &kind,
+                        format!("normal needs sd >= 0, got sd {sd}"),
+                    ),
+                    (Some(mean), Some(sd)) => match (low, high) {
+                        (Some(low), Some(high)) if low >= high => self.bad_distribution(
+                            table,
+                            &kind,
+                            format!("normal needs low < high, got low {low}, high {high}"),
+                        ),
+                        _ if low.is_some_and(|low| mean < low)
+                            || high.is_some_and(|high| mean > high) =>
+                        {
+                            self.bad_distribution(
+                                table,
+                                &kind,
+                                format!("normal needs its mean {mean} inside its bounds"),
+                            )
+                        }
+                        _ => Some(Distribution::Normal {
+                            mean,
+                            sd,
+                            low,
+                            high,
+                        }),
+                    },
+                    _ => None,
+                }
+            }
+            "beta" => {
+                let alpha = self.dist_number(table, &kind.value, "alpha", true);
+                let beta = self.dist_number(table, &kind.value, "beta", true);
+                let low = self
+                    .dist_number(table, &kind.value, "low", false)
+                    .unwrap_or(0.0);
+                let high = self
+                    .dist_number(table, &kind.value, "high", false)
+                    .unwrap_or(1.0);
+                match (alpha, beta) {
+                    (Some(alpha), Some(beta)) if alpha <= 0.0 || beta <= 0.0 => self
+                        .bad_distribution(
+                            table,
+                            &kind,
+                            format!(
+                                "beta needs alpha > 0 and beta > 0, got alpha {alpha}, beta {beta}"
+                            ),
+                        ),
+                    (Some(_), Some(_)) if low >= high => self.bad_distribution(
+                        table,
+                        &kind,
+                        format!("beta needs low < high, got low {low}, high {high}"),
+                    ),
+                    (Some(alpha), Some(beta)) => Some(Distribution::Beta {
+                        alpha,
+                        beta,
+                        low,
+                        high,
+                    }),
+                    _ => None,
+                }
+            }
+            _ => {
+                let low = self.dist_number(table, &kind.value, "low", true);
+                let mode = self.dist_number(table, &kind.value, "mode", true);
+                let high = self.dist_number(table, &kind.value, "high", true);
+                match (low, mode, high) {
+                    (Some(low), Some(mode), Some(high))
+                        if low <= mode && mode <= high && low < high =>
+                    {
+                        Some(Distribution::Triangular { low, mode, high })
+                    }
+                    (Some(low), Some(mode), Some(high)) => self.bad_distribution(
+                        table,
+                        &kind,
+                        format!(
+                            "triangular needs low <= mode <= high and low < high, got low {low}, mode {mode}, high {high}"
+                        ),
+                    ),
+                    _ => None,
+                }
+            }
+        };
+        (distribution, true)
+    }
+
+    /// A number of a distribution table; `required` ones are reported when missing.
+    fn dist_number(
+        &mut self,
+        table: &mut TableReader,
+        kind: &str,
+        key: &'static str,
+        required: bool,
+    ) -> Option<f64> {
+        if required && !table.has(key) {
+            table.get(key);
+            self.problem(
+                table.path.clone(),
+                table.span.clone(),
+                Problem::MissingKey {
+                    key: key.into(),
+                    expected: format!("a number, needed by a {kind} distribution"),
+                },
+            );
+            return None;
+        }
+        table
+            .number(key, &mut self.diagnostics)
+            .map(|number| number.value)
+    }
+
+    fn bad_distribution(
+        &mut self,
+        table: &TableReader,
+        kind: &Located<String>,
+        message: String,
+    ) -> Option<Distribution> {
+        self.problem(
+            table.path.clone(),
+            table.span.clone(),
+            Problem::BadDistribution(message),
+        );
+        let _ = kind;
+        None
+    }
+
+    // ----- names, dates, channels --------------------------------------------------------
+
+    /// A `YYYY-MM` month; when `inside` is true it must lie in the scenario period.
+    fn month_value(
+        &mut self,
+        table: &mut TableReader,
+        key: &'static str,
+        required: bool,
+    ) -> Option<Located<Month>> {
+        let text = if required {
+            table.required_string(key, "a month written \"YYYY-MM\"", &mut self.diagnostics)
+        } else {
+            table.string(key, &mut self.diagnostics)
+        }?;
+        match Month::parse(&text.value) {
+            Some(month) => Some(Located {
+                value: month,
+                span: text.span,
+            }),
+            None => {
+                self.problem(
+                    table.key_path(key),
+                    text.span,
+                    Problem::BadDate { value: text.value },
+                );
+                None
+            }
+        }
+    }
+
+    /// A month inside the scenario period, as a month index from the start.
+    fn dated(
+        &mut self,
+        table: &mut TableReader,
+        key: &'static str,
+        required: bool,
+    ) -> Option<Located<Month>> {
+        let month = self.month_value(table, key, required)?;
+        let (start, end) = self.period?;
+        if month.value < start || month.value > end {
+            self.problem(
+                table.key_path(key),
+                month.span.clone(),
+                Problem::DateOutsidePeriod {
+                    value: month.value.to_string(),
+                    start: start.to_string(),
+                    end: end.to_string(),
+                },
+            );
+            return None;
+        }
+        Some(month)
+    }
+
+    fn month_index(&self, month: Month) -> u32 {
+        self.period
+            .map_or(0, |(start, _)| month.months_since(start) as u32)
+    }
+
+    fn actor_ref(&mut self, key: String, name: &Located<String>) -> Option<ActorId> {
+        match self.actor_ids.iter().position(|id| *id == name.value) {
+            Some(index) => Some(ActorId(index as u32)),
+            None => {
+                self.problem(
+                    key,
+                    name.span.clone(),
+                    Problem::UnknownName {
+                        what: "actor id",
+                        value: name.value.clone(),
+                        suggestion: Suggestion::closest(
+                            &name.value,
+                            self.actor_ids.iter().map(String::as_str),
+                        ),
+                        expected: abbreviated_list(&self.actor_ids),
+                    },
+                );
+                None
+            }
+        }
+    }
+
+    fn required_actor(
+        &mut self,
+        table: &mut TableReader,
+        key: &'static str,
+        what: &str,
+    ) -> Option<ActorId> {
+        let name = table.required_string(key, what, &mut self.diagnostics)?;
+        self.actor_ref(table.key_path(key), &name)
+    }
+
+    fn actor_list(&mut self, table: &mut TableReader, key: &'static str) -> Option<Vec<ActorId>> {
+        let names = table.string_list(key, &mut self.diagnostics)?;
+        let mut ids = Vec::new();
+        let mut ok = true;
+        for name in &names {
+            match self.actor_ref(table.key_path(key), name) {
+                Some(id) => ids.push(id),
+                None => ok = false,
+            }
+        }
+        ok.then_some(ids)
+    }
+
+    fn channel_ref(&mut self, key: String, name: &Located<String>) -> Option<ChannelId> {
+        match self
+            .channels
+            .iter()
+            .position(|channel| *channel == name.value)
+        {
+            Some(index) => Some(ChannelId(index as u32)),
+            None => {
+                self.problem(
+                    key,
+                    name.span.clone(),
+                    Problem::UnknownName {
+                        what: "channel",
+                        value: name.value.clone(),
+                        suggestion: Suggestion::closest(
+                            &name.value,
+                            self.channels.iter().map(String::as_str),
+                        ),
+                        expected: self.channels.join(", "),
+                    },
+                );
+                None
+            }
+        }
+    }
+
+    /// A list of channels under `key`; every channel when the key is absent.
+    fn channel_set(&mut self, table: &mut TableReader, key: &'static str) -> Option<ChannelSet> {
+        let Some(names) = table.string_list(key, &mut self.diagnostics) else {
+            return (!table.has(key)).then(|| ChannelSet::all(self.channels.len()));
+        };
+        let mut set = ChannelSet::default();
+        let mut ok = true;
+        for name in &names {
+            match self.channel_ref(table.key_path(key), name) {
+                Some(channel) => set.insert(channel.0 as usize),
+                None => ok = false,
+            }
+        }
+        if ok && set.is_empty() {
+            self.problem(
+                table.key_path(key),
+                table.span.start..table.span.start + 1,
+                Problem::Invalid("the list of channels is empty".into()),
+            );
+            return None;
+        }
+        ok.then_some(set)
+    }
+
+    // ----- actors and ties ---------------------------------------------------------------
+
+    fn actor(&mut self, table: &mut TableReader) -> Option<Actor> {
+        let id = table.required_string(
+            "id",
+            "a short unique id such as \"VEN\"",
+            &mut self.diagnostics,
+        );
+        let id_text = id
+            .as_ref()
+            .map_or_else(|| "?".to_string(), |id| id.value.clone());
+        let name = table.string("name", &mut self.diagnostics);
+        let tags = table
+            .string_list("tags", &mut self.diagnostics)
+            .unwrap_or_default();
+        let key = |attribute: &str| format!("actors.{id_text}.{attribute}");
+        let capacity = self.param(table, "capacity", key("capacity"), None, NON_NEGATIVE);
+        let growth = self.param(table, "growth", key("growth"), Some(0.0), GROWTH);
+        let position = self.param(table, "position", key("position"), None, ALIGNMENT);
+        let stubbornness = self.param(table, "stubbornness", key("stubbornness"), Some(0.0), UNIT);
+        let stability = if table.has("stability") {
+            Some(self.param(table, "stability", key("stability"), None, UNIT))
+        } else {
+            table.get("stability");
+            None
+        };
+        let location = self.location(table);
+
+        let id = id?;
+        let mut valid = true;
+        if !valid_identifier(&id.value) {
+            self.problem(
+                table.key_path("id"),
+                id.span.clone(),
+                Problem::Invalid(format!(
+                    "actor id {:?} must be letters, digits, '_' or '-'",
+                    id.value
+                )),
+            );
+            valid = false;
+        } else if self.actor_ids.contains(&id.value) {
+            self.problem(
+                table.key_path("id"),
+                id.span.clone(),
+                Problem::Invalid(format!("actor id {:?} is used twice", id.value)),
+            );
+            valid = false;
+        }
+        if valid {
+            // Register the id even if attributes have errors, so ties can still be checked.
+            self.actor_ids.push(id.value.clone());
+            self.actor_tags
+                .push(tags.iter().map(|tag| tag.value.clone()).collect());
+            self.actor_has_stability.push(stability.is_some());
+        }
+        let actor = Actor {
+            name: name.map_or_else(|| id.value.clone(), |name| name.value),
+            id: id.value,
+            tags: tags.into_iter().map(|tag| tag.value).collect(),
+            capacity: capacity?,
+            growth: growth?,
+            position: position?,
+            stubbornness: stubbornness?,
+            stability: match stability {
+                Some(parsed) => Some(parsed?),
+                None => None,
+            },
+            location: location?,
+        };
+        valid.then_some(actor)
+    }
+
+    fn location(&mut self, table: &mut TableReader) -> Option<(f64, f64)> {
+        let key = table.key_path("location");
+        let Some(value) = table.get("location") else {
+            self.problem(
+                table.path.clone(),
+                table.span.start..table.span.start + 1,
+                Problem::MissingKey {
+                    key: "location".into(),
+                    expected: "[latitude, longitude] in degrees".into(),
+                },
+            );
+            return None;
+        };
+        let wrong = |validator: &mut Validator| {
+            validator.problem(
+                key.clone(),
+                value.span(),
+                Problem::Invalid(
+                    "expected [latitude, longitude] in degrees, such as [10.5, -66.9]".into(),
+                ),
+            );
+            None
+        };
+        let toml::de::DeValue::Array(items) = value.get_ref() else {
+            return wrong(self);
+        };
+        if items.len() != 2 {
+            return wrong(self);
+        }
+        let latitude = number_value(&key, &items[0], &mut self.diagnostics)?;
+        let longitude = number_value(&key, &items[1], &mut self.diagnostics)?;
+        if latitude.value.abs() > 90.0 || longitude.value.abs() > 180.0 {
+            self.problem(
+                key,
+                value.span(),
+                Problem::Invalid(format!(
+                    "latitude must be within [-90, 90] and longitude within [-180, 180], got [{}, {}]",
+                    latitude.value, longitude.value
+                )),
+            );
+            return None;
+        }
+        Some((latitude.value, longitude.value))
+    }
+
+    fn tie(&mut self, table: &mut TableReader) -> Option<(Tie, std::ops::Range<usize>)> {
+        let from = self.required_actor(table, "from", "the actor that depends");
+        let to = self.required_actor(table, "to", "the actor depended on");
+        let channel = table
+            .required_string(
+                "channel",
+                "one of the scenario's channels",
+                &mut self.diagnostics,
+            )
+            .and_then(|name| self.channel_ref(table.key_path("channel"), &name));
+        let (from, to, channel) = (from?, to?, channel?);
+        let name = format!(
+            "ties.{}.{}.{}.weight",
+            self.actor_ids[from.0 as usize],
+            self.actor_ids[to.0 as usize],
+            self.channels[channel.0 as usize]
+        );
+        let weight = self.param(table, "weight", name, None, UNIT);
+        if from == to {
+            self.problem(
+                table.key_path("to"),
+                table.span.start..table.span.start + 1,
+                Problem::Invalid(format!(
+                    "a tie must join two different actors, but from and to are both {:?}",
+                    self.actor_ids[from.0 as usize]
+                )),
+            );
+            return None;
+        }
+        Some((
+            Tie {
+                from,
+                to,
+                channel,
+                weight: weight?,
+            },
+            table.span.clone(),
+        ))
+    }
+
+    fn without_duplicate_ties(
+        &mut self,
+        ties: Vec<(Tie, std::ops::Range<usize>)>,
+    ) -> Vec<(Tie, std::ops::Range<usize>)> {
+        let mut kept: Vec<(Tie, std::ops::Range<usize>)> = Vec::with_capacity(ties.len());
+        for (tie, span) in ties {
+            let first = kept.iter().find(|(other, _)| {
+                (other.from, other.to, other.channel) == (tie.from, tie.to, tie.channel)
+            });
+            if let Some((_, first_span)) = first {
+                let first_start = first_span.start;
+                self.problem(
+                    "ties",
+                    span.start..span.start + 1,
+                    Problem::Duplicate {
+                        what: "tie",
+                        value: format!(
+                            "{} -> {} on {}",
+                            self.actor_ids[tie.from.0 as usize],
+                            self.actor_ids[tie.to.0 as usize],
+                            self.channels[tie.channel.0 as usize]
+                        ),
+                        first_line: self.line_of(first_start),
+                    },
+                );
+            } else {
+                kept.push((tie, span));
+            }
+        }
+        kept
+    }
+
+    // ----- events -------------------------------------------------------------------------
+
+    fn event(&mut self, table: &mut TableReader) -> Option<(Event, std::ops::Range<usize>)> {
+        let id = table.required_string("id", "a unique name for the event", &mut self.diagnostics);
+        let kind = table.required_string(
+            "kind",
+            "sanctions, war, outreach, secondary_sanctions or shock",
+            &mut self.diagnostics,
+        );
+        let start = self.dated(table, "start", true);
+        let end = self.dated(table, "end", false);
+        if let (Some(start), Some(end)) = (&start, &end)
+            && end.value < start.value
+        {
+            self.problem(
+                table.key_path("end"),
+                end.span.clone(),
+                Problem::Invalid(format!(
+                    "the event ends ({}) before it starts ({})",
+                    end.value, start.value
+                )),
+            );
+        }
+        let id_text = id
+            .as_ref()
+            .map_or_else(|| "?".to_string(), |id| id.value.clone());
+        let name = |key: &str| format!("events.{id_text}.{key}");
+        let kind = kind?;
+        let event_kind = match kind.value.as_str() {
+            "sanctions" | "secondary_sanctions" => {
+                let coalition = self.coalition(table);
+                let target = self.required_actor(table, "target", "the sanctioned actor");
+                let intensity = self.param(table, "intensity", name("intensity"), None, UNIT);
+                let channels = self.channel_set(table, "channels");
+                let (coalition, target) = (coalition?, target?);
+                if coalition.contains(&target) {
+                    self.problem(
+                        table.key_path("target"),
+                        table.span.start..table.span.start + 1,
+                        Problem::Invalid(format!(
+                            "the target {:?} is also in the coalition",
+                            self.actor_ids[target.0 as usize]
+                        )),
+                    );
+                    return None;
+                }
+                let (intensity, channels) = (intensity?, channels?);
+                if kind.value == "sanctions" {
+                    EventKind::Sanctions {
+                        coalition,
+                        target,
+                        intensity,
+                        channels,
+                    }
+                } else {
+                    EventKind::SecondarySanctions {
+                        coalition,
+                        target,
+                        intensity,
+                        channels,
+                    }
+                }
+            }
+            "war" => {
+                let belligerent = self.required_actor(table, "belligerent", "the actor at war");
+                let drain = self.param(
+                    table,
+                    "capacity_drain",
+                    name("capacity_drain"),
+                    Some(0.0),
+                    UNIT,
+                );
+                let absorbed = self.param(
+                    table,
+                    "budget_absorbed",
+                    name("budget_absorbed"),
+                    Some(0.0),
+                    UNIT,
+                );
+                EventKind::War {
+                    belligerent: belligerent?,
+                    capacity_drain: drain?,
+                    budget_absorbed: absorbed?,
+                }
+            }
+            "outreach" => {
+                let from = self.required_actor(table, "from", "the actor making the offer");
+                let to = self.required_actor(table, "to", "the actor receiving the offer");
+                let strength = self.param(table, "strength", name("strength"), None, UNIT);
+                let channels = self.channel_set(table, "channels");
+                let (from, to) = (from?, to?);
+                if from == to {
+                    self.problem(
+                        table.key_path("to"),
+                        table.span.start..table.span.start + 1,
+                        Problem::Invalid("an outreach needs two different actors".into()),
+                    );
+                    return None;
+                }
+                EventKind::Outreach {
+                    from,
+                    to,
+                    strength: strength?,
+                    channels: channels?,
+                }
+            }
+            "shock" => {
+                let actors = if table.has("actor") {
+                    table
+                        .required_string("actor", "", &mut self.diagnostics)
+                        .and_then(|name| self.actor_ref(table.key_path("actor"), &name))
+                        .map(|id| vec![id])
+                } else {
+                    table.get("actor");
+                    match self.actor_list(table, "actors") {
+                        Some(list) if !list.is_empty() => Some(list),
+                        Some(_) => {
+                            self.problem(
+                                table.key_path("actors"),
+                                table.span.start..table.span.start + 1,
+                                Problem::Invalid("a shock needs at least one actor".into()),
+                            );
+                            None
+                        }
+                        None => {
+                            if !table.has("actors") {
+                                self.problem(
+                                    table.path.clone(),
+                                    table.span.start..table.span.start + 1,
+                                    Problem::MissingKey {
+                                        key: "actor".into(),
+                                        expected: "the actor (or `actors`, a list) the shock hits"
+                                            .into(),
+                                    },
+                                );
+                            }
+                            None
+                        }
+                    }
+                };
+                let attribute = self.choice(table, "attribute", &Attribute::NAMES, None);
+                let operation = self.choice(table, "operation", &ShockOperation::NAMES, Some(0));
+                let value = self.param(table, "value", name("value"), None, ANY);
+                let stability_missing = attribute == Some(Attribute::Stability as usize)
+                    && actors.as_ref().is_some_and(|actors| {
+                        actors
+                            .iter()
+                            .any(|actor| !self.actor_has_stability[actor.0 as usize])
+                    });
+                if stability_missing {
+                    self.problem(
+                        table.key_path("attribute"),
+                        table.span.start..table.span.start + 1,
+                        Problem::Invalid(
+                            "a stability shock needs actors that have a `stability`".into(),
+                        ),
+                    );
+                    return None;
+                }
+                EventKind::Shock {
+                    actors: actors?,
+                    attribute: Attribute::ALL[attribute?],
+                    operation: [
+                        ShockOperation::Add,
+                        ShockOperation::Multiply,
+                        ShockOperation::Set,
+                    ][operation?],
+                    value: value?,
+                }
+            }
+            other => {
+                self.problem(
+                    table.key_path("kind"),
+                    kind.span.clone(),
+                    Problem::UnknownName {
+                        what: "event kind",
+                        value: other.to_string(),
+                        suggestion: Suggestion::closest(other, EVENT_KINDS),
+                        expected: EVENT_KINDS.join(", "),
+                    },
+                );
+                // Accept any key so that only the kind is reported, not every key after it.
+                let keys: Vec<&'static str> = ALL_EVENT_KEYS.to_vec();
+                table.allow(&keys);
+                return None;
+            }
+        };
+        let id = id?;
+        Some((
+            Event {
+                id: id.value,
+                start: start?.value,
+                end: end.map(|end| end.value),
+                kind: event_kind,
+            },
+            id.span,
+        ))
+    }
+
+    /// One of a fixed list of names; returns its index. `default` applies when absent.
+    fn choice(
+        &mut self,
+        table: &mut TableReader,
+        key: &'static str,
+        names: &[&'static str],
+        default: Option<usize>,
+    ) -> Option<usize> {
+        let value = match (table.string(key, &mut self.diagnostics), default) {
+            (Some(value), _) => value,
+            (None, Some(default)) if !table.has(key) => return Some(default),
+            (None, _) => {
+                if !table.has(key) {
+                    self.problem(
+                        table.path.clone(),
+                        table.span.start..table.span.start + 1,
+                        Problem::MissingKey {
+                            key: key.into(),
+                            expected: format!("one of: {}", names.join(", ")),
+                        },
+                    );
+                }
+                return None;
+            }
+        };
+        match names.iter().position(|name| *name == value.value) {
+            Some(index) => Some(index),
+            None => {
+                self.problem(
+                    table.key_path(key),
+                    value.span,
+                    Problem::UnknownName {
+                        what: key_what(key),
+                        value: value.value.clone(),
+                        suggestion: Suggestion::closest(&value.value, names.iter().copied()),
+                        expected: names.join(", "),
+                    },
+                );
+                None
+            }
+        }
+    }
+
+    fn coalition(&mut self, table: &mut TableReader) -> Option<Vec<ActorId>> {
+        let mut members = self.actor_list(table, "coalition");
+        if members.is_none() && table.has("coalition") {
+            return None;
+        }
+        let tags = table.string_list("coalition_tags", &mut self.diagnostics);
+        for tag in tags.iter().flatten() {
+            let matching: Vec<ActorId> = (0..self.actor_ids.len())
+                .filter(|&index| self.actor_tags[index].contains(&tag.value))
+                .map(|index| ActorId(index as u32))
+                .collect();
+            if matching.is_empty() {
+                let mut known: Vec<String> = self.actor_tags.iter().flatten().cloned().collect();
+                known.sort();
+                known.dedup();
+                self.problem(
+                    table.key_path("coalition_tags"),
+                    tag.span.clone(),
+                    Problem::UnknownName {
+                        what: "tag",
+                        value: tag.value.clone(),
+                        suggestion: Suggestion::closest(
+                            &tag.value,
+                            known.iter().map(String::as_str),
+                        ),
+                        expected: known.join(", "),
+                    },
+                );
+                return None;
+            }
+            members.get_or_insert_with(Vec::new).extend(matching);
+        }
+        let mut members = members.unwrap_or_default();
+        members.sort();
+        members.dedup();
+        if members.is_empty() {
+            let span = table
+                .get("coalition")
+                .map_or(table.span.start..table.span.start + 1, |value| value.span());
+            self.problem(table.key_path("coalition"), span, Problem::EmptyCoalition);
+            return None;
+        }
+        Some(members)
+    }
+
+    fn check_unique_event_ids(&mut self, events: &[(Event, std::ops::Range<usize>)]) {
+        for (index, (event, span)) in events.iter().enumerate() {
+            if let Some((_, first)) = events[..index]
+                .iter()
+                .find(|(other, _)| other.id == event.id)
+            {
+                self.problem(
+                    "events",
+                    span.clone(),
+                    Problem::Duplicate {
+                        what: "event id",
+                        value: event.id.clone(),
+                        first_line: self.line_of(first.start),
+                    },
+                );
+            }
+        }
+    }
+
+    // ----- rules --------------------------------------------------------------------------
+
+    fn rule(&mut self, table: &mut TableReader) -> Option<(Rule, std::ops::Range<usize>)> {
+        let names: Vec<&'static str> = RULE_DEFINITIONS.iter().map(|rule| rule.name).collect();
+        let index = self.choice(table, "rule", &names, None);
+        let Some(index) = index else {
+            let keys: Vec<&'static str> = RULE_DEFINITIONS
+                .iter()
+                .flat_map(|rule| rule.params.iter().map(|param| param.key))
+                .chain(["channels"])
+                .collect();
+            table.allow(&keys);
+            return None;
+        };
+        let definition = &RULE_DEFINITIONS[index];
+        let mut params = Vec::with_capacity(definition.params.len());
+        let mut ok = true;
+        for param in definition.params {
+            let bounds = Bounds {
+                low: param.low,
+                high: param.high,
+            };
+            let name = format!("rules.{}.{}", definition.name, param.key);
+            match self.param(table, param.key, name, Some(param.default), bounds) {
+                Some(id) => params.push(id),
+                None => ok = false,
+            }
+        }
+        let channels = if definition.takes_channels {
+            self.channel_set(table, "channels")
+        } else {
+            Some(ChannelSet::all(self.channels.len()))
+        };
+        let span = table
+            .get("rule")
+            .map_or(table.span.clone(), |value| value.span());
+        Some((
+            Rule {
+                kind: definition.kind,
+                params,
+                channels: channels?,
+            },
+            span,
+        ))
+        .filter(|_| ok)
+    }
+
+    fn check_unique_rules(
+        &mut self,
+        rules: &[(Rule, std::ops::Range<usize>)],
+        spans: &[std::ops::Range<usize>],
+    ) {
+        for (index, (rule, _)) in rules.iter().enumerate() {
+            if let Some(first) = rules[..index]
+                .iter()
+                .position(|(other, _)| other.kind == rule.kind)
+            {
+                self.problem(
+                    "rules",
+                    spans[index].clone(),
+                    Problem::Duplicate {
+                        what: "rule",
+                        value: rule.kind.name().into(),
+                        first_line: self.line_of(spans[first].start),
+                    },
+                );
+            }
+        }
+    }
+
+    // ----- outcomes -----------------------------------------------------------------------
+
+    fn outcome(
+        &mut self,
+        table: &mut TableReader,
+    ) -> Option<(OutcomeSpec, std::ops::Range<usize>)> {
+        let name = table.required_string("name", "the outcome's name", &mut self.diagnostics);
+        let measure = self.choice(table, "measure", &MEASURES, None);
+        let actor = self.required_actor(table, "actor", "the actor the measure is about");
+        let Some(measure_index) = measure else {
+            table.allow(&OUTCOME_KEYS);
+            return None;
+        };
+        let measure_name = MEASURES[measure_index];
+        let actor = actor?;
+        let needs_regime = |validator: &mut Validator, table: &mut TableReader| {
+            if validator.actor_has_stability[actor.0 as usize] {
+                Some(())
+            } else {
+                validator.problem(
+                    table.key_path("actor"),
+                    table.get("actor").map_or(0..0, |value| value.span()),
+                    Problem::Invalid(format!(
+                        "measure {measure_name} needs an actor with a `stability`, and {:?} has none",
+                        validator.actor_ids[actor.0 as usize]
+                    )),
+                );
+                None
+            }
+        };
+        let measure = match measure_name {
+            "tie_share" => {
+                let partners = if table.has("partners") {
+                    table.get("partner");
+                    self.actor_list(table, "partners")
+                } else {
+                    table.get("partners");
+                    table
+                        .required_string(
+                            "partner",
+                            "the partner (or `partners`, a list) whose share is measured",
+                            &mut self.diagnostics,
+                        )
+                        .and_then(|name| self.actor_ref(table.key_path("partner"), &name))
+                        .map(|id| vec![id])
+                };
+                let channels = self.channel_set(table, "channels");
+                Measure::TieShare {
+                    actor,
+                    partners: partners?,
+                    channels: channels?,
+                }
+            }
+            "tie_weight" => {
+                let partner = self.required_actor(table, "partner", "the partner depended on");
+                let channel = table
+                    .required_string("channel", "one channel", &mut self.diagnostics)
+                    .and_then(|name| self.channel_ref(table.key_path("channel"), &name));
+                Measure::TieWeight {
+                    actor,
+                    partner: partner?,
+                    channel: channel?,
+                }
+            }
+            "survives" => {
+                needs_regime(self, table)?;
+                Measure::Survives { actor }
+            }
+            "regime_change_month" => {
+                needs_regime(self, table)?;
+                Measure::RegimeChangeMonth { actor }
+            }
+            "crossover" => {
+                let partner =
+                    self.required_actor(table, "partner", "the actor whose share may overtake");
+                let rival =
+                    self.required_actor(table, "rival", "the actor whose share may be overtaken");
+                let channels = self.channel_set(table, "channels");
+                Measure::Crossover {
+                    actor,
+                    partner: partner?,
+                    rival: rival?,
+                    channels: channels?,
+                }
+            }
+            attribute => {
+                let index = Attribute::NAMES
+                    .iter()
+                    .position(|name| *name == attribute)
+                    .unwrap_or(0);
+                if Attribute::ALL[index] == Attribute::Stability {
+                    needs_regime(self, table)?;
+                }
+                Measure::Attribute {
+                    actor,
+                    attribute: Attribute::ALL[index],
+                }
+            }
+        };
+        let reduction = self.reduction(table, &measure)?;
+        let name = name?;
+        if !valid_identifier(&name.value) {
+            self.problem(
+                table.key_path("name"),
+                name.span.clone(),
+                Problem::Invalid(format!(
+                    "outcome name {:?} must be letters, digits, '_' or '-' (it becomes a column name)",
+                    name.value
+                )),
+            );
+            return None;
+        }
+        Some((
+            OutcomeSpec {
+                name: name.value,
+                measure,
+                reduction,
+            },
+            name.span,
+        ))
+    }
+
+    fn reduction(&mut self, table: &mut TableReader, measure: &Measure) -> Option<Reduction> {
+        let at = self.dated(table, "at", false);
+        let over = if table.has("over") {
+            Some(self.choice(table, "over", &REDUCTIONS, None)?)
+        } else {
+            table.get("over");
+            None
+        };
+        let from = self.dated(table, "from", false);
+        let to = self.dated(table, "to", false);
+        let (_, end) = self.period?;
+        let last = self.month_index(end);
+        let misplaced = |validator: &mut Validator, key: &str, reason: &str| {
+            validator.problem(
+                table.key_path(key),
+                table.span.start..table.span.start + 1,
+                Problem::Invalid(reason.to_string()),
+            );
+            None
+        };
+        if measure.is_month() && (at.is_some() || over.is_some() || from.is_some() || to.is_some())
+        {
+            return misplaced(
+                self,
+                "at",
+                &format!(
+                    "measure {} is a month over the whole run; `at`, `over`, `from` and `to` do not apply",
+                    measure.name()
+                ),
+            );
+        }
+        if at.is_some() && over.is_some() {
+            return misplaced(
+                self,
+                "at",
+                "give either `at` (one month) or `over` (a window), not both",
+            );
+        }
+        if over.is_none() && (from.is_some() || to.is_some()) {
+            return misplaced(
+                self,
+                "from",
+                "`from` and `to` need `over` (mean, min or max)",
+            );
+        }
+        if matches!(measure, Measure::Survives { .. }) && over.is_some() {
+            return misplaced(
+                self,
+                "over",
+                "measure survives is read at one month (`at`), not over a window",
+            );
+        }
+        let from_index = from.map_or(0, |month| self.month_index(month.value));
+        let to_index = to.map_or(last, |month| self.month_index(month.value));
+        if from_index > to_index {
+            return misplaced(self, "to", "the window ends before it starts");
+        }
+        Some(match over {
+            Some(0) => Reduction::Mean {
+                from: from_index,
+                to: to_index,
+            },
+            Some(1) => Reduction::Min {
+                from: from_index,
+                to: to_index,
+            },
+            Some(_) => Reduction::Max {
+                from: from_index,
+                to: to_index,
+            },
+            None => Reduction::At(at.map_or(last, |month| self.month_index(month.value))),
+        })
+    }
+
+    fn check_unique_outcome_names(&mut self, outcomes: &[(OutcomeSpec, std::ops::Range<usize>)]) {
+        for (index, (outcome, span)) in outcomes.iter().enumerate() {
+            if let Some((_, first)) = outcomes[..index]
+                .iter()
+                .find(|(other, _)| other.name == outcome.name)
+            {
+                self.problem(
+                    "outcomes",
+                    span.clone(),
+                    Problem::Duplicate {
+                        what: "outcome name",
+                        value: outcome.name.clone(),
+                        first_line: self.line_of(first.start),
+                    },
+                );
+            }
+        }
+    }
+}
+
+const ALL_EVENT_KEYS: [&str; 18] = [
+    "coalition",
+    "coalition_tags",
+    "target",
+    "intensity",
+    "channels",
+    "belligerent",
+    "capacity_drain",
+    "budget_absorbed",
+    "from",
+    "to",
+    "strength",
+    "actor",
+    "actors",
+    "attribute",
+    "operation",
+    "value",
+    "end",
+    "start",
+];
+const OUTCOME_KEYS: [&str; 10] = [
+    "partner", "partners", "rival", "channel", "channels", "at", "over", "from", "to", "actor",
+];
+
+fn key_what(key: &str) -> &'static str {
+    match key {
+        "rule" => "rule",
+        "measure" => "measure",
+        "attribute" => "attribute",
+        "operation" => "operation",
+        "over" => "reduction",
+        _ => "value",
+    }
+}
+
+/// Names that become ids and column headers: ASCII letters, digits, `_`, `-` and `.`.
+fn valid_identifier(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// A list of names for an error message, cut short when long.
+fn abbreviated_list(names: &[String]) -> String {
+    const SHOWN: usize = 12;
+    if names.len() <= SHOWN {
+        names.join(", ")
+    } else {
+        format!(
+            "{}, ... ({} in all)",
+            names[..SHOWN].join(", "),
+            names.len()
+        )
+    }
+}
