@@ -47,12 +47,13 @@ pub enum Problem {
     #[error("value {value} is outside the allowed range [{low}, {high}]")]
     OutOfRange { value: f64, low: f64, high: f64 },
     #[error(
-        "distribution {distribution} can draw values outside the allowed range [{low}, {high}]"
+        "distribution {distribution} can draw values outside the allowed range [{low}, {high}]{hint}"
     )]
     DistributionOutOfRange {
         distribution: String,
         low: f64,
         high: f64,
+        hint: &'static str,
     },
     #[error("invalid distribution: {0}")]
     BadDistribution(String),
@@ -102,20 +103,30 @@ impl Suggestion {
     }
 }
 
-/// Levenshtein distance, case-insensitive, between two short strings.
+/// Edit distance counting insertions, deletions, substitutions and swaps of two neighbouring
+/// characters (optimal string alignment), case-insensitive: "VNE" is one edit from "VEN".
 fn edit_distance(left: &str, right: &str) -> usize {
     let left: Vec<char> = left.to_lowercase().chars().collect();
     let right: Vec<char> = right.to_lowercase().chars().collect();
-    let mut previous: Vec<usize> = (0..=right.len()).collect();
-    for (i, left_char) in left.iter().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, right_char) in right.iter().enumerate() {
-            let substitution = previous[j] + usize::from(left_char != right_char);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+    let width = right.len() + 1;
+    let mut table = vec![0usize; (left.len() + 1) * width];
+    for i in 0..=left.len() {
+        for j in 0..=right.len() {
+            table[i * width + j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let substitution = usize::from(left[i - 1] != right[j - 1]);
+                let mut best = (table[(i - 1) * width + j] + 1)
+                    .min(table[i * width + j - 1] + 1)
+                    .min(table[(i - 1) * width + j - 1] + substitution);
+                if i > 1 && j > 1 && left[i - 1] == right[j - 2] && left[i - 2] == right[j - 1] {
+                    best = best.min(table[(i - 2) * width + j - 2] + 1);
+                }
+                best
+            };
         }
-        previous = current;
     }
-    previous[right.len()]
+    table[left.len() * width + right.len()]
 }
 
 /// A problem, the dotted key it concerns (`ties[3].weight`) and its byte span in the file.

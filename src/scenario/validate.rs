@@ -352,6 +352,11 @@ impl Validator {
                     distribution: distribution.to_string(),
                     low: bounds.low,
                     high: bounds.high,
+                    hint: if matches!(distribution, Distribution::Normal { .. }) {
+                        "; bound it with `low` and `high` inside that range"
+                    } else {
+                        ""
+                    },
                 },
             };
             self.problem(key, value.span(), problem);
@@ -636,6 +641,10 @@ impl Validator {
     }
 
     fn channel_ref(&mut self, key: String, name: &Located<String>) -> Option<ChannelId> {
+        if self.channels.is_empty() {
+            // The channel list itself is missing or invalid, which is already reported.
+            return None;
+        }
         match self
             .channels
             .iter()
@@ -803,23 +812,30 @@ impl Validator {
     }
 
     fn tie(&mut self, table: &mut TableReader) -> Option<(Tie, std::ops::Range<usize>)> {
-        let from = self.required_actor(table, "from", "the actor that depends");
-        let to = self.required_actor(table, "to", "the actor depended on");
-        let channel = table
-            .required_string(
-                "channel",
-                "one of the scenario's channels",
-                &mut self.diagnostics,
-            )
-            .and_then(|name| self.channel_ref(table.key_path("channel"), &name));
-        let (from, to, channel) = (from?, to?, channel?);
-        let name = format!(
-            "ties.{}.{}.{}.weight",
-            self.actor_ids[from.0 as usize],
-            self.actor_ids[to.0 as usize],
-            self.channels[channel.0 as usize]
+        let from_name =
+            table.required_string("from", "the actor that depends", &mut self.diagnostics);
+        let to_name = table.required_string("to", "the actor depended on", &mut self.diagnostics);
+        let channel_name = table.required_string(
+            "channel",
+            "one of the scenario's channels",
+            &mut self.diagnostics,
         );
-        let weight = self.param(table, "weight", name, None, UNIT);
+        let text = |name: &Option<Located<String>>| {
+            name.as_ref()
+                .map_or_else(|| "?".to_string(), |name| name.value.clone())
+        };
+        let param_name = format!(
+            "ties.{}.{}.{}.weight",
+            text(&from_name),
+            text(&to_name),
+            text(&channel_name)
+        );
+        let weight = self.param(table, "weight", param_name, None, UNIT);
+        let from = from_name.and_then(|name| self.actor_ref(table.key_path("from"), &name));
+        let to = to_name.and_then(|name| self.actor_ref(table.key_path("to"), &name));
+        let channel =
+            channel_name.and_then(|name| self.channel_ref(table.key_path("channel"), &name));
+        let (from, to, channel, weight) = (from?, to?, channel?, weight?);
         if from == to {
             self.problem(
                 table.key_path("to"),
@@ -836,7 +852,7 @@ impl Validator {
                 from,
                 to,
                 channel,
-                weight: weight?,
+                weight,
             },
             table.span.clone(),
         ))
