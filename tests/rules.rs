@@ -1,0 +1,459 @@
+//! One test module per rule: on a tiny world with only that rule on, check the direction and
+//! the size of its effect against the equation in docs/MODEL.md.
+
+use entente::model::{Model, Simulation, State};
+use entente::scenario::Scenario;
+
+/// Builds a model from scenario text without its `[scenario]` header.
+fn model(body: &str) -> Model {
+    let text = format!(
+        "[scenario]\nname = \"tiny\"\nstart = \"2020-01\"\nend = \"2021-12\"\nchannels = [\"trade\", \"arms\"]\n{body}"
+    );
+    match Scenario::from_toml(&text, "tiny.toml") {
+        Ok(scenario) => Model::new(scenario),
+        Err(error) => panic!("test scenario is invalid:\n{error}\n{text}"),
+    }
+}
+
+/// An actor table with the given id, position and optional extra keys.
+fn actor(id: &str, position: f64, extra: &str) -> String {
+    format!(
+        "[[actors]]\nid = \"{id}\"\ncapacity = 1.0\nposition = {position}\nlocation = [0.0, 0.0]\n{extra}\n"
+    )
+}
+
+fn tie(from: &str, to: &str, channel: &str, weight: f64) -> String {
+    format!(
+        "[[ties]]\nfrom = \"{from}\"\nto = \"{to}\"\nchannel = \"{channel}\"\nweight = {weight}\n"
+    )
+}
+
+/// Runs the first `months` steps of run 0 and returns the state.
+fn after(model: &Model, months: u32) -> State {
+    let mut simulation = Simulation::new(model);
+    simulation.reset(1, 0);
+    for month in 0..months {
+        simulation.step(month);
+    }
+    simulation.state().clone()
+}
+
+fn close(actual: f64, expected: f64) {
+    assert!(
+        (actual - expected).abs() < 1e-12,
+        "expected {expected}, got {actual}"
+    );
+}
+
+const TRADE: usize = 0;
+const ARMS: usize = 1;
+
+mod capacity {
+    use super::*;
+
+    #[test]
+    fn grows_at_the_annual_rate_and_war_drains_the_belligerent_only() {
+        let body = format!(
+            "{}{}{}",
+            actor("A", 0.0, "growth = 0.12"),
+            actor("B", 0.0, "growth = 0.12"),
+            "[[events]]\nid = \"w\"\nkind = \"war\"\nstart = \"2020-01\"\nbelligerent = \"B\"\ncapacity_drain = 0.01\n\
+             [[rules]]\nrule = \"capacity\"\n"
+        );
+        let state = after(&model(&body), 12);
+        close(state.capacity[0], 1.12);
+        close(state.capacity[1], 1.12 * 0.99f64.powi(12));
+    }
+
+    #[test]
+    fn growth_noise_spreads_runs_around_the_trend() {
+        let body = format!(
+            "{}[[rules]]\nrule = \"capacity\"\ngrowth_noise = 0.02\n",
+            actor("A", 0.0, "")
+        );
+        let model = model(&body);
+        let mut simulation = Simulation::new(&model);
+        let mut finals = Vec::new();
+        for run in 0..400 {
+            simulation.reset(5, run);
+            for month in 0..12 {
+                simulation.step(month);
+            }
+            finals.push(simulation.state().capacity[0].ln());
+        }
+        let mean = finals.iter().sum::<f64>() / finals.len() as f64;
+        let variance =
+            finals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (finals.len() - 1) as f64;
+        // Twelve N(0, 0.02²) shocks: log-capacity has mean 0 and sd 0.02·√12 = 0.0693.
+        assert!(mean.abs() < 0.01, "mean {mean}");
+        assert!(
+            (variance.sqrt() - 0.0693).abs() < 0.008,
+            "sd {}",
+            variance.sqrt()
+        );
+    }
+}
+
+mod sanction_pressure {
+    use super::*;
+
+    fn sanctioned(rules: &str) -> Model {
+        model(&format!(
+            "{}{}{}{}{}{}{}\
+             [[events]]\nid = \"s\"\nkind = \"sanctions\"\nstart = \"2020-01\"\ncoalition = [\"W\"]\ntarget = \"T\"\nintensity = 0.5\nchannels = [\"trade\"]\n{rules}",
+            actor("T", 0.5, "stability = 0.6"),
+            actor("W", -0.5, ""),
+            actor("P", 0.5, ""),
+            tie("T", "W", "trade", 0.6),
+            tie("T", "P", "trade", 0.2),
+            tie("W", "T", "trade", 0.4),
+            tie("T", "W", "arms", 0.3),
+        ))
+    }
+
+    #[test]
+    fn cuts_coalition_ties_both_ways_on_sanctioned_channels_only() {
+        let model = sanctioned("[[rules]]\nrule = \"sanction_pressure\"\ntie_decay = 0.1\n");
+        let state = after(&model, 1);
+        close(state.weight(TRADE, 0, 1), 0.6 * 0.95);
+        close(state.weight(TRADE, 1, 0), 0.4 * 0.95);
+        close(state.weight(TRADE, 0, 2), 0.2);
+        close(state.weight(ARMS, 0, 1), 0.3);
+    }
+
+    #[test]
+    fn pressure_is_intensity_times_coalition_share_and_costs_capacity_and_stability() {
+        let model = sanctioned(
+            "[[rules]]\nrule = \"sanction_pressure\"\ncapacity_hit = 0.1\nstability_hit = 0.2\n",
+        );
+        let state = after(&model, 1);
+        let pressure = 0.5 * 0.6 / 0.8;
+        close(state.capacity[0], 1.0 - 0.1 * pressure);
+        close(state.stability[0], 0.6 - 0.2 * pressure);
+        close(state.capacity[1], 1.0);
+    }
+}
+
+mod sanction_substitution {
+    use super::*;
+
+    fn world(extra_actor_position: f64, substitution: &str) -> Model {
+        model(&format!(
+            "{}{}{}{}{}{}\
+             [[events]]\nid = \"s\"\nkind = \"sanctions\"\nstart = \"2020-01\"\ncoalition = [\"W\"]\ntarget = \"T\"\nintensity = 1.0\nchannels = [\"trade\"]\n\
+             [[rules]]\nrule = \"sanction_pressure\"\ntie_decay = 0.1\n[[rules]]\nrule = \"sanction_substitution\"\n{substitution}",
+            actor("T", 0.5, ""),
+            actor("W", -0.5, ""),
+            actor("NEAR", 0.5, ""),
+            actor("FAR", extra_actor_position, ""),
+            tie("T", "W", "trade", 0.5),
+            tie("T", "NEAR", "trade", 0.1),
+        ))
+    }
+
+    #[test]
+    fn lost_volume_goes_to_non_sanctioning_partners_by_logit_on_affinity() {
+        let model = world(
+            -0.5,
+            "share = 0.8\naffinity_weight = 2.0\ncapacity_weight = 0.0\ntie_weight = 0.0\n",
+        );
+        let state = after(&model, 1);
+        let lost = 0.5 * 0.1;
+        // NEAR sits at the target's position, FAR one unit away: weights e^0 and e^-2.
+        let near_share = 1.0 / (1.0 + (-2.0f64).exp());
+        close(state.weight(TRADE, 0, 1), 0.5 - lost);
+        close(state.weight(TRADE, 0, 2), 0.1 + 0.8 * lost * near_share);
+        close(state.weight(TRADE, 0, 3), 0.8 * lost * (1.0 - near_share));
+        assert!(state.weight(TRADE, 0, 2) > state.weight(TRADE, 0, 3));
+    }
+
+    #[test]
+    fn secondary_sanction_exposure_deters_substitution_toward_exposed_partners() {
+        let exposed = "[[ties]]\nfrom = \"NEAR\"\nto = \"W\"\nchannel = \"trade\"\nweight = 1.0\n\
+             [[events]]\nid = \"d\"\nkind = \"secondary_sanctions\"\nstart = \"2020-01\"\ncoalition = [\"W\"]\ntarget = \"T\"\nintensity = 1.0\n";
+        let parameters = "share = 1.0\naffinity_weight = 0.0\ncapacity_weight = 0.0\ntie_weight = 0.0\ndissuasion_weight = 1.0\n";
+        let model = model(&format!(
+            "{}{}{}{}{}{}{exposed}\
+             [[events]]\nid = \"s\"\nkind = \"sanctions\"\nstart = \"2020-01\"\ncoalition = [\"W\"]\ntarget = \"T\"\nintensity = 1.0\nchannels = [\"trade\"]\n\
+             [[rules]]\nrule = \"sanction_pressure\"\n[[rules]]\nrule = \"sanction_substitution\"\n{parameters}",
+            actor("T", 0.5, ""),
+            actor("W", -0.5, ""),
+            actor("NEAR", 0.5, ""),
+            actor("FAR", 0.5, ""),
+            tie("T", "W", "trade", 0.5),
+            tie("T", "NEAR", "trade", 0.0),
+        ));
+        let state = after(&model, 1);
+        // NEAR's whole trade is with W (exposure 1, e^-1); FAR has none (e^0).
+        let lost = 0.5 * 0.1;
+        let near_share = (-1.0f64).exp() / (1.0 + (-1.0f64).exp());
+        close(state.weight(TRADE, 0, 2), lost * near_share);
+        close(state.weight(TRADE, 0, 3), lost * (1.0 - near_share));
+    }
+
+    #[test]
+    fn without_sanctions_nothing_moves() {
+        let model = model(&format!(
+            "{}{}{}{}[[rules]]\nrule = \"sanction_pressure\"\n[[rules]]\nrule = \"sanction_substitution\"\n",
+            actor("T", 0.5, ""),
+            actor("P", 0.5, ""),
+            tie("T", "P", "trade", 0.3),
+            tie("P", "T", "arms", 0.2),
+        ));
+        let state = after(&model, 24);
+        close(state.weight(TRADE, 0, 1), 0.3);
+        close(state.weight(ARMS, 1, 0), 0.2);
+    }
+}
+
+mod commitment_waning {
+    use super::*;
+
+    /// A patron with a near and a far client, each depending on it 0.5 on arms.
+    fn world(war: &str) -> Model {
+        model(&format!(
+            "[[actors]]\nid = \"P\"\ncapacity = 1.0\nposition = 0.5\nlocation = [55.8, 37.6]\n\
+             [[actors]]\nid = \"NEAR\"\ncapacity = 1.0\nposition = 0.5\nlocation = [53.9, 27.6]\n\
+             [[actors]]\nid = \"FAR\"\ncapacity = 1.0\nposition = 0.5\nlocation = [10.5, -66.9]\n\
+             {}{}{war}\
+             [[rules]]\nrule = \"commitment_waning\"\nheadroom = 1.0\nslack = 0.0\nrate = 1.0\nchannels = [\"arms\"]\n",
+            tie("NEAR", "P", "arms", 0.5),
+            tie("FAR", "P", "arms", 0.5),
+        ))
+    }
+
+    #[test]
+    fn a_patron_at_war_sheds_its_farthest_client_first() {
+        let war = "[[events]]\nid = \"w\"\nkind = \"war\"\nstart = \"2020-01\"\nbelligerent = \"P\"\nbudget_absorbed = 0.5\n";
+        let state = after(&world(war), 1);
+        // Budget 1.0 × (1 − 0.5) = 0.5 against commitments of 1.0: shed 0.5, all from FAR.
+        close(state.weight(ARMS, 2, 0), 0.0);
+        close(state.weight(ARMS, 1, 0), 0.5);
+    }
+
+    #[test]
+    fn a_patron_within_its_budget_keeps_every_client() {
+        let state = after(&world(""), 24);
+        close(state.weight(ARMS, 2, 0), 0.5);
+        close(state.weight(ARMS, 1, 0), 0.5);
+    }
+}
+
+mod influence {
+    use super::*;
+
+    #[test]
+    fn positions_move_toward_partners_anchored_by_stubbornness() {
+        let model = model(&format!(
+            "{}{}{}{}[[rules]]\nrule = \"influence\"\nrate = 0.5\n",
+            actor("A", 0.0, ""),
+            actor("S", 0.0, "stubbornness = 0.2"),
+            actor("B", 1.0, ""),
+            tie("A", "B", "trade", 1.0) + &tie("S", "B", "trade", 1.0),
+        ));
+        let state = after(&model, 1);
+        close(state.position[0], 0.5);
+        close(state.position[1], 0.8 * (0.5 * 0.0 + 0.5 * 1.0));
+        // B depends on nobody and keeps its position.
+        close(state.position[2], 1.0);
+    }
+
+    #[test]
+    fn converges_to_the_friedkin_johnsen_equilibrium() {
+        let model = model(&format!(
+            "{}{}{}[[rules]]\nrule = \"influence\"\nrate = 0.5\n",
+            actor("S", 0.0, "stubbornness = 0.2"),
+            actor("B", 1.0, ""),
+            tie("S", "B", "trade", 1.0),
+        ));
+        let state = after(&model, 24);
+        // x* = 0.8 · (0.5 x* + 0.5) ⇒ x* = 0.4 / 0.6.
+        assert!((state.position[0] - 0.4 / 0.6).abs() < 1e-6);
+    }
+}
+
+mod homophily {
+    use super::*;
+
+    fn world(sanctions: &str) -> Model {
+        model(&format!(
+            "{}{}{}{}{}{sanctions}[[rules]]\nrule = \"homophily\"\nrate = 0.1\nthreshold = 0.75\nsanctions_bonus = 0.2\nchannels = [\"arms\"]\n",
+            actor("A", 0.5, ""),
+            actor("B", 0.5, ""),
+            actor("C", -1.0, ""),
+            tie("A", "B", "arms", 0.2),
+            tie("A", "C", "arms", 0.4),
+        ))
+    }
+
+    #[test]
+    fn close_ties_grow_and_distant_ties_decay() {
+        let state = after(&world(""), 1);
+        close(state.weight(ARMS, 0, 1), 0.2 + 0.1 * 0.25 * 0.8);
+        // A and C are 1.5 apart: similarity 0.25, drive -0.5.
+        close(state.weight(ARMS, 0, 2), 0.4 - 0.1 * 0.5 * 0.4);
+        close(state.weight(TRADE, 0, 1), 0.0);
+    }
+
+    #[test]
+    fn shared_sanctions_status_adds_to_similarity() {
+        let sanctions = "[[events]]\nid = \"s1\"\nkind = \"sanctions\"\nstart = \"2020-01\"\ncoalition = [\"C\"]\ntarget = \"A\"\nintensity = 0.1\n\
+                         [[events]]\nid = \"s2\"\nkind = \"sanctions\"\nstart = \"2020-01\"\ncoalition = [\"C\"]\ntarget = \"B\"\nintensity = 0.1\n";
+        let state = after(&world(sanctions), 1);
+        close(state.weight(ARMS, 0, 1), 0.2 + 0.1 * 0.45 * 0.8);
+    }
+}
+
+mod regime_survival {
+    use super::*;
+
+    fn world(stability: f64, survival: &str) -> Model {
+        model(&format!(
+            "{}{}{}[[rules]]\nrule = \"regime_survival\"\n{survival}\n\
+             [[outcomes]]\nname = \"change\"\nmeasure = \"regime_change_month\"\nactor = \"R\"\n\
+             [[outcomes]]\nname = \"lasts\"\nmeasure = \"survives\"\nactor = \"R\"\nat = \"2020-12\"\n",
+            actor("R", 0.5, &format!("stability = {stability}")),
+            actor("FRIEND", 0.5, ""),
+            tie("R", "FRIEND", "trade", 1.0),
+        ))
+    }
+
+    #[test]
+    fn support_from_like_minded_partners_raises_stability_and_opposition_lowers_it() {
+        let supported = after(
+            &world(
+                0.5,
+                "support_gain = 0.1\nopposition = 0.0\nbase_hazard = 0.0",
+            ),
+            1,
+        );
+        // One of two channels fully tied to an identical partner: support 0.5.
+        close(supported.stability[0], 0.5 + 0.1 * 0.5);
+        let opposed = after(
+            &world(
+                0.5,
+                "support_gain = 0.0\nopposition = 0.03\nbase_hazard = 0.0",
+            ),
+            1,
+        );
+        close(opposed.stability[0], 0.47);
+    }
+
+    #[test]
+    fn monthly_hazard_matches_its_survival_probability() {
+        // Stability pinned at 0: hazard = base_hazard every month, so P(survive 12) = 0.9^12.
+        let model = world(
+            0.0,
+            "support_gain = 0.0\nopposition = 0.0\nbase_hazard = 0.1",
+        );
+        let mut simulation = Simulation::new(&model);
+        let runs = 4000;
+        let survived = (0..runs)
+            .filter(|&run| simulation.run(3, run, None).outcomes[1] == 1.0)
+            .count();
+        let fraction = survived as f64 / runs as f64;
+        let expected = 0.9f64.powi(12);
+        // Binomial sd is sqrt(p(1 - p)/n) = 0.0071; allow four of them.
+        assert!(
+            (fraction - expected).abs() < 0.029,
+            "{fraction} vs {expected}"
+        );
+    }
+
+    #[test]
+    fn a_certain_hazard_ends_the_regime_in_the_first_month_and_it_stays_ended() {
+        let model = world(
+            0.0,
+            "support_gain = 0.0\nopposition = 0.0\nbase_hazard = 1.0",
+        );
+        let result = Simulation::new(&model).run(1, 0, None);
+        assert_eq!(result.outcomes[0], 0.0);
+        assert_eq!(result.outcomes[1], 0.0);
+    }
+
+    #[test]
+    fn a_fully_stable_regime_never_ends() {
+        let model = world(
+            1.0,
+            "support_gain = 0.1\nopposition = 0.0\nbase_hazard = 1.0",
+        );
+        let result = Simulation::new(&model).run(1, 0, None);
+        assert!(result.outcomes[0].is_nan());
+        assert_eq!(result.outcomes[1], 1.0);
+    }
+}
+
+mod outreach {
+    use super::*;
+
+    fn world(receiver_position: f64) -> Model {
+        model(&format!(
+            "{}{}[[events]]\nid = \"o\"\nkind = \"outreach\"\nstart = \"2020-01\"\nfrom = \"W\"\nto = \"T\"\nstrength = 0.2\nchannels = [\"trade\"]\n\
+             [[rules]]\nrule = \"outreach\"\ngap_limit = 1.0\nposition_pull = 0.5\n",
+            actor("W", -0.5, ""),
+            actor("T", receiver_position, ""),
+        ))
+    }
+
+    #[test]
+    fn an_offer_pulls_ties_and_position_in_proportion_to_the_alignment_gap() {
+        let state = after(&world(0.0), 1);
+        // Gap 0.5 of a limit of 1: half effect.
+        close(state.weight(TRADE, 1, 0), 0.2 * 0.5);
+        close(state.weight(ARMS, 1, 0), 0.0);
+        close(state.position[1], 0.0 + 0.5 * 0.5 * -0.5);
+    }
+
+    #[test]
+    fn an_offer_across_a_gap_beyond_the_limit_does_nothing() {
+        let state = after(&world(0.6), 1);
+        close(state.weight(TRADE, 1, 0), 0.0);
+        close(state.position[1], 0.6);
+    }
+}
+
+mod dissuasion {
+    use super::*;
+
+    #[test]
+    fn secondary_sanctions_cut_third_party_ties_by_their_exposure() {
+        let model = model(&format!(
+            "{}{}{}{}{}{}{}{}\
+             [[events]]\nid = \"d\"\nkind = \"secondary_sanctions\"\nstart = \"2020-01\"\ncoalition = [\"W\"]\ntarget = \"T\"\nintensity = 1.0\nchannels = [\"trade\"]\n\
+             [[rules]]\nrule = \"dissuasion\"\nrate = 0.2\n",
+            actor("T", 0.5, ""),
+            actor("W", -0.5, ""),
+            actor("EXPOSED", 0.0, ""),
+            actor("SHELTERED", 0.5, ""),
+            tie("EXPOSED", "W", "trade", 0.5),
+            tie("EXPOSED", "T", "trade", 0.5),
+            tie("SHELTERED", "T", "trade", 0.5),
+            tie("T", "EXPOSED", "trade", 0.4),
+        ));
+        let state = after(&model, 1);
+        // EXPOSED holds half its trade with W: factor 1 − 0.2 × 1 × 0.5.
+        close(state.weight(TRADE, 2, 0), 0.5 * 0.9);
+        close(state.weight(TRADE, 0, 2), 0.4 * 0.9);
+        close(state.weight(TRADE, 3, 0), 0.5);
+    }
+}
+
+mod shocks {
+    use super::*;
+
+    #[test]
+    fn a_shock_changes_its_attribute_once_in_its_month() {
+        let model = model(&format!(
+            "{}{}[[events]]\nid = \"cut\"\nkind = \"shock\"\nstart = \"2020-03\"\nactors = [\"A\", \"B\"]\nattribute = \"capacity\"\noperation = \"multiply\"\nvalue = 0.5\n\
+             [[events]]\nid = \"turn\"\nkind = \"shock\"\nstart = \"2020-02\"\nactor = \"A\"\nattribute = \"position\"\noperation = \"set\"\nvalue = -0.3\n",
+            actor("A", 0.2, ""),
+            actor("B", 0.2, ""),
+        ));
+        close(after(&model, 2).capacity[0], 1.0);
+        close(after(&model, 2).position[0], -0.3);
+        let state = after(&model, 12);
+        close(state.capacity[0], 0.5);
+        close(state.capacity[1], 0.5);
+        close(state.position[1], 0.2);
+    }
+}
