@@ -1,0 +1,179 @@
+//! The `entente` command line, run as a user would: in a temporary directory, checking exit
+//! status, standard output, standard error and the files written.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn entente(directory: &Path, arguments: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args(arguments)
+        .current_dir(directory)
+        .output()
+        .expect("the entente binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
+}
+
+/// A temporary directory holding a copy of the teaching scenario.
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let directory = tempfile::tempdir().unwrap();
+    let scenario = directory.path().join("minimal.toml");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/minimal.toml"),
+        &scenario,
+    )
+    .unwrap();
+    (directory, scenario)
+}
+
+#[test]
+fn check_prints_what_the_scenario_holds() {
+    let (directory, _) = workspace();
+    let output = entente(directory.path(), &["check", "minimal.toml"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.starts_with("scenario minimal\n"), "{stdout}");
+    assert!(
+        stdout.contains("period   2020-01 to 2024-12 (60 monthly steps)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("actors (5)"), "{stdout}");
+    assert!(
+        stdout.contains("rules (8, applied in this order)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("intensity triangular(0.3, mode 0.5, 0.8)"),
+        "{stdout}"
+    );
+    assert!(output.stderr.is_empty());
+}
+
+#[test]
+fn check_quiet_prints_nothing_on_success() {
+    let (directory, _) = workspace();
+    let output = entente(directory.path(), &["check", "--quiet", "minimal.toml"]);
+    assert!(output.status.success());
+    assert!(output.stdout.is_empty() && output.stderr.is_empty());
+}
+
+#[test]
+fn check_reports_every_error_once_with_positions_and_fails() {
+    let (directory, scenario) = workspace();
+    let original = std::fs::read_to_string(&scenario).unwrap();
+    let broken = original
+        .replacen("to = \"WEST\"", "to = \"WSET\"", 1)
+        .replacen("weight = 0.05", "weight = 1.05", 1);
+    std::fs::write(directory.path().join("broken.toml"), broken).unwrap();
+    let output = entente(directory.path(), &["check", "broken.toml"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let stderr = text(&output.stderr);
+    assert!(stderr.starts_with("error: broken.toml:"), "{stderr}");
+    assert!(
+        stderr.contains("`ties[0].to`: unknown actor id \"WSET\" (did you mean `WEST`?)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`ties[1].weight`: value 1.05 is outside the allowed range [0, 1]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.trim_end().ends_with("2 errors in broken.toml"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("error:").count(),
+        1,
+        "printed once: {stderr}"
+    );
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let (directory, _) = workspace();
+    let output = entente(directory.path(), &["run", "nowhere.toml"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("error: cannot read scenario file nowhere.toml:"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn run_prints_identical_bytes_for_the_same_seed_and_writes_the_trace() {
+    let (directory, _) = workspace();
+    let arguments = ["run", "minimal.toml", "--seed", "7", "--trace", "trace.csv"];
+    let first = entente(directory.path(), &arguments);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let trace = std::fs::read_to_string(directory.path().join("trace.csv")).unwrap();
+    let second = entente(directory.path(), &arguments);
+    assert_eq!(first.stdout, second.stdout);
+    assert_eq!(
+        trace,
+        std::fs::read_to_string(directory.path().join("trace.csv")).unwrap()
+    );
+
+    let stdout = text(&first.stdout);
+    assert!(stdout.contains("seed      7, run 0"), "{stdout}");
+    assert!(stdout.contains("home_survives"), "{stdout}");
+    assert!(stdout.contains("non-finite values replaced: 0"), "{stdout}");
+
+    let mut lines = trace.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("month,HOME.capacity,HOME.position,HOME.stability,HOME.regime,"));
+    assert!(header.ends_with(",home_stability_min"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 60);
+    assert!(rows[0].starts_with("2020-01,"));
+    assert!(rows[59].starts_with("2024-12,"));
+    let width = header.split(',').count();
+    assert!(rows.iter().all(|row| row.split(',').count() == width));
+
+    let other_seed = entente(directory.path(), &["run", "minimal.toml", "--seed", "8"]);
+    assert_ne!(first.stdout, other_seed.stdout);
+    // Only the trace was written: no temporary files are left behind.
+    let names: Vec<String> = std::fs::read_dir(directory.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn run_json_has_every_outcome_in_scenario_order() {
+    let (directory, _) = workspace();
+    let output = entente(
+        directory.path(),
+        &["run", "minimal.toml", "--format", "json"],
+    );
+    assert!(output.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["seed"], 1);
+    let outcomes = report["outcomes"].as_object().unwrap();
+    let names: Vec<&str> = outcomes.keys().map(String::as_str).collect();
+    assert_eq!(names[0], "home_survives");
+    assert_eq!(names.len(), 8);
+    assert!(outcomes["home_survives"].is_boolean());
+    let share = outcomes["riser_share_of_home_trade"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&share));
+}
+
+#[test]
+fn an_unwritable_trace_is_an_error_and_leaves_nothing_behind() {
+    let (directory, _) = workspace();
+    let output = entente(
+        directory.path(),
+        &["run", "minimal.toml", "--trace", "missing/trace.csv"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("error: cannot write the trace to missing/trace.csv:"),
+        "{stderr}"
+    );
+    assert!(!directory.path().join("missing").exists());
+}
