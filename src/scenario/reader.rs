@@ -149,6 +149,15 @@ impl<'t, 'i> TableReader<'t, 'i> {
         );
     }
 
+    /// Where to point for a problem with `key`: its value, or the table's first line when the
+    /// key is absent. Does not mark the key as known.
+    pub fn span_of(&self, key: &str) -> Range<usize> {
+        self.table
+            .iter()
+            .find(|(name, _)| name.get_ref().as_ref() == key)
+            .map_or_else(|| self.header_span(), |(_, value)| value.span())
+    }
+
     /// Where to point for problems with the table as a whole: its first line.
     fn header_span(&self) -> Range<usize> {
         self.span.start..self.span.start + 1
@@ -268,7 +277,19 @@ impl<'t, 'i> TableReader<'t, 'i> {
             _ => None,
         };
         if parsed.is_none() {
-            self.wrong_type(key, value, "a non-negative integer", diagnostics);
+            let found = match value.get_ref() {
+                // TOML integers fit in an i64, so one that is not a u64 is negative.
+                DeValue::Integer(_) => "a negative integer",
+                other => type_name(other),
+            };
+            diagnostics.push(
+                self.key_path(key),
+                value.span(),
+                Problem::WrongType {
+                    expected: "a non-negative integer",
+                    found,
+                },
+            );
         }
         parsed.map(|parsed| Located {
             value: parsed,
@@ -294,7 +315,8 @@ impl<'t, 'i> TableReader<'t, 'i> {
         }
     }
 
-    /// Reports every key that was never asked for.
+    /// Reports every key that was never asked for. A misspelt required key (`postion` for a
+    /// missing `position`) is one mistake: the "did you mean" replaces the "missing key" report.
     pub fn finish(self, diagnostics: &mut Diagnostics) {
         for (name, _) in self.table.iter() {
             let key = name.get_ref().as_ref();
@@ -303,12 +325,20 @@ impl<'t, 'i> TableReader<'t, 'i> {
             }
             let mut expected: Vec<&str> = self.asked.clone();
             expected.sort_unstable();
+            let suggestion = Suggestion::closest(key, self.asked.iter().copied());
+            if let Some(candidate) = &suggestion.0 {
+                diagnostics.list.retain(|diagnostic| {
+                    !(diagnostic.key == self.path
+                        && matches!(&diagnostic.problem,
+                            Problem::MissingKey { key: missing, .. } if missing == candidate))
+                });
+            }
             diagnostics.push(
                 self.key_path(key),
                 name.span(),
                 Problem::UnknownKey {
                     key: key.to_string(),
-                    suggestion: Suggestion::closest(key, self.asked.iter().copied()),
+                    suggestion,
                     expected: expected.join(", "),
                 },
             );

@@ -135,6 +135,12 @@ impl Validator {
             ),
         }
 
+        let no_actor_tables = match top.get("actors").map(|value| value.get_ref()) {
+            None => true,
+            Some(toml::de::DeValue::Array(tables)) => tables.is_empty(),
+            // Not an array: reported as the wrong type by `items`.
+            Some(_) => false,
+        };
         let actors = self.items(&mut top, "actors", Validator::actor);
         let ties = self.items(&mut top, "ties", Validator::tie);
         let ties = self.without_duplicate_ties(ties);
@@ -143,11 +149,9 @@ impl Validator {
         let mut rules = self.items(&mut top, "rules", Validator::rule);
         let outcomes = self.items(&mut top, "outcomes", Validator::outcome);
         self.check_unique_outcome_names(&outcomes);
-        top.finish(&mut self.diagnostics);
-
-        if actors.is_empty() && self.diagnostics.list.is_empty() {
+        if no_actor_tables {
             self.problem(
-                "actors",
+                "",
                 0..0,
                 Problem::MissingKey {
                     key: "actors".into(),
@@ -155,6 +159,8 @@ impl Validator {
                 },
             );
         }
+        top.finish(&mut self.diagnostics);
+
         let rule_spans: Vec<_> = rules.iter().map(|(_, span)| span.clone()).collect();
         self.check_unique_rules(&rules, &rule_spans);
         rules.sort_by_key(|(rule, _)| rule.kind);
@@ -233,7 +239,7 @@ impl Validator {
                 if list.is_empty() {
                     self.problem(
                         key.clone(),
-                        table.span.clone(),
+                        table.span_of("channels"),
                         Problem::Invalid("a scenario needs at least one channel".into()),
                     );
                 }
@@ -596,6 +602,10 @@ impl Validator {
     }
 
     fn actor_ref(&mut self, key: String, name: &Located<String>) -> Option<ActorId> {
+        if self.actor_ids.is_empty() {
+            // No actor is declared, or none has a valid id, which is already reported.
+            return None;
+        }
         match self.actor_ids.iter().position(|id| *id == name.value) {
             Some(index) => Some(ActorId(index as u32)),
             None => {
@@ -650,6 +660,8 @@ impl Validator {
             .iter()
             .position(|channel| *channel == name.value)
         {
+            // Channels past the limit are already reported, and would not fit in a `ChannelSet`.
+            Some(index) if index >= MAX_CHANNELS => None,
             Some(index) => Some(ChannelId(index as u32)),
             None => {
                 self.problem(
@@ -686,7 +698,7 @@ impl Validator {
         if ok && set.is_empty() {
             self.problem(
                 table.key_path(key),
-                table.span.start..table.span.start + 1,
+                table.span_of(key),
                 Problem::Invalid("the list of channels is empty".into()),
             );
             return None;
@@ -839,7 +851,7 @@ impl Validator {
         if from == to {
             self.problem(
                 table.key_path("to"),
-                table.span.start..table.span.start + 1,
+                table.span_of("to"),
                 Problem::Invalid(format!(
                     "a tie must join two different actors, but from and to are both {:?}",
                     self.actor_ids[from.0 as usize]
@@ -917,7 +929,11 @@ impl Validator {
             .as_ref()
             .map_or_else(|| "?".to_string(), |id| id.value.clone());
         let name = |key: &str| format!("events.{id_text}.{key}");
-        let kind = kind?;
+        let Some(kind) = kind else {
+            // The missing kind is reported; without it, no key can be told unknown.
+            table.allow(&ALL_EVENT_KEYS);
+            return None;
+        };
         let event_kind = match kind.value.as_str() {
             "sanctions" | "secondary_sanctions" => {
                 let coalition = self.coalition(table);
@@ -928,7 +944,7 @@ impl Validator {
                 if coalition.contains(&target) {
                     self.problem(
                         table.key_path("target"),
-                        table.span.start..table.span.start + 1,
+                        table.span_of("target"),
                         Problem::Invalid(format!(
                             "the target {:?} is also in the coalition",
                             self.actor_ids[target.0 as usize]
@@ -984,7 +1000,7 @@ impl Validator {
                 if from == to {
                     self.problem(
                         table.key_path("to"),
-                        table.span.start..table.span.start + 1,
+                        table.span_of("to"),
                         Problem::Invalid("an outreach needs two different actors".into()),
                     );
                     return None;
@@ -998,10 +1014,23 @@ impl Validator {
             }
             "shock" => {
                 let actors = if table.has("actor") {
+                    let both = table.has("actors");
+                    if both {
+                        table.get("actors");
+                        self.problem(
+                            table.key_path("actors"),
+                            table.span_of("actors"),
+                            Problem::Invalid(
+                                "give either `actor` (one actor) or `actors` (a list), not both"
+                                    .into(),
+                            ),
+                        );
+                    }
                     table
                         .required_string("actor", "", &mut self.diagnostics)
                         .and_then(|name| self.actor_ref(table.key_path("actor"), &name))
                         .map(|id| vec![id])
+                        .filter(|_| !both)
                 } else {
                     table.get("actor");
                     match self.actor_list(table, "actors") {
@@ -1009,7 +1038,7 @@ impl Validator {
                         Some(_) => {
                             self.problem(
                                 table.key_path("actors"),
-                                table.span.start..table.span.start + 1,
+                                table.span_of("actors"),
                                 Problem::Invalid("a shock needs at least one actor".into()),
                             );
                             None
@@ -1042,7 +1071,7 @@ impl Validator {
                 if stability_missing {
                     self.problem(
                         table.key_path("attribute"),
-                        table.span.start..table.span.start + 1,
+                        table.span_of("attribute"),
                         Problem::Invalid(
                             "a stability shock needs actors that have a `stability`".into(),
                         ),
@@ -1138,18 +1167,24 @@ impl Validator {
             return None;
         }
         let tags = table.string_list("coalition_tags", &mut self.diagnostics);
+        let mut unknown_tag = false;
         for tag in tags.iter().flatten() {
             let matching: Vec<ActorId> = (0..self.actor_ids.len())
                 .filter(|&index| self.actor_tags[index].contains(&tag.value))
                 .map(|index| ActorId(index as u32))
                 .collect();
             if matching.is_empty() {
+                unknown_tag = true;
+                if self.actor_ids.is_empty() {
+                    // No actor is declared, or none has a valid id, which is already reported.
+                    continue;
+                }
                 let mut known: Vec<String> = self.actor_tags.iter().flatten().cloned().collect();
                 known.sort();
                 known.dedup();
-                self.problem(
-                    table.key_path("coalition_tags"),
-                    tag.span.clone(),
+                let problem = if known.is_empty() {
+                    Problem::Invalid(format!("unknown tag {:?}: no actor has `tags`", tag.value))
+                } else {
                     Problem::UnknownName {
                         what: "tag",
                         value: tag.value.clone(),
@@ -1158,19 +1193,21 @@ impl Validator {
                             known.iter().map(String::as_str),
                         ),
                         expected: known.join(", "),
-                    },
-                );
-                return None;
+                    }
+                };
+                self.problem(table.key_path("coalition_tags"), tag.span.clone(), problem);
+                continue;
             }
             members.get_or_insert_with(Vec::new).extend(matching);
+        }
+        if unknown_tag {
+            return None;
         }
         let mut members = members.unwrap_or_default();
         members.sort();
         members.dedup();
         if members.is_empty() {
-            let span = table
-                .get("coalition")
-                .map_or(table.span.start..table.span.start + 1, |value| value.span());
+            let span = table.span_of("coalition");
             self.problem(table.key_path("coalition"), span, Problem::EmptyCoalition);
             return None;
         }
@@ -1299,8 +1336,29 @@ impl Validator {
         let measure = match measure_name {
             "tie_share" => {
                 let partners = if table.has("partners") {
+                    let both = table.has("partner");
+                    if both {
+                        self.problem(
+                            table.key_path("partner"),
+                            table.span_of("partner"),
+                            Problem::Invalid(
+                                "give either `partner` (one actor) or `partners` (a list), not both"
+                                    .into(),
+                            ),
+                        );
+                    }
                     table.get("partner");
-                    self.actor_list(table, "partners")
+                    match self.actor_list(table, "partners") {
+                        Some(list) if list.is_empty() => {
+                            self.problem(
+                                table.key_path("partners"),
+                                table.span_of("partners"),
+                                Problem::Invalid("the list of partners is empty".into()),
+                            );
+                            None
+                        }
+                        list => list.filter(|_| !both),
+                    }
                 } else {
                     table.get("partners");
                     table
@@ -1403,16 +1461,20 @@ impl Validator {
         let misplaced = |validator: &mut Validator, key: &str, reason: &str| {
             validator.problem(
                 table.key_path(key),
-                table.span.start..table.span.start + 1,
+                table.span_of(key),
                 Problem::Invalid(reason.to_string()),
             );
             None
         };
         if measure.is_month() && (at.is_some() || over.is_some() || from.is_some() || to.is_some())
         {
+            let key = ["at", "over", "from", "to"]
+                .into_iter()
+                .find(|key| table.has(key))
+                .unwrap_or("at");
             return misplaced(
                 self,
-                "at",
+                key,
                 &format!(
                     "measure {} is a month over the whole run; `at`, `over`, `from` and `to` do not apply",
                     measure.name()
@@ -1429,7 +1491,7 @@ impl Validator {
         if over.is_none() && (from.is_some() || to.is_some()) {
             return misplaced(
                 self,
-                "from",
+                if from.is_some() { "from" } else { "to" },
                 "`from` and `to` need `over` (mean, min or max)",
             );
         }
