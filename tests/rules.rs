@@ -457,3 +457,21 @@ mod shocks {
         close(state.position[1], 0.2);
     }
 }
+
+mod numeric_trouble {
+    use super::*;
+
+    #[test]
+    fn non_finite_values_are_counted_and_replaced_not_panicked_on() {
+        // Two shocks multiply a capacity by 1e300 each: the second overflows to infinity.
+        let model = model(&format!(
+            "{}[[events]]\nid = \"boom\"\nkind = \"shock\"\nstart = \"2020-02\"\nactor = \"A\"\nattribute = \"capacity\"\noperation = \"multiply\"\nvalue = 1e300\n\
+             [[events]]\nid = \"bust\"\nkind = \"shock\"\nstart = \"2020-03\"\nactor = \"A\"\nattribute = \"capacity\"\noperation = \"multiply\"\nvalue = 1e300\n\
+             [[outcomes]]\nname = \"capacity\"\nmeasure = \"capacity\"\nactor = \"A\"\n",
+            actor("A", 0.0, ""),
+        ));
+        let result = Simulation::new(&model).run(1, 0, None);
+        assert_eq!(result.non_finite, 1);
+        assert_eq!(result.outcomes[0], 0.0);
+    }
+}

@@ -47,9 +47,17 @@ impl ChannelSet {
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
-    /// The channel indices in increasing order.
+    /// The channel indices in increasing order (one step per member, not per bit).
     pub fn iter(self) -> impl Iterator<Item = usize> {
-        (0..64).filter(move |&channel| self.contains(channel))
+        let mut remaining = self.0;
+        std::iter::from_fn(move || {
+            if remaining == 0 {
+                return None;
+            }
+            let channel = remaining.trailing_zeros() as usize;
+            remaining &= remaining - 1;
+            Some(channel)
+        })
     }
 }
 
@@ -343,4 +351,22 @@ pub enum Reduction {
         from: u32,
         to: u32,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_sets_iterate_their_members_in_order() {
+        let mut set = ChannelSet::default();
+        for channel in [5, 0, 63, 17] {
+            set.insert(channel);
+        }
+        assert_eq!(set.iter().collect::<Vec<_>>(), [0, 5, 17, 63]);
+        assert!(set.contains(17) && !set.contains(16));
+        assert_eq!(ChannelSet::all(3).iter().collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(ChannelSet::all(64).iter().count(), 64);
+        assert!(ChannelSet::default().is_empty());
+    }
 }
