@@ -74,6 +74,7 @@ fn execute(cli: Cli) -> Result<()> {
             let scenario = Scenario::load(&scenario)?;
             if !quiet {
                 print!("{scenario}");
+                print_warnings(&scenario);
             }
             Ok(())
         }
@@ -85,6 +86,7 @@ fn execute(cli: Cli) -> Result<()> {
             format,
         } => {
             let scenario = Scenario::load(&scenario)?;
+            print_warnings(&scenario);
             let seed = seed.unwrap_or(scenario.seed);
             let model = Model::new(scenario);
             let mut simulation = Simulation::new(&model);
@@ -100,5 +102,12 @@ fn execute(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// Prints each of the scenario's warnings to standard error.
+fn print_warnings(scenario: &Scenario) {
+    for warning in scenario.warnings() {
+        eprintln!("warning: {warning}");
     }
 }

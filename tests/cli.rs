@@ -177,3 +177,21 @@ fn an_unwritable_trace_is_an_error_and_leaves_nothing_behind() {
     );
     assert!(!directory.path().join("missing").exists());
 }
+
+#[test]
+fn an_event_whose_rule_is_off_is_a_warning_not_an_error() {
+    let (directory, scenario) = workspace();
+    let original = std::fs::read_to_string(&scenario).unwrap();
+    let without_rule = original.replace("[[rules]]\nrule = \"outreach\"\n", "");
+    assert_ne!(original, without_rule);
+    std::fs::write(directory.path().join("quiet.toml"), without_rule).unwrap();
+    let output = entente(directory.path(), &["check", "quiet.toml"]);
+    assert!(output.status.success());
+    assert_eq!(
+        text(&output.stderr),
+        "warning: event \"western_outreach\" (outreach) has no effect: no rule acts on it (switch on outreach)\n"
+    );
+    let run = entente(directory.path(), &["run", "quiet.toml"]);
+    assert!(run.status.success());
+    assert!(text(&run.stderr).starts_with("warning: event \"western_outreach\""));
+}

@@ -52,9 +52,15 @@ impl fmt::Display for Scenario {
         )?;
 
         writeln!(f, "\nactors ({})", self.actors.len())?;
+        let id_width = self
+            .actors
+            .iter()
+            .map(|actor| actor.id.len())
+            .max()
+            .unwrap_or(0);
         for actor in &self.actors {
             let mut line = format!(
-                "  {:<6} {} — capacity {}, growth {}, position {}, stubbornness {}",
+                "  {:<id_width$} {} — capacity {}, growth {}, position {}, stubbornness {}",
                 actor.id,
                 actor.name,
                 self.param_text(actor.capacity),

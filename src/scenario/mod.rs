@@ -6,6 +6,7 @@ mod display;
 mod reader;
 mod rules;
 mod validate;
+mod warnings;
 
 use std::path::Path;
 
