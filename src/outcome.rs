@@ -8,7 +8,7 @@
 use std::fmt;
 
 use crate::model::{Model, State};
-use crate::scenario::{ChannelSet, Measure, OutcomeSpec, Reduction};
+use crate::scenario::{Measure, OutcomeSpec, Reduction};
 use crate::time::Month;
 
 /// An outcome value decoded for people.
@@ -47,26 +47,6 @@ impl fmt::Display for OutcomeValue {
     }
 }
 
-/// Share of `actor`'s tie weight on `channels` held by `partners` (0 without ties).
-fn tie_share(
-    state: &State,
-    actor: usize,
-    partners: impl Fn(usize) -> bool,
-    channels: ChannelSet,
-) -> f64 {
-    let mut held = 0.0;
-    let mut total = 0.0;
-    for channel in channels.iter() {
-        for (partner, weight) in state.row(channel, actor).iter().enumerate() {
-            total += weight;
-            if partners(partner) {
-                held += weight;
-            }
-        }
-    }
-    if total > 0.0 { held / total } else { 0.0 }
-}
-
 /// The value of a measure in the current state. Month measures return the quantity they test:
 /// 1 while the regime lasts, or the partner's share minus the rival's.
 pub fn measure_now(measure: &Measure, state: &State) -> f64 {
@@ -75,8 +55,7 @@ pub fn measure_now(measure: &Measure, state: &State) -> f64 {
             actor,
             partners,
             channels,
-        } => tie_share(
-            state,
+        } => state.share_held(
             actor.0 as usize,
             |partner| partners.iter().any(|id| id.0 as usize == partner),
             *channels,
@@ -97,8 +76,8 @@ pub fn measure_now(measure: &Measure, state: &State) -> f64 {
             channels,
         } => {
             let actor = actor.0 as usize;
-            tie_share(state, actor, |index| index == partner.0 as usize, *channels)
-                - tie_share(state, actor, |index| index == rival.0 as usize, *channels)
+            state.share_held(actor, |index| index == partner.0 as usize, *channels)
+                - state.share_held(actor, |index| index == rival.0 as usize, *channels)
         }
     }
 }

@@ -182,7 +182,11 @@ impl<'m> Simulation<'m> {
                 continue;
             }
             for (actor, exposure) in exposure.iter_mut().enumerate() {
-                *exposure = state.share_held(actor, &secondary.in_coalition, secondary.channels);
+                *exposure = state.share_held(
+                    actor,
+                    |partner| secondary.in_coalition[partner],
+                    secondary.channels,
+                );
             }
         }
         for shock in model.shocks.iter().filter(|shock| shock.month == month) {

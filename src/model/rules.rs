@@ -108,7 +108,11 @@ fn sanction_pressure(
     {
         let intensity = values[sanction.intensity];
         let target = sanction.target;
-        let exposure = state.share_held(target, &sanction.in_coalition, sanction.channels);
+        let exposure = state.share_held(
+            target,
+            |partner| sanction.in_coalition[partner],
+            sanction.channels,
+        );
         scratch.pressure[target] += intensity * exposure;
         let cut = tie_decay * intensity;
         for channel in sanction.channels.iter() {

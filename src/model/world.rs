@@ -365,15 +365,20 @@ impl State {
         total
     }
 
-    /// Share of `actor`'s tie weight on `channels` held by the actors marked in `holders`;
-    /// 0 when the actor has no ties there.
-    pub fn share_held(&self, actor: usize, holders: &[bool], channels: ChannelSet) -> f64 {
+    /// Share of `actor`'s tie weight on `channels` held by the partners for which `holds`
+    /// is true; 0 when the actor has no ties there.
+    pub fn share_held(
+        &self,
+        actor: usize,
+        holds: impl Fn(usize) -> bool,
+        channels: ChannelSet,
+    ) -> f64 {
         let mut held = 0.0;
         let mut total = 0.0;
         for channel in channels.iter() {
             for (partner, weight) in self.row(channel, actor).iter().enumerate() {
                 total += weight;
-                if holders[partner] {
+                if holds(partner) {
                     held += weight;
                 }
             }
