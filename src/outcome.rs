@@ -232,9 +232,4 @@ impl Trace {
         let width = self.columns.len();
         &self.values[month * width..(month + 1) * width]
     }
-
-    pub fn column(&self, name: &str) -> Option<impl Iterator<Item = f64> + '_> {
-        let index = self.columns.iter().position(|column| column == name)?;
-        Some((0..self.months.len()).map(move |month| self.row(month)[index]))
-    }
 }

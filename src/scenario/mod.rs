@@ -105,13 +105,6 @@ impl Scenario {
         self.end.months_since(self.start) as usize + 1
     }
 
-    pub fn actor_index(&self, id: &str) -> Option<ActorId> {
-        self.actors
-            .iter()
-            .position(|actor| actor.id == id)
-            .map(|index| ActorId(index as u32))
-    }
-
     pub fn actor(&self, id: ActorId) -> &Actor {
         &self.actors[id.0 as usize]
     }

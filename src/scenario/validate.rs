@@ -145,10 +145,12 @@ impl Validator {
         let ties = self.items(&mut top, "ties", Validator::tie);
         let ties = self.without_duplicate_ties(ties);
         let events = self.items(&mut top, "events", Validator::event);
-        self.check_unique_event_ids(&events);
+        self.check_unique("events", "event id", &events, |event| &event.id);
         let mut rules = self.items(&mut top, "rules", Validator::rule);
         let outcomes = self.items(&mut top, "outcomes", Validator::outcome);
-        self.check_unique_outcome_names(&outcomes);
+        self.check_unique("outcomes", "outcome name", &outcomes, |outcome| {
+            &outcome.name
+        });
         if no_actor_tables {
             self.problem(
                 "",
@@ -161,8 +163,7 @@ impl Validator {
         }
         top.finish(&mut self.diagnostics);
 
-        let rule_spans: Vec<_> = rules.iter().map(|(_, span)| span.clone()).collect();
-        self.check_unique_rules(&rules, &rule_spans);
+        self.check_unique("rules", "rule", &rules, |rule| rule.kind.name());
         rules.sort_by_key(|(rule, _)| rule.kind);
 
         let (name, description, seed) = meta?;
@@ -1214,25 +1215,6 @@ impl Validator {
         Some(members)
     }
 
-    fn check_unique_event_ids(&mut self, events: &[(Event, std::ops::Range<usize>)]) {
-        for (index, (event, span)) in events.iter().enumerate() {
-            if let Some((_, first)) = events[..index]
-                .iter()
-                .find(|(other, _)| other.id == event.id)
-            {
-                self.problem(
-                    "events",
-                    span.clone(),
-                    Problem::Duplicate {
-                        what: "event id",
-                        value: event.id.clone(),
-                        first_line: self.line_of(first.start),
-                    },
-                );
-            }
-        }
-    }
-
     // ----- rules --------------------------------------------------------------------------
 
     fn rule(&mut self, table: &mut TableReader) -> Option<(Rule, std::ops::Range<usize>)> {
@@ -1278,29 +1260,6 @@ impl Validator {
             span,
         ))
         .filter(|_| ok)
-    }
-
-    fn check_unique_rules(
-        &mut self,
-        rules: &[(Rule, std::ops::Range<usize>)],
-        spans: &[std::ops::Range<usize>],
-    ) {
-        for (index, (rule, _)) in rules.iter().enumerate() {
-            if let Some(first) = rules[..index]
-                .iter()
-                .position(|(other, _)| other.kind == rule.kind)
-            {
-                self.problem(
-                    "rules",
-                    spans[index].clone(),
-                    Problem::Duplicate {
-                        what: "rule",
-                        value: rule.kind.name().into(),
-                        first_line: self.line_of(spans[first].start),
-                    },
-                );
-            }
-        }
     }
 
     // ----- outcomes -----------------------------------------------------------------------
@@ -1524,18 +1483,26 @@ impl Validator {
         })
     }
 
-    fn check_unique_outcome_names(&mut self, outcomes: &[(OutcomeSpec, std::ops::Range<usize>)]) {
-        for (index, (outcome, span)) in outcomes.iter().enumerate() {
-            if let Some((_, first)) = outcomes[..index]
+    /// Reports every item whose name (`name_of`) repeats an earlier one's.
+    fn check_unique<T>(
+        &mut self,
+        section: &str,
+        what: &'static str,
+        items: &[(T, std::ops::Range<usize>)],
+        name_of: impl Fn(&T) -> &str,
+    ) {
+        for (index, (item, span)) in items.iter().enumerate() {
+            let name = name_of(item);
+            if let Some((_, first)) = items[..index]
                 .iter()
-                .find(|(other, _)| other.name == outcome.name)
+                .find(|(other, _)| name_of(other) == name)
             {
                 self.problem(
-                    "outcomes",
+                    section,
                     span.clone(),
                     Problem::Duplicate {
-                        what: "outcome name",
-                        value: outcome.name.clone(),
+                        what,
+                        value: name.to_string(),
                         first_line: self.line_of(first.start),
                     },
                 );
