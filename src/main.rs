@@ -49,6 +49,9 @@ enum Command {
         /// Output format of the outcome values.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// In the text output, show the monthly measures every N months.
+        #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
+        every: u32,
     },
 }
 
@@ -84,20 +87,30 @@ fn execute(cli: Cli) -> Result<()> {
             run,
             trace,
             format,
+            every,
         } => {
             let scenario = Scenario::load(&scenario)?;
             print_warnings(&scenario);
             let seed = seed.unwrap_or(scenario.seed);
             let model = Model::new(scenario);
             let mut simulation = Simulation::new(&model);
-            let mut recorded = trace.as_ref().map(|_| Trace::new(&model));
-            let result = simulation.run(seed, run, recorded.as_mut());
-            if let (Some(path), Some(recorded)) = (&trace, &recorded) {
-                report::write_atomic(path, report::trace_csv(recorded).as_bytes())
+            let mut recorded = Trace::new(&model);
+            let result = simulation.run(seed, run, Some(&mut recorded));
+            if let Some(path) = &trace {
+                report::write_atomic(path, report::trace_csv(&recorded).as_bytes())
                     .with_context(|| format!("cannot write the trace to {}", path.display()))?;
             }
             match format {
-                Format::Text => print!("{}", report::run_text(&model, seed, run, &result)),
+                Format::Text => print!(
+                    "{}",
+                    report::run_text(
+                        &model,
+                        seed,
+                        run,
+                        &result,
+                        Some((&recorded, every as usize))
+                    )
+                ),
                 Format::Json => print!("{}", report::run_json(&model, seed, run, &result)),
             }
             Ok(())

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::model::{Model, RunResult};
 use crate::outcome::{OutcomeValue, Trace};
+use crate::scenario::Measure;
 
 /// Writes `bytes` to `path` atomically: readers see the old file or the whole new one, never
 /// a part. The temporary file is removed if anything fails.
@@ -37,8 +38,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
-/// The text report of one run: a header, then one line per outcome.
-pub fn run_text(model: &Model, seed: u64, run: u64, result: &RunResult) -> String {
+/// The text report of one run: a header, one line per outcome and, given a trace, each
+/// outcome's monthly measure at the end of every `every`-th month and of the last month.
+pub fn run_text(
+    model: &Model,
+    seed: u64,
+    run: u64,
+    result: &RunResult,
+    trace: Option<(&Trace, usize)>,
+) -> String {
     let scenario = model.scenario();
     let mut text = String::new();
     let _ = writeln!(
@@ -62,8 +70,51 @@ pub fn run_text(model: &Model, seed: u64, run: u64, result: &RunResult) -> Strin
         let value = OutcomeValue::decode(spec, scenario.start, encoded);
         let _ = writeln!(text, "{:width$}  {value:.4}", spec.name);
     }
+    if let Some((trace, every)) = trace {
+        trace_table(&mut text, model, trace, every.max(1), width);
+    }
     let _ = writeln!(text, "\nnon-finite values replaced: {}", result.non_finite);
     text
+}
+
+/// Appends the monthly measures of the outcomes that are not months, one row per outcome and
+/// one column per shown month.
+fn trace_table(text: &mut String, model: &Model, trace: &Trace, every: usize, width: usize) {
+    let scenario = model.scenario();
+    let months = trace.months.len();
+    let shown: Vec<usize> = (0..months)
+        .filter(|month| (month + 1) % every == 0 || month + 1 == months)
+        .collect();
+    let first_outcome_column = trace.columns.len() - scenario.outcomes.len();
+    let period = if every == 1 {
+        "each month".to_string()
+    } else {
+        format!("every {every} months")
+    };
+    let _ = writeln!(
+        text,
+        "\nmonthly measures, {period} (--every N; --trace FILE for every series)"
+    );
+    let _ = write!(text, "{:width$}", "");
+    for &month in &shown {
+        let _ = write!(text, "  {:>7}", trace.months[month].to_string());
+    }
+    text.push('\n');
+    for (index, spec) in scenario.outcomes.iter().enumerate() {
+        if spec.measure.is_month() {
+            continue;
+        }
+        let _ = write!(text, "{:width$}", spec.name);
+        for &month in &shown {
+            let value = trace.row(month)[first_outcome_column + index];
+            let shown_value = match spec.measure {
+                Measure::Survives { .. } => (if value == 1.0 { "yes" } else { "no" }).to_string(),
+                _ => format!("{value:.3}"),
+            };
+            let _ = write!(text, "  {shown_value:>7}");
+        }
+        text.push('\n');
+    }
 }
 
 /// The JSON report of one run: outcome values at full precision, with months as `YYYY-MM`.

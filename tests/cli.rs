@@ -119,6 +119,16 @@ fn run_prints_identical_bytes_for_the_same_seed_and_writes_the_trace() {
 
     let stdout = text(&first.stdout);
     assert!(stdout.contains("seed      7, run 0"), "{stdout}");
+    // Monthly measures every 12 months: the Decembers, the last month included once.
+    let header = stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("monthly measures, every 12 months"))
+        .nth(1)
+        .unwrap();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["2020-12", "2021-12", "2022-12", "2023-12", "2024-12"]
+    );
     assert!(stdout.contains("home_survives"), "{stdout}");
     assert!(stdout.contains("non-finite values replaced: 0"), "{stdout}");
 
@@ -194,4 +204,24 @@ fn an_event_whose_rule_is_off_is_a_warning_not_an_error() {
     let run = entente(directory.path(), &["run", "quiet.toml"]);
     assert!(run.status.success());
     assert!(text(&run.stderr).starts_with("warning: event \"western_outreach\""));
+}
+
+#[test]
+fn every_sets_the_months_of_the_monthly_measures() {
+    let (directory, _) = workspace();
+    let output = entente(directory.path(), &["run", "minimal.toml", "--every", "24"]);
+    assert!(output.status.success());
+    let stdout = text(&output.stdout);
+    let header = stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("monthly measures, every 24 months"))
+        .nth(1)
+        .unwrap();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["2021-12", "2023-12", "2024-12"]
+    );
+    let rejected = entente(directory.path(), &["run", "minimal.toml", "--every", "0"]);
+    assert_eq!(rejected.status.code(), Some(2));
+    assert!(text(&rejected.stderr).contains("invalid value '0' for '--every <N>'"));
 }
