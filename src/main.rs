@@ -91,7 +91,7 @@ fn execute(cli: Cli) -> Result<()> {
         } => {
             let scenario = Scenario::load(&scenario)?;
             print_warnings(&scenario);
-            let seed = seed.unwrap_or(scenario.seed);
+            let seed = seed.unwrap_or(scenario.seed());
             let model = Model::new(scenario);
             let mut simulation = Simulation::new(&model);
             let mut recorded = Trace::new(&model);

@@ -56,7 +56,7 @@ fn adding_an_event_does_not_shift_other_parameter_draws() {
         simulation.reset(11, 5);
         let scenario = model.scenario();
         scenario
-            .params
+            .params()
             .iter()
             .zip(simulation.params())
             .map(|(spec, value)| (spec.key.clone(), *value))

@@ -43,7 +43,7 @@ fn check_all_mutants(path: &str) {
     for mutant in &all {
         match Scenario::from_toml(mutant, "mutant.toml") {
             Ok(scenario) => {
-                let outcomes = scenario.outcomes.len();
+                let outcomes = scenario.outcomes().len();
                 let model = Model::new(scenario);
                 let result = Simulation::new(&model).run(1, 0, None);
                 assert_eq!(result.outcomes.len(), outcomes);

@@ -17,11 +17,11 @@ fn load(path: &str) -> Scenario {
 /// Mean of each outcome over `runs` runs (NaN-valued months count as missing).
 fn mean_outcomes(model: &Model, runs: u64) -> Vec<f64> {
     let mut simulation = Simulation::new(model);
-    let count = model.scenario().outcomes.len();
+    let count = model.scenario().outcomes().len();
     let mut sums = vec![0.0; count];
     let mut counts = vec![0u32; count];
     for run in 0..runs {
-        let result = simulation.run(model.scenario().seed, run, None);
+        let result = simulation.run(model.scenario().seed(), run, None);
         assert_eq!(result.non_finite, 0);
         for (index, value) in result.outcomes.iter().enumerate() {
             if !value.is_nan() {
@@ -39,7 +39,7 @@ fn mean_outcomes(model: &Model, runs: u64) -> Vec<f64> {
 fn outcome_index(model: &Model, name: &str) -> usize {
     model
         .scenario()
-        .outcomes
+        .outcomes()
         .iter()
         .position(|outcome| outcome.name == name)
         .unwrap()
@@ -48,10 +48,10 @@ fn outcome_index(model: &Model, name: &str) -> usize {
 #[test]
 fn the_teaching_scenario_validates_with_the_expected_contents() {
     let scenario = load("scenarios/minimal.toml");
-    assert_eq!(scenario.actors.len(), 5);
-    assert_eq!(scenario.channels, ["trade", "arms", "diplomacy"]);
+    assert_eq!(scenario.actors().len(), 5);
+    assert_eq!(scenario.channels(), ["trade", "arms", "diplomacy"]);
     assert_eq!(scenario.months(), 60);
-    assert_eq!(scenario.rules.len(), 8);
+    assert_eq!(scenario.rules().len(), 8);
     assert_eq!(scenario.uncertain_param_count(), 3);
 }
 

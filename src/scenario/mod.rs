@@ -64,23 +64,24 @@ impl ChannelSet {
 
 /// A validated scenario. Every id refers to an existing actor, channel or parameter; every
 /// date lies inside the period; every parameter's distribution is valid and within the
-/// bounds of what it parameterises.
+/// bounds of what it parameterises. Only validation builds one (its fields are private to the
+/// crate), so the engine indexes into it without checks.
 #[derive(Clone, Debug)]
 pub struct Scenario {
-    pub name: String,
-    pub description: String,
-    pub start: Month,
-    pub end: Month,
-    pub seed: u64,
-    pub channels: Vec<String>,
-    pub actors: Vec<Actor>,
-    pub ties: Vec<Tie>,
-    pub events: Vec<Event>,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) start: Month,
+    pub(crate) end: Month,
+    pub(crate) seed: u64,
+    pub(crate) channels: Vec<String>,
+    pub(crate) actors: Vec<Actor>,
+    pub(crate) ties: Vec<Tie>,
+    pub(crate) events: Vec<Event>,
     /// The rules switched on, in the engine's fixed order of application (see `RuleKind`).
-    pub rules: Vec<Rule>,
-    pub outcomes: Vec<OutcomeSpec>,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) outcomes: Vec<OutcomeSpec>,
     /// Every numeric parameter, fixed or uncertain; referred to by [`ParamId`].
-    pub params: Vec<ParamSpec>,
+    pub(crate) params: Vec<ParamSpec>,
 }
 
 impl Scenario {
@@ -98,6 +99,59 @@ impl Scenario {
         validate::validate(text).map_err(|diagnostics| {
             ScenarioError::Invalid(InvalidScenario::new(origin, text, diagnostics))
         })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The first month simulated.
+    pub fn start(&self) -> Month {
+        self.start
+    }
+
+    /// The last month simulated.
+    pub fn end(&self) -> Month {
+        self.end
+    }
+
+    /// The default seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn channels(&self) -> &[String] {
+        &self.channels
+    }
+
+    pub fn actors(&self) -> &[Actor] {
+        &self.actors
+    }
+
+    pub fn ties(&self) -> &[Tie] {
+        &self.ties
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The rules switched on, in the engine's order of application.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn outcomes(&self) -> &[OutcomeSpec] {
+        &self.outcomes
+    }
+
+    /// Every parameter, fixed or uncertain, in [`ParamId`] order.
+    pub fn params(&self) -> &[ParamSpec] {
+        &self.params
     }
 
     /// Number of monthly steps, both ends included.
