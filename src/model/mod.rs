@@ -60,7 +60,8 @@ impl<'m> Simulation<'m> {
     pub fn new(model: &'m Model) -> Simulation<'m> {
         let n = model.actor_count();
         let channels = model.channel_count();
-        let seed_stream = rng::stream(0, 0, Purpose(0));
+        // Placeholder streams, replaced by each run's own in `reset`.
+        let placeholder = rng::stream(0, 0, Purpose(0));
         Simulation {
             model,
             params: Vec::with_capacity(model.scenario().params.len()),
@@ -76,8 +77,8 @@ impl<'m> Simulation<'m> {
                 next_position: vec![0.0; n],
                 utility: vec![0.0; n],
                 commitment: vec![0.0; n],
-                noise_streams: vec![seed_stream.clone(); n],
-                hazard_streams: vec![seed_stream; model.followed.len()],
+                noise_streams: vec![placeholder.clone(); n],
+                hazard_streams: vec![placeholder; model.followed.len()],
                 non_finite: 0,
             },
             tracker: Tracker::new(model),
