@@ -39,6 +39,8 @@ pub(crate) struct Scratch {
     /// secondary-sanctions event (in model order), this month.
     pub exposure: Vec<f64>,
     pub next_position: Vec<f64>,
+    /// Substitution logit: the channel-independent utility of each partner, then the full one.
+    pub base_utility: Vec<f64>,
     pub utility: Vec<f64>,
     pub commitment: Vec<f64>,
     /// One growth-noise stream per actor and one hazard stream per followed actor.
@@ -75,6 +77,7 @@ impl<'m> Simulation<'m> {
                 lost: vec![0.0; channels * n],
                 exposure: vec![0.0; model.secondary_sanctions.len() * n],
                 next_position: vec![0.0; n],
+                base_utility: vec![0.0; n],
                 utility: vec![0.0; n],
                 commitment: vec![0.0; n],
                 noise_streams: vec![placeholder.clone(); n],

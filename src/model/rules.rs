@@ -162,6 +162,36 @@ fn sanction_substitution(
     let mean_capacity = state.capacity.iter().sum::<f64>() / n as f64;
     let log_mean_capacity = mean_capacity.max(MINIMUM_CAPACITY).ln();
     for target in 0..n {
+        if rule
+            .channels
+            .iter()
+            .all(|channel| scratch.lost[channel * n + target] <= 0.0)
+        {
+            continue;
+        }
+        // The utility terms that do not depend on the channel, computed once per target.
+        for partner in 0..n {
+            scratch.base_utility[partner] = if partner == target
+                || scratch.barred[target * n + partner]
+            {
+                f64::NEG_INFINITY
+            } else {
+                let mut penalty = 0.0;
+                for (index, secondary) in model.secondary_sanctions.iter().enumerate() {
+                    if secondary.target == target && secondary.window.contains(month) {
+                        penalty +=
+                            values[secondary.intensity] * scratch.exposure[index * n + partner];
+                    }
+                }
+                -parameters.affinity_weight
+                    * (state.position[target] - state.position[partner]).abs()
+                    + parameters.capacity_weight
+                        * (state.capacity[partner].max(MINIMUM_CAPACITY).ln() - log_mean_capacity)
+                    - parameters.distance_weight * model.distance[target * n + partner]
+                        / DISTANCE_UNIT_KM
+                    - parameters.dissuasion_weight * penalty
+            };
+        }
         for channel in rule.channels.iter() {
             let lost = scratch.lost[channel * n + target];
             if lost <= 0.0 {
@@ -169,26 +199,8 @@ fn sanction_substitution(
             }
             let mut best = f64::NEG_INFINITY;
             for partner in 0..n {
-                let utility = if partner == target || scratch.barred[target * n + partner] {
-                    f64::NEG_INFINITY
-                } else {
-                    let mut penalty = 0.0;
-                    for (index, secondary) in model.secondary_sanctions.iter().enumerate() {
-                        if secondary.target == target && secondary.window.contains(month) {
-                            penalty +=
-                                values[secondary.intensity] * scratch.exposure[index * n + partner];
-                        }
-                    }
-                    -parameters.affinity_weight
-                        * (state.position[target] - state.position[partner]).abs()
-                        + parameters.capacity_weight
-                            * (state.capacity[partner].max(MINIMUM_CAPACITY).ln()
-                                - log_mean_capacity)
-                        + parameters.tie_weight * state.weight(channel, target, partner)
-                        - parameters.distance_weight * model.distance[target * n + partner]
-                            / DISTANCE_UNIT_KM
-                        - parameters.dissuasion_weight * penalty
-                };
+                let utility = scratch.base_utility[partner]
+                    + parameters.tie_weight * state.weight(channel, target, partner);
                 scratch.utility[partner] = utility;
                 best = best.max(utility);
             }
