@@ -64,6 +64,7 @@ pub(super) struct TableReader<'t, 'i> {
     pub span: Range<usize>,
     pub path: String,
     asked: Vec<&'static str>,
+    any_key: bool,
 }
 
 impl<'t, 'i> TableReader<'t, 'i> {
@@ -79,6 +80,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
                 span: value.span(),
                 path,
                 asked: Vec::new(),
+                any_key: false,
             }),
             other => {
                 diagnostics.push(
@@ -100,6 +102,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
             span: table.span(),
             path: String::new(),
             asked: Vec::new(),
+            any_key: false,
         }
     }
 
@@ -123,13 +126,10 @@ impl<'t, 'i> TableReader<'t, 'i> {
             .map(|(_, value)| value)
     }
 
-    /// Marks keys as known without reading them (keys handled by another reader).
-    pub fn allow(&mut self, keys: &[&'static str]) {
-        for key in keys {
-            if !self.asked.contains(key) {
-                self.asked.push(key);
-            }
-        }
+    /// Stops `finish` from reporting unknown keys: for a table whose kind (event kind, rule,
+    /// measure) is itself wrong or missing, no other key can be judged.
+    pub fn accept_any_key(&mut self) {
+        self.any_key = true;
     }
 
     pub fn has(&self, key: &str) -> bool {
@@ -318,6 +318,9 @@ impl<'t, 'i> TableReader<'t, 'i> {
     /// Reports every key that was never asked for. A misspelt required key (`postion` for a
     /// missing `position`) is one mistake: the "did you mean" replaces the "missing key" report.
     pub fn finish(self, diagnostics: &mut Diagnostics) {
+        if self.any_key {
+            return;
+        }
         for (name, _) in self.table.iter() {
             let key = name.get_ref().as_ref();
             if self.asked.contains(&key) {

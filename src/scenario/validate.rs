@@ -932,7 +932,7 @@ impl Validator {
         let name = |key: &str| format!("events.{id_text}.{key}");
         let Some(kind) = kind else {
             // The missing kind is reported; without it, no key can be told unknown.
-            table.allow(&ALL_EVENT_KEYS);
+            table.accept_any_key();
             return None;
         };
         let event_kind = match kind.value.as_str() {
@@ -1102,8 +1102,7 @@ impl Validator {
                     },
                 );
                 // Accept any key so that only the kind is reported, not every key after it.
-                let keys: Vec<&'static str> = ALL_EVENT_KEYS.to_vec();
-                table.allow(&keys);
+                table.accept_any_key();
                 return None;
             }
         };
@@ -1221,12 +1220,7 @@ impl Validator {
         let names: Vec<&'static str> = RULE_DEFINITIONS.iter().map(|rule| rule.name).collect();
         let index = self.choice(table, "rule", &names, None);
         let Some(index) = index else {
-            let keys: Vec<&'static str> = RULE_DEFINITIONS
-                .iter()
-                .flat_map(|rule| rule.params.iter().map(|param| param.key))
-                .chain(["channels"])
-                .collect();
-            table.allow(&keys);
+            table.accept_any_key();
             return None;
         };
         let definition = &RULE_DEFINITIONS[index];
@@ -1272,7 +1266,7 @@ impl Validator {
         let measure = self.choice(table, "measure", &MEASURES, None);
         let actor = self.required_actor(table, "actor", "the actor the measure is about");
         let Some(measure_index) = measure else {
-            table.allow(&OUTCOME_KEYS);
+            table.accept_any_key();
             return None;
         };
         let measure_name = MEASURES[measure_index];
@@ -1510,30 +1504,6 @@ impl Validator {
         }
     }
 }
-
-const ALL_EVENT_KEYS: [&str; 18] = [
-    "coalition",
-    "coalition_tags",
-    "target",
-    "intensity",
-    "channels",
-    "belligerent",
-    "capacity_drain",
-    "budget_absorbed",
-    "from",
-    "to",
-    "strength",
-    "actor",
-    "actors",
-    "attribute",
-    "operation",
-    "value",
-    "end",
-    "start",
-];
-const OUTCOME_KEYS: [&str; 10] = [
-    "partner", "partners", "rival", "channel", "channels", "at", "over", "from", "to", "actor",
-];
 
 fn key_what(key: &str) -> &'static str {
     match key {
