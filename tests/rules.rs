@@ -28,6 +28,24 @@ fn tie(from: &str, to: &str, channel: &str, weight: f64) -> String {
     )
 }
 
+/// A `sanctions` or `secondary_sanctions` event from the first month; `channels` of `None`
+/// leaves the key out (every channel).
+fn sanction_event(
+    id: &str,
+    kind: &str,
+    coalition: &str,
+    target: &str,
+    intensity: f64,
+    channels: Option<&str>,
+) -> String {
+    let channels = channels.map_or(String::new(), |channel| {
+        format!("channels = [\"{channel}\"]\n")
+    });
+    format!(
+        "[[events]]\nid = \"{id}\"\nkind = \"{kind}\"\nstart = \"2020-01\"\ncoalition = [\"{coalition}\"]\ntarget = \"{target}\"\nintensity = {intensity}\n{channels}"
+    )
+}
+
 /// Runs the first `months` steps of run 0 and returns the state.
 fn after(model: &Model, months: u32) -> State {
     let mut simulation = Simulation::new(model);
@@ -100,7 +118,7 @@ mod sanction_pressure {
     fn sanctioned(rules: &str) -> Model {
         model(&format!(
             "{}{}{}{}{}{}{}\
-             [[events]]\nid = \"s\"\nkind = \"sanctions\"\nstart = \"2020-01\"\ncoalition = [\"W\"]\ntarget = \"T\"\nintensity = 0.5\nchannels = [\"trade\"]\n{rules}",
+             {}{rules}",
             actor("T", 0.5, "stability = 0.6"),
             actor("W", -0.5, ""),
             actor("P", 0.5, ""),
@@ -108,6 +126,7 @@ mod sanction_pressure {
             tie("T", "P", "trade", 0.2),
             tie("W", "T", "trade", 0.4),
             tie("T", "W", "arms", 0.3),
+            sanction_event("s", "sanctions", "W", "T", 0.5, Some("trade")),
         ))
     }
 
@@ -138,9 +157,10 @@ mod sanction_substitution {
     use super::*;
 
     fn world(extra_actor_position: f64, substitution: &str) -> Model {
+        let sanctions = sanction_event("s", "sanctions", "W", "T", 1.0, Some("trade"));
         model(&format!(
             "{}{}{}{}{}{}\
-             [[events]]\nid = \"s\"\nkind = \"sanctions\"\nstart = \"2020-01\"\ncoalition = [\"W\"]\ntarget = \"T\"\nintensity = 1.0\nchannels = [\"trade\"]\n\
+             {sanctions}\
              [[rules]]\nrule = \"sanction_pressure\"\ntie_decay = 0.1\n[[rules]]\nrule = \"sanction_substitution\"\n{substitution}",
             actor("T", 0.5, ""),
             actor("W", -0.5, ""),
@@ -169,12 +189,13 @@ mod sanction_substitution {
 
     #[test]
     fn secondary_sanction_exposure_deters_substitution_toward_exposed_partners() {
-        let exposed = "[[ties]]\nfrom = \"NEAR\"\nto = \"W\"\nchannel = \"trade\"\nweight = 1.0\n\
-             [[events]]\nid = \"d\"\nkind = \"secondary_sanctions\"\nstart = \"2020-01\"\ncoalition = [\"W\"]\ntarget = \"T\"\nintensity = 1.0\n";
+        let exposed = tie("NEAR", "W", "trade", 1.0)
+            + &sanction_event("d", "secondary_sanctions", "W", "T", 1.0, None);
+        let sanctions = sanction_event("s", "sanctions", "W", "T", 1.0, Some("trade"));
         let parameters = "share = 1.0\naffinity_weight = 0.0\ncapacity_weight = 0.0\ntie_weight = 0.0\ndissuasion_weight = 1.0\n";
         let model = model(&format!(
             "{}{}{}{}{}{}{exposed}\
-             [[events]]\nid = \"s\"\nkind = \"sanctions\"\nstart = \"2020-01\"\ncoalition = [\"W\"]\ntarget = \"T\"\nintensity = 1.0\nchannels = [\"trade\"]\n\
+             {sanctions}\
              [[rules]]\nrule = \"sanction_pressure\"\n[[rules]]\nrule = \"sanction_substitution\"\n{parameters}",
             actor("T", 0.5, ""),
             actor("W", -0.5, ""),
@@ -297,9 +318,9 @@ mod homophily {
 
     #[test]
     fn shared_sanctions_status_adds_to_similarity() {
-        let sanctions = "[[events]]\nid = \"s1\"\nkind = \"sanctions\"\nstart = \"2020-01\"\ncoalition = [\"C\"]\ntarget = \"A\"\nintensity = 0.1\n\
-                         [[events]]\nid = \"s2\"\nkind = \"sanctions\"\nstart = \"2020-01\"\ncoalition = [\"C\"]\ntarget = \"B\"\nintensity = 0.1\n";
-        let state = after(&world(sanctions), 1);
+        let sanctions = sanction_event("s1", "sanctions", "C", "A", 0.1, None)
+            + &sanction_event("s2", "sanctions", "C", "B", 0.1, None);
+        let state = after(&world(&sanctions), 1);
         close(state.weight(ARMS, 0, 1), 0.2 + 0.1 * 0.45 * 0.8);
     }
 }
@@ -417,9 +438,10 @@ mod dissuasion {
 
     #[test]
     fn secondary_sanctions_cut_third_party_ties_by_their_exposure() {
+        let secondary = sanction_event("d", "secondary_sanctions", "W", "T", 1.0, Some("trade"));
         let model = model(&format!(
             "{}{}{}{}{}{}{}{}\
-             [[events]]\nid = \"d\"\nkind = \"secondary_sanctions\"\nstart = \"2020-01\"\ncoalition = [\"W\"]\ntarget = \"T\"\nintensity = 1.0\nchannels = [\"trade\"]\n\
+             {secondary}\
              [[rules]]\nrule = \"dissuasion\"\nrate = 0.2\n",
             actor("T", 0.5, ""),
             actor("W", -0.5, ""),
