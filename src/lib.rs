@@ -11,6 +11,8 @@ pub mod param;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod sketch;
+pub mod stats;
 pub mod time;
 
 pub use model::{Model, RunResult, Simulation};
