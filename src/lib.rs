@@ -5,6 +5,7 @@
 //! [`Model`], one reproducible run per seed and run index) → `outcome` (measures read from a
 //! run) → `report` (text, JSON and CSV out). See ARCHITECTURE.md.
 
+pub mod batch;
 pub mod model;
 pub mod outcome;
 pub mod param;
@@ -13,6 +14,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sketch;
 pub mod stats;
+pub mod summary;
 pub mod time;
 
 pub use model::{Model, RunResult, Simulation};

@@ -1,15 +1,19 @@
-//! The `entente` command line: check a scenario, run it once.
+//! The `entente` command line: check a scenario, run it once, run batches and compare them.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Instant, SystemTime};
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use entente::batch::{self, BatchOptions, RunPlan};
 use entente::model::{Model, Simulation};
 use entente::outcome::Trace;
 use entente::report;
 use entente::scenario::Scenario;
+use entente::summary::{ComparisonSummary, ScenarioSummary};
 
 #[derive(Parser)]
 #[command(
@@ -53,6 +57,71 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
         every: u32,
     },
+    /// Run a Monte Carlo batch of a scenario and summarise every outcome.
+    Batch {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Number of runs (run indices 0 to N-1).
+        #[arg(long, value_name = "N", conflicts_with = "precision")]
+        runs: Option<u64>,
+        /// Run until every outcome's 95% CI half-width is at most E (sequential stopping).
+        #[arg(long, value_name = "E")]
+        precision: Option<f64>,
+        /// With --precision: never run more than this many runs.
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = 10_000_000,
+            requires = "precision"
+        )]
+        max_runs: u64,
+        /// With --precision: judge only these outcomes (repeatable; default: all).
+        #[arg(
+            long = "precision-outcome",
+            value_name = "NAME",
+            requires = "precision"
+        )]
+        precision_outcomes: Vec<String>,
+        /// Also write every run's sampled parameters and outcomes (runs.csv, ema.tar.gz).
+        #[arg(long, requires = "out")]
+        per_run: bool,
+        #[command(flatten)]
+        common: BatchArgs,
+    },
+    /// Run scenarios with common random numbers and compare their outcome distributions.
+    Compare {
+        /// Two or more scenario files; the first is the baseline of the differences.
+        #[arg(required = true, num_args = 2..)]
+        scenarios: Vec<PathBuf>,
+        /// Runs per scenario.
+        #[arg(long, value_name = "N", default_value_t = 10_000)]
+        runs: u64,
+        #[command(flatten)]
+        common: BatchArgs,
+    },
+}
+
+/// Default number of runs of `entente batch` without --runs or --precision.
+const DEFAULT_RUNS: u64 = 10_000;
+
+/// Options shared by `batch` and `compare`.
+#[derive(clap::Args)]
+struct BatchArgs {
+    /// Seed of the random streams (default: the (first) scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: every core). Results are identical for any count.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    threads: Option<u32>,
+    /// Write the results into this directory (created if needed), each file atomically.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Do not keep monthly envelopes (faster; no envelopes.csv).
+    #[arg(long)]
+    no_envelopes: bool,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -115,7 +184,326 @@ fn execute(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Batch {
+            scenario,
+            runs,
+            precision,
+            max_runs,
+            precision_outcomes,
+            per_run,
+            common,
+        } => batch_command(
+            &scenario,
+            runs,
+            precision,
+            max_runs,
+            &precision_outcomes,
+            per_run,
+            &common,
+        ),
+        Command::Compare {
+            scenarios,
+            runs,
+            common,
+        } => compare_command(&scenarios, runs, &common),
     }
+}
+
+/// A progress bar on standard error when it is a terminal, hidden otherwise.
+fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = match total {
+        Some(total) => indicatif::ProgressBar::new(total),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    let template = match total {
+        Some(_) => "{bar:40} {pos}/{len} runs  {per_sec}  eta {eta}",
+        None => "{spinner} {pos} runs  {per_sec}",
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn thread_count(requested: Option<u32>) -> usize {
+    requested.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        |threads| threads as usize,
+    )
+}
+
+/// Loads a scenario and prints its warnings; returns it with the files it was read from.
+fn load(path: &Path) -> Result<(Scenario, Vec<(String, String)>)> {
+    let scenario = Scenario::load(path)?;
+    print_warnings(&scenario);
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read scenario file {}", path.display()))?;
+    Ok((scenario, vec![(path.display().to_string(), text)]))
+}
+
+fn prepare_out(out: Option<&Path>) -> Result<()> {
+    if let Some(directory) = out {
+        std::fs::create_dir_all(directory)
+            .with_context(|| format!("cannot create output directory {}", directory.display()))?;
+    }
+    Ok(())
+}
+
+fn write_output(directory: &Path, name: &str, text: &str, outputs: &mut Vec<String>) -> Result<()> {
+    let path = directory.join(name);
+    report::write_atomic(&path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    outputs.push(name.to_string());
+    Ok(())
+}
+
+fn finished_line(runs: u64, scenarios: usize, elapsed: std::time::Duration, threads: usize) {
+    let seconds = elapsed.as_secs_f64();
+    let total = runs * scenarios as u64;
+    eprintln!(
+        "{total} runs in {seconds:.2} s ({:.0} runs/s, {threads} thread{})",
+        total as f64 / seconds,
+        if threads == 1 { "" } else { "s" }
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn batch_command(
+    path: &Path,
+    runs: Option<u64>,
+    precision: Option<f64>,
+    max_runs: u64,
+    precision_outcomes: &[String],
+    per_run: bool,
+    common: &BatchArgs,
+) -> Result<()> {
+    let (scenario, files) = load(path)?;
+    let seed = common.seed.unwrap_or(scenario.seed());
+    let plan = match precision {
+        Some(target) => {
+            if !(target.is_finite() && target > 0.0) {
+                anyhow::bail!("--precision must be a positive number, got {target}");
+            }
+            let outcomes = if precision_outcomes.is_empty() {
+                None
+            } else {
+                Some(
+                    precision_outcomes
+                        .iter()
+                        .map(|name| {
+                            scenario
+                                .outcomes()
+                                .iter()
+                                .position(|spec| &spec.name == name)
+                                .with_context(|| {
+                                    format!(
+                                        "--precision-outcome {name:?} is not an outcome of {}; it has: {}",
+                                        path.display(),
+                                        scenario
+                                            .outcomes()
+                                            .iter()
+                                            .map(|spec| spec.name.as_str())
+                                            .collect::<Vec<_>>()
+                                            .join(", ")
+                                    )
+                                })
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                )
+            };
+            RunPlan::Precision {
+                target,
+                max_runs,
+                outcomes,
+            }
+        }
+        None => RunPlan::Fixed(runs.unwrap_or(DEFAULT_RUNS)),
+    };
+    let threads = thread_count(common.threads);
+    let options = BatchOptions {
+        seed,
+        plan: plan.clone(),
+        threads,
+        envelopes: !common.no_envelopes,
+        per_run,
+    };
+    prepare_out(common.out.as_deref())?;
+    let model = Model::new(scenario);
+    let mut runs_writer = match (&common.out, per_run) {
+        (Some(directory), true) => Some(
+            report::RunsWriter::create(directory, &model).with_context(|| {
+                format!("cannot write per-run files in {}", directory.display())
+            })?,
+        ),
+        _ => None,
+    };
+    let bar = progress_bar(match plan {
+        RunPlan::Fixed(runs) => Some(runs),
+        RunPlan::Precision { .. } => None,
+    });
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let models = [model];
+    let result = batch::run(
+        &models,
+        &options,
+        &|runs| bar.inc(runs),
+        |rows| match runs_writer.as_mut() {
+            Some(writer) => writer.write(rows),
+            None => Ok(()),
+        },
+    )
+    .context("cannot write per-run rows")?;
+    let elapsed = clock.elapsed();
+    bar.finish_and_clear();
+    let summary = ScenarioSummary::new(&models[0], seed, &result, 0, precision);
+    if let Some(directory) = &common.out {
+        let mut outputs = Vec::new();
+        write_output(
+            directory,
+            "summary.json",
+            &report::summary_json(&summary),
+            &mut outputs,
+        )?;
+        write_output(
+            directory,
+            "summary.csv",
+            &report::summary_csv(&summary),
+            &mut outputs,
+        )?;
+        if !summary.envelopes.is_empty() {
+            write_output(
+                directory,
+                "envelopes.csv",
+                &report::envelopes_csv(&summary),
+                &mut outputs,
+            )?;
+        }
+        if let Some(writer) = runs_writer.take() {
+            outputs.extend(writer.finish().with_context(|| {
+                format!("cannot write per-run files in {}", directory.display())
+            })?);
+        }
+        let record = report::BatchRecord {
+            command: std::env::args().collect(),
+            files,
+            scenario: summary.scenario.clone(),
+            seed,
+            plan,
+            runs: result.runs,
+            threads,
+            envelopes: options.envelopes,
+            per_run,
+            started,
+            elapsed,
+            outputs: outputs.clone(),
+        };
+        write_output(
+            directory,
+            "manifest.json",
+            &report::manifest_json(&record),
+            &mut outputs,
+        )?;
+    }
+    match common.format {
+        Format::Text => print!("{}", report::batch_text(&summary)),
+        Format::Json => print!("{}", report::summary_json(&summary)),
+    }
+    finished_line(result.runs, 1, elapsed, threads);
+    Ok(())
+}
+
+fn compare_command(paths: &[PathBuf], runs: u64, common: &BatchArgs) -> Result<()> {
+    let mut models = Vec::new();
+    let mut files = Vec::new();
+    for path in paths {
+        let (scenario, scenario_files) = load(path)?;
+        files.extend(scenario_files);
+        models.push(Model::new(scenario));
+    }
+    let seed = common.seed.unwrap_or(models[0].scenario().seed());
+    let threads = thread_count(common.threads);
+    let options = BatchOptions {
+        seed,
+        plan: RunPlan::Fixed(runs),
+        threads,
+        envelopes: !common.no_envelopes,
+        per_run: false,
+    };
+    prepare_out(common.out.as_deref())?;
+    let bar = progress_bar(Some(runs));
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let result = batch::run(&models, &options, &|runs| bar.inc(runs), |_| {
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|never| match never {});
+    let elapsed = clock.elapsed();
+    bar.finish_and_clear();
+    let summary = ComparisonSummary::new(&models, seed, &result);
+    if let Some(directory) = &common.out {
+        let mut outputs = Vec::new();
+        write_output(
+            directory,
+            "comparison.json",
+            &report::comparison_json(&summary),
+            &mut outputs,
+        )?;
+        write_output(
+            directory,
+            "comparison.csv",
+            &report::comparison_csv(&summary),
+            &mut outputs,
+        )?;
+        for (index, model) in models.iter().enumerate() {
+            let scenario_summary = ScenarioSummary::new(model, seed, &result, index, None);
+            let name = format!("summary-{}.json", scenario_summary.scenario);
+            write_output(
+                directory,
+                &name,
+                &report::summary_json(&scenario_summary),
+                &mut outputs,
+            )?;
+            if !scenario_summary.envelopes.is_empty() {
+                let name = format!("envelopes-{}.csv", scenario_summary.scenario);
+                write_output(
+                    directory,
+                    &name,
+                    &report::envelopes_csv(&scenario_summary),
+                    &mut outputs,
+                )?;
+            }
+        }
+        let record = report::BatchRecord {
+            command: std::env::args().collect(),
+            files,
+            scenario: summary.scenarios.join(" vs "),
+            seed,
+            plan: RunPlan::Fixed(runs),
+            runs: result.runs,
+            threads,
+            envelopes: options.envelopes,
+            per_run: false,
+            started,
+            elapsed,
+            outputs: outputs.clone(),
+        };
+        write_output(
+            directory,
+            "manifest.json",
+            &report::manifest_json(&record),
+            &mut outputs,
+        )?;
+    }
+    match common.format {
+        Format::Text => print!("{}", report::comparison_text(&summary)),
+        Format::Json => print!("{}", report::comparison_json(&summary)),
+    }
+    finished_line(result.runs, models.len(), elapsed, threads);
+    Ok(())
 }
 
 /// Prints each of the scenario's warnings to standard error.

@@ -11,6 +11,37 @@ use crate::model::{Model, State};
 use crate::scenario::{Measure, OutcomeSpec, Reduction};
 use crate::time::Month;
 
+/// How an outcome's encoded values are to be read and summarised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    /// A quantity: summarised by its mean, spread and quantiles.
+    Number,
+    /// Yes (1) or no (0): summarised by the probability of yes.
+    Flag,
+    /// Months since the start until something happened, or NaN when it never did: summarised
+    /// by the probability that it happened and the distribution of when.
+    Month,
+}
+
+impl OutcomeKind {
+    pub fn of(spec: &OutcomeSpec) -> OutcomeKind {
+        match spec.measure {
+            Measure::Survives { .. } => OutcomeKind::Flag,
+            Measure::RegimeChangeMonth { .. } | Measure::Crossover { .. } => OutcomeKind::Month,
+            _ => OutcomeKind::Number,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OutcomeKind::Number => "number",
+            OutcomeKind::Flag => "flag",
+            OutcomeKind::Month => "month",
+        }
+    }
+}
+
 /// An outcome value decoded for people.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum OutcomeValue {
@@ -22,12 +53,12 @@ pub enum OutcomeValue {
 impl OutcomeValue {
     /// Decodes the `f64` encoding of `spec`'s value (see the module documentation).
     pub fn decode(spec: &OutcomeSpec, start: Month, encoded: f64) -> OutcomeValue {
-        match spec.measure {
-            Measure::Survives { .. } => OutcomeValue::Flag(encoded == 1.0),
-            Measure::RegimeChangeMonth { .. } | Measure::Crossover { .. } => {
+        match OutcomeKind::of(spec) {
+            OutcomeKind::Flag => OutcomeValue::Flag(encoded == 1.0),
+            OutcomeKind::Month => {
                 OutcomeValue::Month((!encoded.is_nan()).then(|| start.plus(encoded as i32)))
             }
-            _ => OutcomeValue::Number(encoded),
+            OutcomeKind::Number => OutcomeValue::Number(encoded),
         }
     }
 }
@@ -88,38 +119,42 @@ struct Accumulator {
     value: f64,
     sum: f64,
     count: u32,
-    /// The current month's measure, kept for traces.
-    latest: f64,
 }
 
 const EMPTY: Accumulator = Accumulator {
     value: f64::NAN,
     sum: 0.0,
     count: 0,
-    latest: f64::NAN,
 };
 
 /// Folds every outcome's monthly measure into its value, without allocating.
 pub struct Tracker {
     accumulators: Vec<Accumulator>,
+    /// Each outcome's measure in the month last observed, for traces and envelopes.
+    latest: Vec<f64>,
 }
 
 impl Tracker {
     pub fn new(model: &Model) -> Tracker {
         Tracker {
             accumulators: vec![EMPTY; model.scenario().outcomes.len()],
+            latest: vec![f64::NAN; model.scenario().outcomes.len()],
         }
     }
 
     pub fn reset(&mut self) {
         self.accumulators.fill(EMPTY);
+        self.latest.fill(f64::NAN);
     }
 
     /// Reads every outcome's measure at the end of `month`.
     pub fn observe(&mut self, model: &Model, state: &State, month: u32) {
-        for (spec, accumulator) in model.scenario().outcomes.iter().zip(&mut self.accumulators) {
+        let outcomes = model.scenario().outcomes.iter();
+        for ((spec, accumulator), latest) in
+            outcomes.zip(&mut self.accumulators).zip(&mut self.latest)
+        {
             let value = measure_now(&spec.measure, state);
-            accumulator.latest = value;
+            *latest = value;
             if let Measure::Crossover { .. } = spec.measure {
                 if accumulator.value.is_nan() && value > 0.0 {
                     accumulator.value = f64::from(month);
@@ -148,10 +183,8 @@ impl Tracker {
     }
 
     /// Each outcome's measure in the month last observed.
-    pub fn latest(&self) -> impl Iterator<Item = f64> + '_ {
-        self.accumulators
-            .iter()
-            .map(|accumulator| accumulator.latest)
+    pub fn latest(&self) -> &[f64] {
+        &self.latest
     }
 
     /// Writes the encoded value of every outcome into `out` (cleared first).
@@ -224,7 +257,7 @@ impl Trace {
                     .push(f64::from(u8::from(state.regime_lasts(index))));
             }
         }
-        self.values.extend(tracker.latest());
+        self.values.extend_from_slice(tracker.latest());
     }
 
     /// The recorded row of one month.

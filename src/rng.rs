@@ -19,15 +19,20 @@ impl Purpose {
     /// Hashes a purpose name with 64-bit FNV-1a, which (unlike `std`'s hasher) is specified and
     /// therefore stable across Rust versions and platforms.
     pub fn named(name: &str) -> Purpose {
-        const FNV_OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-        const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-        let mut hash = FNV_OFFSET_BASIS;
-        for byte in name.bytes() {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(FNV_PRIME);
-        }
-        Purpose(hash)
+        Purpose(fnv1a(name.as_bytes()))
     }
+}
+
+/// 64-bit FNV-1a of `bytes`: a specified, stable hash (not a cryptographic one).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    const FNV_OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash = FNV_OFFSET_BASIS;
+    for &byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(FNV_PRIME);
+    }
+    hash
 }
 
 /// SplitMix64's output function: a bijective mixer that spreads nearby inputs apart.

@@ -132,22 +132,51 @@ impl<'m> Simulation<'m> {
 
     /// One whole run. With a trace, every month's state is also recorded into it.
     pub fn run(&mut self, seed: u64, run: u64, mut trace: Option<&mut Trace>) -> RunResult {
-        self.reset(seed, run);
         if let Some(trace) = trace.as_deref_mut() {
             trace.clear();
         }
-        for month in 0..self.model.months() as u32 {
-            self.step(month);
-            if let Some(trace) = trace.as_deref_mut() {
-                trace.record(self.model, &self.state, &self.tracker, month);
-            }
-        }
         let mut outcomes = Vec::with_capacity(self.model.scenario().outcomes.len());
-        self.tracker.finish(self.model, &self.state, &mut outcomes);
+        let model = self.model;
+        let non_finite = self.run_observed(seed, run, &mut outcomes, |simulation, month| {
+            if let Some(trace) = trace.as_deref_mut() {
+                trace.record(model, &simulation.state, &simulation.tracker, month);
+            }
+        });
         RunResult {
             outcomes,
-            non_finite: self.scratch.non_finite,
+            non_finite,
         }
+    }
+
+    /// One whole run for batches: writes the outcome values into `outcomes` (cleared first),
+    /// calls `observe` after every month with each outcome's measure that month, and returns
+    /// the count of non-finite numbers replaced. Allocates nothing once `outcomes` has room.
+    pub fn run_into(
+        &mut self,
+        seed: u64,
+        run: u64,
+        outcomes: &mut Vec<f64>,
+        mut observe: impl FnMut(u32, &[f64]),
+    ) -> u64 {
+        self.run_observed(seed, run, outcomes, |simulation, month| {
+            observe(month, simulation.tracker.latest())
+        })
+    }
+
+    fn run_observed(
+        &mut self,
+        seed: u64,
+        run: u64,
+        outcomes: &mut Vec<f64>,
+        mut observe: impl FnMut(&Simulation<'m>, u32),
+    ) -> u64 {
+        self.reset(seed, run);
+        for month in 0..self.model.months() as u32 {
+            self.step(month);
+            observe(self, month);
+        }
+        self.tracker.finish(self.model, &self.state, outcomes);
+        self.scratch.non_finite
     }
 
     /// Sets this month's event-driven scratch values and applies one-off shocks.

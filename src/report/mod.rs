@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
@@ -11,31 +11,99 @@ use crate::model::{Model, RunResult};
 use crate::outcome::{OutcomeValue, Trace};
 use crate::scenario::Measure;
 
+mod batch;
+mod compare;
+mod runs;
+
+pub use batch::{
+    BatchRecord, batch_text, envelopes_csv, manifest_json, summary_csv, summary_json, utc_timestamp,
+};
+pub use compare::{comparison_csv, comparison_json, comparison_text};
+pub use runs::{EMA_ARCHIVE, RunsWriter};
+
 /// Writes `bytes` to `path` atomically: readers see the old file or the whole new one, never
 /// a part. The temporary file is removed if anything fails.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other(format!("{} is not a file path", path.display())))?;
-    let temporary = directory.join(format!(
-        ".{}.tmp-{}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes)?;
+    file.commit()
+}
+
+/// A file written beside its target under a temporary name and renamed over the target by
+/// [`AtomicFile::commit`]; dropped without a commit, the temporary file is removed.
+pub struct AtomicFile {
+    target: PathBuf,
+    temporary: PathBuf,
+    writer: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    pub fn create(target: &Path) -> std::io::Result<AtomicFile> {
+        let directory = match target.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let file_name = target.file_name().ok_or_else(|| {
+            std::io::Error::other(format!("{} is not a file path", target.display()))
+        })?;
+        let temporary = directory.join(format!(
+            ".{}.tmp-{}",
+            file_name.to_string_lossy(),
+            std::process::id()
+        ));
+        let file = std::fs::File::create(&temporary)?;
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            temporary,
+            writer: Some(std::io::BufWriter::with_capacity(1 << 16, file)),
+        })
     }
-    result
+
+    /// Flushes, syncs and renames the file over its target.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        let writer = self
+            .writer
+            .take()
+            .expect("an uncommitted file has its writer");
+        let file = writer.into_inner().map_err(|error| error.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&self.temporary, &self.target)
+    }
+}
+
+impl std::io::Write for AtomicFile {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.writer
+            .as_mut()
+            .expect("an uncommitted file has its writer")
+            .write(bytes)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer
+            .as_mut()
+            .expect("an uncommitted file has its writer")
+            .flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            self.writer = None;
+            let _ = std::fs::remove_file(&self.temporary);
+        }
+    }
+}
+
+/// A number for CSV: the shortest text that reads back to the same `f64`, or an empty field
+/// for NaN (a missing value to pandas, R and spreadsheets).
+pub fn csv_number(value: f64) -> String {
+    if value.is_nan() {
+        String::new()
+    } else {
+        value.to_string()
+    }
 }
 
 /// The text report of one run: a header, one line per outcome and, given a trace, each
