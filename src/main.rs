@@ -239,9 +239,12 @@ fn thread_count(requested: Option<u32>) -> usize {
 fn load(path: &Path) -> Result<(Scenario, Vec<(String, String)>)> {
     let scenario = Scenario::load(path)?;
     print_warnings(&scenario);
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read scenario file {}", path.display()))?;
-    Ok((scenario, vec![(path.display().to_string(), text)]))
+    let files = scenario
+        .sources()
+        .iter()
+        .map(|file| (file.path.clone(), file.text.clone()))
+        .collect();
+    Ok((scenario, files))
 }
 
 fn prepare_out(out: Option<&Path>) -> Result<()> {

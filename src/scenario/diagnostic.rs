@@ -67,11 +67,22 @@ pub enum Problem {
     },
     #[error("{0}")]
     Invalid(String),
-    #[error("duplicate {what} {value:?}; the first one is at line {first_line}")]
+    #[error("duplicate {what} {value:?}; the first one is at {first}")]
     Duplicate {
         what: &'static str,
         value: String,
-        first_line: usize,
+        /// Where the first one is: "line 12", or "baseline.toml:12" in another file.
+        first: String,
+    },
+    #[error("cannot read the scenario this one extends, {path}: {reason}")]
+    BaseUnreadable { path: String, reason: String },
+    #[error("`extends` goes round in a circle: {chain}")]
+    ExtendsCycle { chain: String },
+    #[error("no {what} {value:?} to remove in the scenario this one extends{suggestion}")]
+    NothingToRemove {
+        what: &'static str,
+        value: String,
+        suggestion: Suggestion,
     },
     #[error("empty coalition: `coalition` and `coalition_tags` together name no actor")]
     EmptyCoalition,
@@ -137,17 +148,75 @@ pub struct Diagnostic {
     pub problem: Problem,
 }
 
-/// Every problem found in one scenario file, with the text needed to show where they are.
+/// The files a scenario was read from: the one named, then each file it extends. Their texts
+/// are laid end to end (each followed by a newline) so that one byte offset names a place in
+/// any of them; spans in the parsed trees are offsets in that joined text.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+/// One file of a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+    /// Where the file starts in the joined text.
+    offset: usize,
+}
+
+impl Sources {
+    /// Adds a file; returns its offset in the joined text.
+    pub(crate) fn add(&mut self, path: String, text: String) -> usize {
+        let offset = self
+            .files
+            .last()
+            .map_or(0, |last| last.offset + last.text.len() + 1);
+        self.files.push(SourceFile { path, text, offset });
+        offset
+    }
+
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
+    /// The file holding a joined-text offset, and the offset within that file.
+    fn file_at(&self, offset: usize) -> Option<(&SourceFile, usize)> {
+        let index = self.files.partition_point(|file| file.offset <= offset);
+        let file = self.files.get(index.checked_sub(1)?)?;
+        Some((file, (offset - file.offset).min(file.text.len())))
+    }
+
+    /// "line N" for an offset in the first file, "FILE:N" for one in another.
+    pub(crate) fn describe_line(&self, offset: usize) -> String {
+        match self.file_at(offset) {
+            Some((file, local)) => {
+                let line = file.text[..local].matches('\n').count() + 1;
+                if file.offset == 0 {
+                    format!("line {line}")
+                } else {
+                    format!("{}:{line}", file.path)
+                }
+            }
+            None => format!("byte {offset}"),
+        }
+    }
+}
+
+/// Every problem found in a scenario, with the text needed to show where they are.
 #[derive(Debug)]
 pub struct InvalidScenario {
+    /// The file the user named.
     pub origin: String,
     pub diagnostics: Vec<Located>,
 }
 
-/// A diagnostic with its 1-based line and column and the line's text, for display.
+/// A diagnostic with its file, 1-based line and column and the line's text, for display.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Located {
     pub diagnostic: Diagnostic,
+    /// The file the problem is in (an overlay or a file it extends).
+    pub file: String,
     pub line: usize,
     pub column: usize,
     pub source_line: String,
@@ -156,15 +225,39 @@ pub struct Located {
 }
 
 impl InvalidScenario {
-    pub fn new(origin: &str, text: &str, mut diagnostics: Vec<Diagnostic>) -> InvalidScenario {
+    /// Diagnostics of a single text, named `origin`.
+    pub fn new(origin: &str, text: &str, diagnostics: Vec<Diagnostic>) -> InvalidScenario {
+        let mut sources = Sources::default();
+        sources.add(origin.to_string(), text.to_string());
+        InvalidScenario::in_sources(&sources, diagnostics)
+    }
+
+    /// Diagnostics whose spans are offsets in the joined text of `sources`.
+    pub fn in_sources(sources: &Sources, mut diagnostics: Vec<Diagnostic>) -> InvalidScenario {
         diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
         diagnostics.dedup();
         let diagnostics = diagnostics
             .into_iter()
-            .map(|diagnostic| locate(text, diagnostic))
+            .map(
+                |mut diagnostic| match sources.file_at(diagnostic.span.start) {
+                    Some((file, local)) => {
+                        let length = diagnostic.span.end.saturating_sub(diagnostic.span.start);
+                        let original = diagnostic.span.clone();
+                        diagnostic.span = local..local + length;
+                        let mut located = locate(&file.text, diagnostic);
+                        located.diagnostic.span = original;
+                        located.file = file.path.clone();
+                        located
+                    }
+                    None => locate("", diagnostic),
+                },
+            )
             .collect();
         InvalidScenario {
-            origin: origin.to_string(),
+            origin: sources
+                .files
+                .first()
+                .map_or_else(String::new, |file| file.path.clone()),
             diagnostics,
         }
     }
@@ -182,6 +275,7 @@ fn locate(text: &str, diagnostic: Diagnostic) -> Located {
     let span_end = floor_char_boundary(text, diagnostic.span.end.clamp(start, line_end));
     let width = text[start..span_end].chars().count().max(1);
     Located {
+        file: String::new(),
         line,
         column,
         source_line: text[line_start..line_end]
@@ -216,7 +310,7 @@ impl fmt::Display for InvalidScenario {
             writeln!(
                 f,
                 "{}:{}:{}: {key}{}",
-                self.origin, located.line, located.column, located.diagnostic.problem
+                located.file, located.line, located.column, located.diagnostic.problem
             )?;
             writeln!(f, "{:>gutter$} | {}", located.line, located.source_line)?;
             writeln!(

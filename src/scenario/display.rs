@@ -43,6 +43,17 @@ impl fmt::Display for Scenario {
             self.months(),
             self.seed
         )?;
+        if self.sources.files().len() > 1 {
+            let chain: Vec<&str> = self.sources.files()[1..]
+                .iter()
+                .map(|file| file.path.as_str())
+                .collect();
+            writeln!(
+                f,
+                "extends  {} (resolved below: the base with this file's changes)",
+                chain.join(", which extends ")
+            )?;
+        }
         writeln!(f, "channels {}", self.channels.join(", "))?;
         writeln!(
             f,

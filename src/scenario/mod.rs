@@ -3,6 +3,7 @@
 
 mod diagnostic;
 mod display;
+mod overlay;
 mod reader;
 mod rules;
 mod validate;
@@ -10,7 +11,7 @@ mod warnings;
 
 use std::path::Path;
 
-pub use diagnostic::{Diagnostic, InvalidScenario, Problem, ScenarioError};
+pub use diagnostic::{Diagnostic, InvalidScenario, Problem, ScenarioError, SourceFile, Sources};
 pub use rules::{RULE_DEFINITIONS, RuleDefinition, RuleKind};
 
 use crate::param::{ParamId, ParamSpec};
@@ -82,23 +83,36 @@ pub struct Scenario {
     pub(crate) outcomes: Vec<OutcomeSpec>,
     /// Every numeric parameter, fixed or uncertain; referred to by [`ParamId`].
     pub(crate) params: Vec<ParamSpec>,
+    /// The files it was read from: the one named, then each file it extends.
+    pub(crate) sources: Sources,
 }
 
 impl Scenario {
-    /// Reads and validates a scenario file.
+    /// Reads and validates a scenario file, following `extends` to the files it builds on.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Scenario::from_toml(&text, &path.display().to_string())
+        overlay::load(path)
     }
 
     /// Validates scenario text; `origin` names it in error messages (usually the file path).
+    /// Text has no file to be relative to, so `extends` is not followed here.
     pub fn from_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-        validate::validate(text).map_err(|diagnostics| {
-            ScenarioError::Invalid(InvalidScenario::new(origin, text, diagnostics))
-        })
+        let mut sources = Sources::default();
+        sources.add(origin.to_string(), text.to_string());
+        let (root, errors) = toml::de::DeTable::parse_recoverable(text);
+        let invalid = |diagnostics| {
+            ScenarioError::Invalid(InvalidScenario::in_sources(&sources, diagnostics))
+        };
+        if !errors.is_empty() {
+            return Err(invalid(validate::syntax_diagnostics(errors, 0)));
+        }
+        let mut scenario = validate::validate(&root, &sources).map_err(invalid)?;
+        scenario.sources = sources.clone();
+        Ok(scenario)
+    }
+
+    /// The files the scenario was read from: the one named, then each file it extends.
+    pub fn sources(&self) -> &[SourceFile] {
+        self.sources.files()
     }
 
     pub fn name(&self) -> &str {

@@ -4,7 +4,7 @@
 
 use toml::de::DeTable;
 
-use super::diagnostic::{Diagnostic, Problem, Suggestion};
+use super::diagnostic::{Diagnostic, Problem, Sources, Suggestion};
 use super::reader::{Diagnostics, Located, TableReader, Value, number_value};
 use super::rules::RULE_DEFINITIONS;
 use super::{
@@ -14,29 +14,37 @@ use super::{
 use crate::param::{Distribution, ParamId, ParamSpec};
 use crate::time::Month;
 
-/// Checks scenario text and builds the scenario, or returns every problem found.
-pub(super) fn validate(text: &str) -> Result<Scenario, Vec<Diagnostic>> {
-    let (root, syntax_errors) = DeTable::parse_recoverable(text);
-    if !syntax_errors.is_empty() {
-        return Err(syntax_errors
-            .into_iter()
-            .map(|error| Diagnostic {
-                key: String::new(),
-                span: error.span().unwrap_or(0..0),
-                problem: Problem::Syntax(format!("TOML syntax error: {}", error.message().trim())),
-            })
-            .collect());
-    }
+/// Checks a parsed scenario tree (spans are offsets in the joined text of `sources`) and
+/// builds the scenario, or returns every problem found.
+pub(super) fn validate(
+    root: &toml::Spanned<DeTable<'_>>,
+    sources: &Sources,
+) -> Result<Scenario, Vec<Diagnostic>> {
     let mut validator = Validator {
-        newlines: text.match_indices('\n').map(|(index, _)| index).collect(),
+        sources: sources.clone(),
         ..Validator::default()
     };
-    let scenario = validator.scenario(&root);
+    let scenario = validator.scenario(root);
     if validator.diagnostics.list.is_empty() {
         scenario.ok_or_else(Vec::new)
     } else {
         Err(validator.diagnostics.list)
     }
+}
+
+/// The syntax errors of one file as diagnostics, their spans moved by `offset`.
+pub(super) fn syntax_diagnostics(errors: Vec<toml::de::Error>, offset: usize) -> Vec<Diagnostic> {
+    errors
+        .into_iter()
+        .map(|error| {
+            let span = error.span().unwrap_or(0..0);
+            Diagnostic {
+                key: String::new(),
+                span: span.start + offset..span.end + offset,
+                problem: Problem::Syntax(format!("TOML syntax error: {}", error.message().trim())),
+            }
+        })
+        .collect()
 }
 
 /// Bounds of a parameter: values outside them are errors.
@@ -98,14 +106,14 @@ struct Validator {
     actor_ids: Vec<String>,
     actor_tags: Vec<Vec<String>>,
     actor_has_stability: Vec<bool>,
-    /// Byte offsets of the file's newlines, to turn a span into a line number.
-    newlines: Vec<usize>,
+    /// The scenario's files, to say where an earlier duplicate is.
+    sources: Sources,
 }
 
 impl Validator {
-    /// The 1-based line of a byte offset, for "the first one is at line N".
-    fn line_of(&self, offset: usize) -> usize {
-        self.newlines.partition_point(|&newline| newline < offset) + 1
+    /// Where an offset is, for "the first one is at line N".
+    fn line_of(&self, offset: usize) -> String {
+        self.sources.describe_line(offset)
     }
 
     fn problem(&mut self, key: impl Into<String>, span: std::ops::Range<usize>, problem: Problem) {
@@ -181,6 +189,7 @@ impl Validator {
             rules: rules.into_iter().map(|(rule, _)| rule).collect(),
             outcomes: outcomes.into_iter().map(|(outcome, _)| outcome).collect(),
             params: std::mem::take(&mut self.params),
+            sources: Sources::default(),
         })
     }
 
@@ -893,7 +902,7 @@ impl Validator {
                             self.actor_ids[tie.to.0 as usize],
                             self.channels[tie.channel.0 as usize]
                         ),
-                        first_line: self.line_of(first_start),
+                        first: self.line_of(first_start),
                     },
                 );
             } else {
@@ -1497,7 +1506,7 @@ impl Validator {
                     Problem::Duplicate {
                         what,
                         value: name.to_string(),
-                        first_line: self.line_of(first.start),
+                        first: self.line_of(first.start),
                     },
                 );
             }
