@@ -145,7 +145,7 @@ fn execute(cli: Cli) -> Result<()> {
         Command::Check { scenario, quiet } => {
             let scenario = Scenario::load(&scenario)?;
             if !quiet {
-                print!("{scenario}");
+                emit(&scenario.to_string())?;
                 print_warnings(&scenario);
             }
             Ok(())
@@ -170,17 +170,14 @@ fn execute(cli: Cli) -> Result<()> {
                     .with_context(|| format!("cannot write the trace to {}", path.display()))?;
             }
             match format {
-                Format::Text => print!(
-                    "{}",
-                    report::run_text(
-                        &model,
-                        seed,
-                        run,
-                        &result,
-                        Some((&recorded, every as usize))
-                    )
-                ),
-                Format::Json => print!("{}", report::run_json(&model, seed, run, &result)),
+                Format::Text => emit(&report::run_text(
+                    &model,
+                    seed,
+                    run,
+                    &result,
+                    Some((&recorded, every as usize)),
+                ))?,
+                Format::Json => emit(&report::run_json(&model, seed, run, &result))?,
             }
             Ok(())
         }
@@ -412,8 +409,8 @@ fn batch_command(
         )?;
     }
     match common.format {
-        Format::Text => print!("{}", report::batch_text(&summary)),
-        Format::Json => print!("{}", report::summary_json(&summary)),
+        Format::Text => emit(&report::batch_text(&summary))?,
+        Format::Json => emit(&report::summary_json(&summary))?,
     }
     finished_line(result.runs, 1, elapsed, threads);
     Ok(())
@@ -502,11 +499,27 @@ fn compare_command(paths: &[PathBuf], runs: u64, common: &BatchArgs) -> Result<(
         )?;
     }
     match common.format {
-        Format::Text => print!("{}", report::comparison_text(&summary)),
-        Format::Json => print!("{}", report::comparison_json(&summary)),
+        Format::Text => emit(&report::comparison_text(&summary))?,
+        Format::Json => emit(&report::comparison_json(&summary))?,
     }
     finished_line(result.runs, models.len(), elapsed, threads);
     Ok(())
+}
+
+/// Writes `text` to standard output. A closed pipe (`entente check f | head -1`) is not an
+/// error: the reader has what it wanted.
+fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(error).context("cannot write to standard output")
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Prints each of the scenario's warnings to standard error.

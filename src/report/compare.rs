@@ -113,16 +113,11 @@ pub fn comparison_text(summary: &ComparisonSummary) -> String {
         .max(18);
     for (index, name) in summary.scenarios.iter().enumerate().skip(1) {
         let first = &summary.scenarios[0];
+        let _ = writeln!(text, "\nB − A: {name} − {first}");
         let _ = writeln!(
             text,
-            "\n{:width$}  {:>side_width$}  {:>side_width$}  {:<34}  {:>6}  {:>8}  {:>9}",
-            "outcome",
-            first,
-            name,
-            format!("{name} − {first} (95% CI)"),
-            "KS D",
-            "KS p",
-            "CI saved"
+            "{:width$}  {:>side_width$}  {:>side_width$}  {:<34}  {:>6}  {:>8}  {:>9}",
+            "outcome", first, name, "B − A (95% CI)", "KS D", "KS p", "CI saved"
         );
         for outcome in &summary.outcomes {
             let difference = &outcome.differences[index - 1];

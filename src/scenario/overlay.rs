@@ -63,6 +63,11 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ScenarioError> {
             });
         }
     }
+    if !diagnostics.is_empty() {
+        // Without the base (unreadable, circular or not named by a path) the overlay alone
+        // would only add a list of everything it does not restate.
+        return Err(invalid(&sources, diagnostics));
+    }
     // Fold from the deepest base up to the file named.
     let mut merged = trees.pop().expect("the chain holds the file named");
     while let Some(overlay) = trees.pop() {
