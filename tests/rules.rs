@@ -393,6 +393,31 @@ mod regime_survival {
     }
 
     #[test]
+    fn a_stability_shock_after_the_fall_leaves_stability_frozen() {
+        // Regression (found writing the flagship): a shock in 2020-06 moved the stability of a
+        // regime that had ended in 2020-01, although stability stops moving at the fall.
+        let shock = "[[events]]\nid = \"unrest\"\nkind = \"shock\"\nstart = \"2020-06\"\nactor = \"R\"\nattribute = \"stability\"\noperation = \"add\"\nvalue = 0.3\n";
+        // Stability 0 makes the hazard certain: the regime ends in the first month.
+        let fallen = model(&format!(
+            "{}{}{}[[rules]]\nrule = \"regime_survival\"\nsupport_gain = 0.0\nopposition = 0.0\nbase_hazard = 1.0\n{shock}",
+            actor("R", 0.5, "stability = 0.0"),
+            actor("FRIEND", 0.5, ""),
+            tie("R", "FRIEND", "trade", 1.0),
+        ));
+        let state = after(&fallen, 12);
+        assert!(!state.regime_lasts(0));
+        close(state.stability[0], 0.0);
+        // A lasting regime still takes the shock.
+        let lasting = model(&format!(
+            "{}{}{}[[rules]]\nrule = \"regime_survival\"\nsupport_gain = 0.0\nopposition = 0.0\nbase_hazard = 0.0\n{shock}",
+            actor("R", 0.5, "stability = 0.0"),
+            actor("FRIEND", 0.5, ""),
+            tie("R", "FRIEND", "trade", 1.0),
+        ));
+        close(after(&lasting, 12).stability[0], 0.3);
+    }
+
+    #[test]
     fn a_fully_stable_regime_never_ends() {
         let model = world(
             1.0,

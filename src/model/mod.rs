@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::outcome::{Trace, Tracker};
 use crate::param;
 use crate::rng::{self, Purpose};
-use crate::scenario::ShockOperation;
+use crate::scenario::{Attribute, ShockOperation};
 
 /// What one run produced.
 #[derive(Clone, Debug, PartialEq)]
@@ -225,6 +225,10 @@ impl<'m> Simulation<'m> {
         for shock in model.shocks.iter().filter(|shock| shock.month == month) {
             let value = self.params[shock.value];
             for &actor in &shock.actors {
+                // A fallen regime's stability is frozen at the fall (docs/MODEL.md).
+                if shock.attribute == Attribute::Stability && !state.regime_lasts(actor) {
+                    continue;
+                }
                 let slot = state.attribute_mut(shock.attribute, actor);
                 *slot = match shock.operation {
                     ShockOperation::Add => *slot + value,
