@@ -99,6 +99,17 @@ enum Command {
         #[command(flatten)]
         common: BatchArgs,
     },
+    /// Repeat a batch or comparison from its manifest.json alone (the scenario texts are in it).
+    Rerun {
+        /// The manifest.json of an earlier batch or comparison.
+        manifest: PathBuf,
+        /// Write the results into this directory (default: print only).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Worker threads (default: every core). Results are identical for any count.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        threads: Option<u32>,
+    },
 }
 
 /// Default number of runs of `entente batch` without --runs or --precision.
@@ -141,6 +152,7 @@ fn main() -> ExitCode {
 }
 
 fn execute(cli: Cli) -> Result<()> {
+    let command: Vec<String> = std::env::args().collect();
     match cli.command {
         Command::Check { scenario, quiet } => {
             let scenario = Scenario::load(&scenario)?;
@@ -190,20 +202,124 @@ fn execute(cli: Cli) -> Result<()> {
             per_run,
             common,
         } => batch_command(
-            &scenario,
+            load(&scenario)?,
             runs,
             precision,
             max_runs,
             &precision_outcomes,
             per_run,
             &common,
+            &command,
         ),
         Command::Compare {
             scenarios,
             runs,
             common,
-        } => compare_command(&scenarios, runs, &common),
+        } => {
+            let loaded = scenarios
+                .iter()
+                .map(|path| load(path))
+                .collect::<Result<_>>()?;
+            compare_command(loaded, runs, &common, &command)
+        }
+        Command::Rerun {
+            manifest,
+            out,
+            threads,
+        } => rerun_command(&manifest, out, threads),
     }
+}
+
+/// Repeats the batch or comparison a manifest records, from the scenario texts it holds, with
+/// this machine's threads and `out` (nothing written without one).
+fn rerun_command(path: &Path, out: Option<PathBuf>, threads: Option<u32>) -> Result<()> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read manifest {}", path.display()))?;
+    let manifest: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a manifest (invalid JSON)", path.display()))?;
+    let field = |name: &str| {
+        manifest
+            .get(name)
+            .with_context(|| format!("{}: manifest has no `{name}`", path.display()))
+    };
+    let version = field("entente_version")?.as_str().unwrap_or("?");
+    if version != env!("CARGO_PKG_VERSION") {
+        eprintln!(
+            "warning: the manifest was written by entente {version}, this is {}; results may differ",
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    let command: Vec<String> = serde_json::from_value(field("command")?.clone())
+        .with_context(|| format!("{}: `command` is not a list of strings", path.display()))?;
+    let recorded: Vec<Vec<(String, String)>> = field("scenarios")?
+        .as_array()
+        .with_context(|| format!("{}: `scenarios` is not a list", path.display()))?
+        .iter()
+        .map(|scenario| {
+            scenario["files"]
+                .as_array()
+                .filter(|files| !files.is_empty())
+                .map(|files| {
+                    files
+                        .iter()
+                        .map(|file| {
+                            let path = file["path"].as_str().unwrap_or_default().to_string();
+                            let text = file["text"].as_str().unwrap_or_default().to_string();
+                            (path, text)
+                        })
+                        .collect()
+                })
+                .with_context(|| format!("{}: a scenario without files", path.display()))
+        })
+        .collect::<Result<_>>()?;
+    let mut loaded = Vec::new();
+    for files in &recorded {
+        let scenario = Scenario::from_files(files)?;
+        loaded.push(loaded_from(scenario, files.clone()));
+    }
+    let cli = Cli::try_parse_from(&command)
+        .with_context(|| format!("{}: the recorded command does not parse", path.display()))?;
+    let override_common = |mut common: BatchArgs| {
+        common.out = out.clone();
+        common.threads = threads;
+        common
+    };
+    let rerun: Vec<String> = std::env::args().collect();
+    match cli.command {
+        Command::Batch {
+            runs,
+            precision,
+            max_runs,
+            precision_outcomes,
+            per_run,
+            common,
+            ..
+        } if loaded.len() == 1 => {
+            let per_run = per_run && out.is_some();
+            batch_command(
+                loaded.remove(0),
+                runs,
+                precision,
+                max_runs,
+                &precision_outcomes,
+                per_run,
+                &override_common(common),
+                &rerun,
+            )
+        }
+        Command::Compare { runs, common, .. } if loaded.len() >= 2 => {
+            compare_command(loaded, runs, &override_common(common), &rerun)
+        }
+        _ => anyhow::bail!(
+            "{}: the recorded command is neither a batch nor a comparison of its scenarios",
+            path.display()
+        ),
+    }
+}
+
+fn loaded_from(scenario: Scenario, files: Vec<(String, String)>) -> Loaded {
+    print_warnings(&scenario);
+    (scenario, files)
 }
 
 /// A progress bar on standard error when it is a terminal, hidden otherwise.
@@ -232,16 +348,18 @@ fn thread_count(requested: Option<u32>) -> usize {
     )
 }
 
+/// A scenario and the files it was read from, as (path, text).
+type Loaded = (Scenario, Vec<(String, String)>);
+
 /// Loads a scenario and prints its warnings; returns it with the files it was read from.
-fn load(path: &Path) -> Result<(Scenario, Vec<(String, String)>)> {
+fn load(path: &Path) -> Result<Loaded> {
     let scenario = Scenario::load(path)?;
-    print_warnings(&scenario);
     let files = scenario
         .sources()
         .iter()
         .map(|file| (file.path.clone(), file.text.clone()))
         .collect();
-    Ok((scenario, files))
+    Ok(loaded_from(scenario, files))
 }
 
 fn prepare_out(out: Option<&Path>) -> Result<()> {
@@ -272,16 +390,19 @@ fn finished_line(runs: u64, scenarios: usize, elapsed: std::time::Duration, thre
 
 #[allow(clippy::too_many_arguments)]
 fn batch_command(
-    path: &Path,
+    (scenario, files): Loaded,
     runs: Option<u64>,
     precision: Option<f64>,
     max_runs: u64,
     precision_outcomes: &[String],
     per_run: bool,
     common: &BatchArgs,
+    command: &[String],
 ) -> Result<()> {
-    let (scenario, files) = load(path)?;
     let seed = common.seed.unwrap_or(scenario.seed());
+    let path = files
+        .first()
+        .map_or_else(String::new, |(path, _)| path.clone());
     let plan = match precision {
         Some(target) => {
             if !(target.is_finite() && target > 0.0) {
@@ -300,8 +421,7 @@ fn batch_command(
                                 .position(|spec| &spec.name == name)
                                 .with_context(|| {
                                     format!(
-                                        "--precision-outcome {name:?} is not an outcome of {}; it has: {}",
-                                        path.display(),
+                                        "--precision-outcome {name:?} is not an outcome of {path}; it has: {}",
                                         scenario
                                             .outcomes()
                                             .iter()
@@ -388,8 +508,8 @@ fn batch_command(
             })?);
         }
         let record = report::BatchRecord {
-            command: std::env::args().collect(),
-            files,
+            command: command.to_vec(),
+            scenarios: vec![files],
             scenario: summary.scenario.clone(),
             seed,
             plan,
@@ -416,12 +536,16 @@ fn batch_command(
     Ok(())
 }
 
-fn compare_command(paths: &[PathBuf], runs: u64, common: &BatchArgs) -> Result<()> {
+fn compare_command(
+    loaded: Vec<Loaded>,
+    runs: u64,
+    common: &BatchArgs,
+    command: &[String],
+) -> Result<()> {
     let mut models = Vec::new();
-    let mut files = Vec::new();
-    for path in paths {
-        let (scenario, scenario_files) = load(path)?;
-        files.extend(scenario_files);
+    let mut scenarios = Vec::new();
+    for (scenario, files) in loaded {
+        scenarios.push(files);
         models.push(Model::new(scenario));
     }
     let seed = common.seed.unwrap_or(models[0].scenario().seed());
@@ -478,8 +602,8 @@ fn compare_command(paths: &[PathBuf], runs: u64, common: &BatchArgs) -> Result<(
             }
         }
         let record = report::BatchRecord {
-            command: std::env::args().collect(),
-            files,
+            command: command.to_vec(),
+            scenarios,
             scenario: summary.scenarios.join(" vs "),
             seed,
             plan: RunPlan::Fixed(runs),

@@ -204,7 +204,10 @@ fn batch_writes_every_output_and_they_read_back_to_the_same_numbers() {
     assert_eq!(manifest["plan"]["runs"], 700);
     assert_eq!(manifest["entente_version"], env!("CARGO_PKG_VERSION"));
     let scenario_text = std::fs::read_to_string(directory.path().join("minimal.toml")).unwrap();
-    assert_eq!(manifest["files"][0]["text"], scenario_text.as_str());
+    assert_eq!(
+        manifest["scenarios"][0]["files"][0]["text"],
+        scenario_text.as_str()
+    );
     assert!(
         manifest["command_line"]
             .as_str()
@@ -382,10 +385,12 @@ fn compare_prints_paired_differences_and_writes_them() {
         assert!(directory.path().join("cmp").join(name).exists(), "{name}");
     }
     let manifest = json(directory.path().join("cmp/manifest.json"));
+    let scenarios = manifest["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 2);
     assert_eq!(
-        manifest["files"].as_array().unwrap().len(),
-        3,
-        "both files and the base"
+        scenarios[1]["files"].as_array().unwrap().len(),
+        2,
+        "the variant and its base"
     );
 }
 
@@ -427,4 +432,88 @@ fn output_closed_early_is_not_a_crash() {
     drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+#[test]
+fn rerun_reproduces_a_batch_from_its_manifest_alone() {
+    let directory = workspace();
+    let output = entente(
+        directory.path(),
+        &[
+            "batch",
+            "no_war.toml",
+            "--runs",
+            "500",
+            "--seed",
+            "77",
+            "--per-run",
+            "--out",
+            "first",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // Move the manifest away from the scenario files and delete them: it must suffice.
+    std::fs::rename(
+        directory.path().join("first/manifest.json"),
+        directory.path().join("manifest.json"),
+    )
+    .unwrap();
+    std::fs::remove_file(directory.path().join("minimal.toml")).unwrap();
+    std::fs::remove_file(directory.path().join("no_war.toml")).unwrap();
+    let again = entente(
+        directory.path(),
+        &[
+            "rerun",
+            "manifest.json",
+            "--out",
+            "second",
+            "--threads",
+            "1",
+        ],
+    );
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    for name in ["summary.json", "envelopes.csv", "runs.csv"] {
+        let first = std::fs::read(directory.path().join("first").join(name)).unwrap();
+        let second = std::fs::read(directory.path().join("second").join(name)).unwrap();
+        assert!(first == second, "{name} differs after rerun");
+    }
+    assert_eq!(text(&output.stdout), text(&again.stdout));
+}
+
+#[test]
+fn rerun_reproduces_a_comparison() {
+    let directory = workspace();
+    let output = entente(
+        directory.path(),
+        &[
+            "compare",
+            "minimal.toml",
+            "no_war.toml",
+            "--runs",
+            "300",
+            "--out",
+            "first",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let again = entente(directory.path(), &["rerun", "first/manifest.json"]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(text(&output.stdout), text(&again.stdout));
+}
+
+#[test]
+fn rerun_of_something_else_is_a_clear_error() {
+    let directory = workspace();
+    std::fs::write(
+        directory.path().join("bad.json"),
+        "{\"entente_version\": \"0.1.0\"}",
+    )
+    .unwrap();
+    let output = entente(directory.path(), &["rerun", "bad.json"]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("error: bad.json: manifest has no `command`"),
+        "{stderr}"
+    );
 }

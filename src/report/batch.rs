@@ -121,8 +121,9 @@ pub struct ManifestFile {
 pub struct BatchRecord {
     /// The program's arguments, the program first.
     pub command: Vec<String>,
-    /// The scenario's files, the one named on the command line first, then what it extends.
-    pub files: Vec<(String, String)>,
+    /// Per scenario (one for a batch, several for a comparison), its files as (path, text):
+    /// the one named on the command line first, then each file it extends.
+    pub scenarios: Vec<Vec<(String, String)>>,
     pub scenario: String,
     pub seed: u64,
     pub plan: RunPlan,
@@ -135,8 +136,9 @@ pub struct BatchRecord {
     pub outputs: Vec<String>,
 }
 
-/// `manifest.json`: version, command, scenario files (with their text, so the manifest alone
-/// reproduces the batch), seed, plan, threads, times and speed.
+/// `manifest.json`: version, command, scenario files (with their text, so that
+/// `entente rerun manifest.json` reproduces the batch from the manifest alone), seed, plan,
+/// threads, times and speed.
 pub fn manifest_json(record: &BatchRecord) -> String {
     let seconds = record.elapsed.as_secs_f64();
     let plan = match &record.plan {
@@ -151,13 +153,19 @@ pub fn manifest_json(record: &BatchRecord) -> String {
             "outcomes": outcomes,
         }),
     };
-    let files: Vec<ManifestFile> = record
-        .files
+    let scenarios: Vec<serde_json::Value> = record
+        .scenarios
         .iter()
-        .map(|(path, text)| ManifestFile {
-            path: path.clone(),
-            fnv1a64: format!("{:016x}", fnv1a(text.as_bytes())),
-            text: text.clone(),
+        .map(|files| {
+            let files: Vec<ManifestFile> = files
+                .iter()
+                .map(|(path, text)| ManifestFile {
+                    path: path.clone(),
+                    fnv1a64: format!("{:016x}", fnv1a(text.as_bytes())),
+                    text: text.clone(),
+                })
+                .collect();
+            serde_json::json!({ "files": files })
         })
         .collect();
     let manifest = serde_json::json!({
@@ -165,7 +173,7 @@ pub fn manifest_json(record: &BatchRecord) -> String {
         "command": record.command,
         "command_line": shell_words(&record.command),
         "scenario": record.scenario,
-        "files": files,
+        "scenarios": scenarios,
         "seed": record.seed,
         "plan": plan,
         "runs": record.runs,

@@ -110,6 +110,22 @@ impl Scenario {
         Ok(scenario)
     }
 
+    /// Rebuilds a scenario from files recorded earlier (a batch manifest): `files` holds
+    /// (path, text) of the file named, then of each file it extends, in order.
+    pub fn from_files(files: &[(String, String)]) -> Result<Scenario, ScenarioError> {
+        if files.is_empty() {
+            return Err(ScenarioError::Read {
+                path: String::new(),
+                source: std::io::Error::other("no scenario file was given"),
+            });
+        }
+        let mut sources = Sources::default();
+        for (path, text) in files {
+            sources.add(path.clone(), text.clone());
+        }
+        overlay::resolve(sources, Vec::new())
+    }
+
     /// The files the scenario was read from: the one named, then each file it extends.
     pub fn sources(&self) -> &[SourceFile] {
         self.sources.files()

@@ -34,6 +34,15 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let mut sources = Sources::default();
     let mut diagnostics = Vec::new();
     read_chain(path, &mut sources, &mut diagnostics)?;
+    resolve(sources, diagnostics)
+}
+
+/// Merges and validates a chain of files already read: the one named first, then each file
+/// it extends, in order (their `extends` values are not followed again).
+pub(super) fn resolve(
+    sources: Sources,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Result<Scenario, ScenarioError> {
     let files = sources.files().to_vec();
     let mut trees = Vec::with_capacity(files.len());
     let mut offset = 0;
