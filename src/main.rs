@@ -378,6 +378,17 @@ fn write_output(directory: &Path, name: &str, text: &str, outputs: &mut Vec<Stri
     Ok(())
 }
 
+/// Writes `manifest.json` last, so that it lists every other output.
+fn write_manifest(directory: &Path, record: report::BatchRecord) -> Result<()> {
+    let mut outputs = Vec::new();
+    write_output(
+        directory,
+        "manifest.json",
+        &report::manifest_json(&record),
+        &mut outputs,
+    )
+}
+
 fn finished_line(runs: u64, scenarios: usize, elapsed: std::time::Duration, threads: usize) {
     let seconds = elapsed.as_secs_f64();
     let total = runs * scenarios as u64;
@@ -519,14 +530,9 @@ fn batch_command(
             per_run,
             started,
             elapsed,
-            outputs: outputs.clone(),
+            outputs,
         };
-        write_output(
-            directory,
-            "manifest.json",
-            &report::manifest_json(&record),
-            &mut outputs,
-        )?;
+        write_manifest(directory, record)?;
     }
     match common.format {
         Format::Text => emit(&report::batch_text(&summary))?,
@@ -613,14 +619,9 @@ fn compare_command(
             per_run: false,
             started,
             elapsed,
-            outputs: outputs.clone(),
+            outputs,
         };
-        write_output(
-            directory,
-            "manifest.json",
-            &report::manifest_json(&record),
-            &mut outputs,
-        )?;
+        write_manifest(directory, record)?;
     }
     match common.format {
         Format::Text => emit(&report::comparison_text(&summary))?,

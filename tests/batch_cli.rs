@@ -2,24 +2,15 @@
 //! files written, and that they read back (JSON, CSV, the EMA Workbench archive) to the same
 //! numbers.
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
+use common::{entente, entente_ok, text};
 use serde_json::Value;
-
-fn entente(directory: &Path, arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_entente"))
-        .args(arguments)
-        .current_dir(directory)
-        .output()
-        .expect("the entente binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
-}
 
 /// A temporary directory holding the teaching scenario and a no-war variant of it.
 fn workspace() -> tempfile::TempDir {
@@ -82,7 +73,7 @@ fn same(a: f64, b: f64) -> bool {
 #[test]
 fn batch_writes_every_output_and_they_read_back_to_the_same_numbers() {
     let directory = workspace();
-    let output = entente(
+    let output = entente_ok(
         directory.path(),
         &[
             "batch",
@@ -96,7 +87,6 @@ fn batch_writes_every_output_and_they_read_back_to_the_same_numbers() {
             "2",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     let stderr = text(&output.stderr);
     assert!(
         stderr.contains("700 runs in") && stderr.contains("runs/s, 2 threads"),
@@ -254,7 +244,7 @@ fn batch_writes_every_output_and_they_read_back_to_the_same_numbers() {
 fn batch_output_is_identical_for_any_thread_count() {
     let directory = workspace();
     for threads in ["1", "3"] {
-        let output = entente(
+        entente_ok(
             directory.path(),
             &[
                 "batch",
@@ -267,7 +257,6 @@ fn batch_output_is_identical_for_any_thread_count() {
                 threads,
             ],
         );
-        assert!(output.status.success(), "{}", text(&output.stderr));
     }
     let one = std::fs::read(directory.path().join("1/summary.json")).unwrap();
     let three = std::fs::read(directory.path().join("3/summary.json")).unwrap();
@@ -277,7 +266,7 @@ fn batch_output_is_identical_for_any_thread_count() {
 #[test]
 fn batch_with_precision_reports_how_many_runs_it_took() {
     let directory = workspace();
-    let output = entente(
+    let output = entente_ok(
         directory.path(),
         &[
             "batch",
@@ -290,7 +279,6 @@ fn batch_with_precision_reports_how_many_runs_it_took() {
             "json",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
     let precision = &summary["precision"];
     assert_eq!(precision["reached"], true);
@@ -341,7 +329,7 @@ fn batch_rejects_bad_options_with_clear_errors() {
 #[test]
 fn compare_prints_paired_differences_and_writes_them() {
     let directory = workspace();
-    let output = entente(
+    let output = entente_ok(
         directory.path(),
         &[
             "compare",
@@ -353,7 +341,6 @@ fn compare_prints_paired_differences_and_writes_them() {
             "cmp",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     assert!(
         stdout.starts_with("compare   minimal vs no_war\n"),
@@ -397,7 +384,7 @@ fn compare_prints_paired_differences_and_writes_them() {
 #[test]
 fn compare_of_a_scenario_with_itself_shows_no_difference() {
     let directory = workspace();
-    let output = entente(
+    let output = entente_ok(
         directory.path(),
         &[
             "compare",
@@ -409,7 +396,6 @@ fn compare_of_a_scenario_with_itself_shows_no_difference() {
             "json",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     let comparison: Value = serde_json::from_slice(&output.stdout).unwrap();
     for outcome in comparison["outcomes"].as_array().unwrap() {
         let difference = &outcome["differences"][0];
@@ -437,7 +423,7 @@ fn output_closed_early_is_not_a_crash() {
 #[test]
 fn rerun_reproduces_a_batch_from_its_manifest_alone() {
     let directory = workspace();
-    let output = entente(
+    let output = entente_ok(
         directory.path(),
         &[
             "batch",
@@ -451,7 +437,6 @@ fn rerun_reproduces_a_batch_from_its_manifest_alone() {
             "first",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     // Move the manifest away from the scenario files and delete them: it must suffice.
     std::fs::rename(
         directory.path().join("first/manifest.json"),
@@ -460,7 +445,7 @@ fn rerun_reproduces_a_batch_from_its_manifest_alone() {
     .unwrap();
     std::fs::remove_file(directory.path().join("minimal.toml")).unwrap();
     std::fs::remove_file(directory.path().join("no_war.toml")).unwrap();
-    let again = entente(
+    let again = entente_ok(
         directory.path(),
         &[
             "rerun",
@@ -471,7 +456,6 @@ fn rerun_reproduces_a_batch_from_its_manifest_alone() {
             "1",
         ],
     );
-    assert!(again.status.success(), "{}", text(&again.stderr));
     for name in ["summary.json", "envelopes.csv", "runs.csv"] {
         let first = std::fs::read(directory.path().join("first").join(name)).unwrap();
         let second = std::fs::read(directory.path().join("second").join(name)).unwrap();
@@ -483,7 +467,7 @@ fn rerun_reproduces_a_batch_from_its_manifest_alone() {
 #[test]
 fn rerun_reproduces_a_comparison() {
     let directory = workspace();
-    let output = entente(
+    let output = entente_ok(
         directory.path(),
         &[
             "compare",
@@ -495,9 +479,7 @@ fn rerun_reproduces_a_comparison() {
             "first",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    let again = entente(directory.path(), &["rerun", "first/manifest.json"]);
-    assert!(again.status.success(), "{}", text(&again.stderr));
+    let again = entente_ok(directory.path(), &["rerun", "first/manifest.json"]);
     assert_eq!(text(&output.stdout), text(&again.stdout));
 }
 

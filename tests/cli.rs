@@ -1,20 +1,11 @@
 //! The `entente` command line, run as a user would: in a temporary directory, checking exit
 //! status, standard output, standard error and the files written.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn entente(directory: &Path, arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_entente"))
-        .args(arguments)
-        .current_dir(directory)
-        .output()
-        .expect("the entente binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
-}
+use common::{entente, text};
 
 /// A temporary directory holding a copy of the teaching scenario.
 fn workspace() -> (tempfile::TempDir, PathBuf) {

@@ -10,6 +10,7 @@ use super::csv_number;
 use crate::batch::RunPlan;
 use crate::outcome::OutcomeKind;
 use crate::rng::fnv1a;
+use crate::stats::Interval;
 use crate::summary::{OutcomeSummary, QUANTILES, ScenarioSummary};
 use crate::time::Month;
 
@@ -263,13 +264,10 @@ pub fn batch_text(summary: &ScenarioSummary) -> String {
             precision.checkpoints.len()
         );
     }
-    let width = summary
-        .outcomes
-        .iter()
-        .map(|outcome| outcome.name.len())
-        .max()
-        .unwrap_or(0)
-        .max("outcome".len());
+    let width = name_width(
+        summary.outcomes.iter().map(|outcome| outcome.name.as_str()),
+        "outcome",
+    );
     let _ = writeln!(
         text,
         "\n{:width$}  {:<26}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}  {:>8}",
@@ -310,19 +308,26 @@ pub fn batch_text(summary: &ScenarioSummary) -> String {
 
 fn estimate(outcome: &OutcomeSummary) -> String {
     match (outcome.kind, &outcome.probability) {
-        (OutcomeKind::Number, _) | (_, None) => format!(
-            "{} [{}, {}]",
-            short(outcome.mean),
-            short(outcome.mean_interval.low),
-            short(outcome.mean_interval.high)
-        ),
-        (_, Some(probability)) => format!(
-            "P={} [{}, {}]",
-            short(probability.value),
-            short(probability.interval.low),
-            short(probability.interval.high)
-        ),
+        (OutcomeKind::Number, _) | (_, None) => {
+            with_interval("", outcome.mean, outcome.mean_interval)
+        }
+        (_, Some(probability)) => with_interval("P=", probability.value, probability.interval),
     }
+}
+
+/// `{prefix}{value} [{low}, {high}]`, each number to four significant digits.
+pub(crate) fn with_interval(prefix: &str, value: f64, interval: Interval) -> String {
+    format!(
+        "{prefix}{} [{}, {}]",
+        short(value),
+        short(interval.low),
+        short(interval.high)
+    )
+}
+
+/// The width of a column of names, at least that of its header.
+pub(crate) fn name_width<'a>(names: impl Iterator<Item = &'a str>, header: &str) -> usize {
+    names.map(str::len).max().unwrap_or(0).max(header.len())
 }
 
 /// A value for the terminal: months as dates, other numbers to four significant places.

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::batch::short;
+use super::batch::{name_width, short, with_interval};
 use super::csv_number;
 use crate::outcome::OutcomeKind;
 use crate::summary::{ComparedSide, ComparisonSummary, OutcomeComparison, PairedDifference};
@@ -97,13 +97,10 @@ pub fn comparison_text(summary: &ComparisonSummary) -> String {
         summary.runs,
         summary.seed
     );
-    let width = summary
-        .outcomes
-        .iter()
-        .map(|outcome| outcome.name.len())
-        .max()
-        .unwrap_or(0)
-        .max("outcome".len());
+    let width = name_width(
+        summary.outcomes.iter().map(|outcome| outcome.name.as_str()),
+        "outcome",
+    );
     let side_width = summary
         .scenarios
         .iter()
@@ -165,18 +162,10 @@ fn side_text(outcome: &OutcomeComparison, side: &ComparedSide) -> String {
 
 fn difference_text(kind: OutcomeKind, difference: &PairedDifference) -> String {
     match (kind, difference.probability_change) {
-        (OutcomeKind::Number, _) | (_, None) => format!(
-            "Δ {} [{}, {}]",
-            short(difference.mean_difference),
-            short(difference.interval.low),
-            short(difference.interval.high)
-        ),
-        (_, Some(change)) => format!(
-            "ΔP {} [{}, {}]",
-            short(change.value),
-            short(change.interval.low),
-            short(change.interval.high)
-        ),
+        (OutcomeKind::Number, _) | (_, None) => {
+            with_interval("Δ ", difference.mean_difference, difference.interval)
+        }
+        (_, Some(change)) => with_interval("ΔP ", change.value, change.interval),
     }
 }
 

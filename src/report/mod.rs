@@ -126,13 +126,13 @@ pub fn run_text(
         scenario.months()
     );
     let _ = writeln!(text, "seed      {seed}, run {run}");
-    let width = scenario
-        .outcomes
-        .iter()
-        .map(|outcome| outcome.name.len())
-        .max()
-        .unwrap_or(0)
-        .max("outcome".len());
+    let width = batch::name_width(
+        scenario
+            .outcomes
+            .iter()
+            .map(|outcome| outcome.name.as_str()),
+        "outcome",
+    );
     let _ = writeln!(text, "\n{:width$}  value", "outcome");
     for (spec, &encoded) in scenario.outcomes.iter().zip(&result.outcomes) {
         let value = OutcomeValue::decode(spec, scenario.start, encoded);

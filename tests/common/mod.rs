@@ -1,0 +1,30 @@
+//! Helpers shared by the command-line tests: run the `entente` binary in a directory.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `entente` with `arguments` in `directory`.
+pub fn entente(directory: &Path, arguments: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args(arguments)
+        .current_dir(directory)
+        .output()
+        .expect("the entente binary runs")
+}
+
+/// Runs `entente` and asserts that it succeeded, showing its standard error if not.
+#[allow(dead_code)] // not every test crate that includes this module uses it
+pub fn entente_ok(directory: &Path, arguments: &[&str]) -> Output {
+    let output = entente(directory, arguments);
+    assert!(
+        output.status.success(),
+        "entente {}: {}",
+        arguments.join(" "),
+        text(&output.stderr)
+    );
+    output
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
+}
