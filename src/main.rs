@@ -62,7 +62,8 @@ enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
         /// Number of runs (run indices 0 to N-1).
-        #[arg(long, value_name = "N", conflicts_with = "precision")]
+        #[arg(long, value_name = "N", conflicts_with = "precision",
+              value_parser = clap::value_parser!(u64).range(1..))]
         runs: Option<u64>,
         /// Run until every outcome's 95% CI half-width is at most E (sequential stopping).
         #[arg(long, value_name = "E")]
@@ -94,7 +95,8 @@ enum Command {
         #[arg(required = true, num_args = 2..)]
         scenarios: Vec<PathBuf>,
         /// Runs per scenario.
-        #[arg(long, value_name = "N", default_value_t = 10_000)]
+        #[arg(long, value_name = "N", default_value_t = 10_000,
+              value_parser = clap::value_parser!(u64).range(1..))]
         runs: u64,
         #[command(flatten)]
         common: BatchArgs,
