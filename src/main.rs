@@ -51,8 +51,8 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         trace: Option<PathBuf>,
         /// Output format of the outcome values.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = RunFormat::Text)]
+        format: RunFormat,
         /// In the text output, show the monthly measures every N months.
         #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
         every: u32,
@@ -137,10 +137,20 @@ struct BatchArgs {
     format: Format,
 }
 
+/// What `run` prints.
+#[derive(Clone, Copy, ValueEnum)]
+enum RunFormat {
+    Text,
+    Json,
+}
+
+/// What `batch` and `compare` print.
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
     Json,
+    /// Markdown tables (batch and compare only), for reports.
+    Markdown,
 }
 
 fn main() -> ExitCode {
@@ -184,14 +194,14 @@ fn execute(cli: Cli) -> Result<()> {
                     .with_context(|| format!("cannot write the trace to {}", path.display()))?;
             }
             match format {
-                Format::Text => emit(&report::run_text(
+                RunFormat::Text => emit(&report::run_text(
                     &model,
                     seed,
                     run,
                     &result,
                     Some((&recorded, every as usize)),
                 ))?,
-                Format::Json => emit(&report::run_json(&model, seed, run, &result))?,
+                RunFormat::Json => emit(&report::run_json(&model, seed, run, &result))?,
             }
             Ok(())
         }
@@ -539,6 +549,7 @@ fn batch_command(
     match common.format {
         Format::Text => emit(&report::batch_text(&summary))?,
         Format::Json => emit(&report::summary_json(&summary))?,
+        Format::Markdown => emit(&report::batch_markdown(&summary))?,
     }
     finished_line(result.runs, 1, elapsed, threads);
     Ok(())
@@ -628,6 +639,7 @@ fn compare_command(
     match common.format {
         Format::Text => emit(&report::comparison_text(&summary))?,
         Format::Json => emit(&report::comparison_json(&summary))?,
+        Format::Markdown => emit(&report::comparison_markdown(&summary))?,
     }
     finished_line(result.runs, models.len(), elapsed, threads);
     Ok(())

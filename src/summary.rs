@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::batch::{BatchResult, Checkpoint, EnvelopeSum, PairTotals, ScenarioTotals};
 use crate::model::Model;
 use crate::outcome::OutcomeKind;
+use crate::scenario::OutcomeSpec;
 use crate::sketch::{ENVELOPE_PRECISION_BITS, SUMMARY_PRECISION_BITS, Sketch, ZERO_THRESHOLD};
 use crate::stats::{
     CONFIDENCE, Interval, Moments, kolmogorov_smirnov_p_value, student_t_quantile, wilson,
@@ -118,10 +119,32 @@ pub struct OutcomeSummary {
     pub probability: Option<Probability>,
     /// The half-width a precision target is judged by (see `batch::judged_half_width`).
     pub judged_half_width: f64,
+    /// The scenario's calibration target for this outcome, and whether it is met.
+    pub target: Option<TargetCheck>,
+}
+
+/// A calibration target against a batch: is the median (for yes/no outcomes, the probability
+/// of yes) inside the band?
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TargetCheck {
+    pub low: f64,
+    pub high: f64,
+    pub source: String,
+    /// "median" or "probability".
+    pub statistic: &'static str,
+    pub value: f64,
+    pub inside: bool,
 }
 
 impl OutcomeSummary {
-    fn new(name: &str, kind: OutcomeKind, moments: &Moments, ones: u64, sketch: &Sketch) -> Self {
+    fn new(
+        spec: &OutcomeSpec,
+        kind: OutcomeKind,
+        moments: &Moments,
+        ones: u64,
+        sketch: &Sketch,
+    ) -> Self {
+        let name = spec.name.as_str();
         let half = moments.half_width();
         let probability = match kind {
             OutcomeKind::Number => None,
@@ -167,6 +190,22 @@ impl OutcomeSummary {
             histogram: sketch.histogram(HISTOGRAM_BINS),
             probability,
             judged_half_width: crate::batch::judged_half_width(kind, moments, ones),
+            target: spec.target.as_ref().map(|target| {
+                let (statistic, value) = match probability {
+                    Some(probability) if kind == OutcomeKind::Flag => {
+                        ("probability", probability.value)
+                    }
+                    _ => ("median", quantiles.median),
+                };
+                TargetCheck {
+                    low: target.low,
+                    high: target.high,
+                    source: target.source.clone(),
+                    statistic,
+                    value,
+                    inside: (target.low..=target.high).contains(&value),
+                }
+            }),
         }
     }
 }
@@ -230,7 +269,7 @@ impl ScenarioSummary {
             .enumerate()
             .map(|(outcome, spec)| {
                 OutcomeSummary::new(
-                    &spec.name,
+                    spec,
                     OutcomeKind::of(spec),
                     &totals.moments[outcome],
                     totals.ones[outcome],

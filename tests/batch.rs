@@ -126,6 +126,10 @@ fn summaries_match_a_known_uniform_distribution() {
         counts.iter().all(|&count| (1700..=2300).contains(&count)),
         "{counts:?}"
     );
+    // Calibration targets: the median 0.4 meets [0.38, 0.42] and misses [0.5, 0.6].
+    let met = drawn.target.as_ref().unwrap();
+    assert!(met.inside && met.statistic == "median" && met.value == drawn.quantiles.median);
+    assert!(!summary.outcomes[1].target.as_ref().unwrap().inside);
     // Envelope: the measure is the same every month.
     let envelope = &summary.envelopes[0];
     assert_eq!(envelope.months.len(), 12);

@@ -15,6 +15,29 @@ type Expected = (usize, usize, &'static str, &'static str);
 
 const CASES: &[(&str, &[Expected])] = &[
     (
+        "bad_targets.toml",
+        &[
+            (
+                32,
+                30,
+                "outcomes[0].target.high",
+                "the band is empty: high 0.2 is below low 0.6",
+            ),
+            (
+                39,
+                10,
+                "outcomes[1].target",
+                "missing required key `source`",
+            ),
+            (
+                45,
+                10,
+                "outcomes[2].target",
+                "measure regime_change_month is a month; targets apply",
+            ),
+        ],
+    ),
+    (
         "bad_date_format.toml",
         &[(4, 9, "scenario.start", "invalid date \"2020/01\"")],
     ),

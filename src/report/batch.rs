@@ -11,7 +11,7 @@ use crate::batch::RunPlan;
 use crate::outcome::OutcomeKind;
 use crate::rng::fnv1a;
 use crate::stats::Interval;
-use crate::summary::{OutcomeSummary, QUANTILES, ScenarioSummary};
+use crate::summary::{OutcomeSummary, QUANTILES, ScenarioSummary, TargetCheck};
 use crate::time::Month;
 
 /// `summary.json`: the whole summary, pretty-printed; NaN (no value) is written as null.
@@ -22,7 +22,7 @@ pub fn summary_json(summary: &ScenarioSummary) -> String {
 }
 
 /// The columns of `summary.csv`, one row per outcome.
-const SUMMARY_COLUMNS: [&str; 19] = [
+const SUMMARY_COLUMNS: [&str; 23] = [
     "outcome",
     "kind",
     "count",
@@ -42,6 +42,10 @@ const SUMMARY_COLUMNS: [&str; 19] = [
     "probability_low",
     "probability_high",
     "judged_half_width",
+    "target_low",
+    "target_high",
+    "target_value",
+    "target_inside",
 ];
 
 /// `summary.csv`: one row per outcome; month outcomes in months since the start.
@@ -69,6 +73,11 @@ pub fn summary_csv(summary: &ScenarioSummary) -> String {
         record.push(probability.map_or(String::new(), |p| csv_number(p.interval.low)));
         record.push(probability.map_or(String::new(), |p| csv_number(p.interval.high)));
         record.push(csv_number(outcome.judged_half_width));
+        let target = outcome.target.as_ref();
+        record.push(target.map_or(String::new(), |target| csv_number(target.low)));
+        record.push(target.map_or(String::new(), |target| csv_number(target.high)));
+        record.push(target.map_or(String::new(), |target| csv_number(target.value)));
+        record.push(target.map_or(String::new(), |target| target.inside.to_string()));
         writer
             .write_record(&record)
             .expect("writing to memory cannot fail");
@@ -287,6 +296,7 @@ pub fn batch_text(summary: &ScenarioSummary) -> String {
                 .join("  ")
         );
     }
+    targets_table(&mut text, summary, width);
     let _ = writeln!(
         text,
         "\nflags: probability of yes; month outcomes: probability it happened (quantiles: when)."
@@ -302,6 +312,94 @@ pub fn batch_text(summary: &ScenarioSummary) -> String {
             "warning: {} non-finite values were produced and replaced by 0",
             summary.non_finite
         );
+    }
+    text
+}
+
+/// The calibration targets of a batch, if its scenario states any: band, the batch's value
+/// and whether it falls inside.
+fn targets_table(text: &mut String, summary: &ScenarioSummary, width: usize) {
+    let targets: Vec<(&OutcomeSummary, &TargetCheck)> = summary
+        .outcomes
+        .iter()
+        .filter_map(|outcome| outcome.target.as_ref().map(|target| (outcome, target)))
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let met = targets.iter().filter(|(_, target)| target.inside).count();
+    let _ = writeln!(
+        text,
+        "\ncalibration targets: {met} of {} met (median, or probability for yes/no, inside the band)",
+        targets.len()
+    );
+    let _ = writeln!(
+        text,
+        "{:width$}  {:>19}  {:>8}  {:>6}  source",
+        "outcome", "band", "value", "met"
+    );
+    for (outcome, target) in targets {
+        let _ = writeln!(
+            text,
+            "{:width$}  {:>19}  {:>8}  {:>6}  {}",
+            outcome.name,
+            format!("[{}, {}]", short(target.low), short(target.high)),
+            short(target.value),
+            if target.inside { "yes" } else { "NO" },
+            target.source
+        );
+    }
+}
+
+/// The batch summary as Markdown tables, for reports such as docs/VALIDATION.md.
+pub fn batch_markdown(summary: &ScenarioSummary) -> String {
+    let mut text = String::new();
+    let start = Month::parse(&summary.start);
+    let _ = writeln!(
+        text,
+        "Scenario `{}`, {} to {}, {} runs, seed {}.\n",
+        summary.scenario, summary.start, summary.end, summary.runs, summary.seed
+    );
+    let _ = writeln!(
+        text,
+        "| outcome | estimate (95% CI) | sd | p5 | median | p95 |\n|---|---|---|---|---|---|"
+    );
+    for outcome in &summary.outcomes {
+        let value = |value| shown(outcome.kind, value, start);
+        let _ = writeln!(
+            text,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            outcome.name,
+            estimate(outcome),
+            short(outcome.standard_deviation),
+            value(outcome.quantiles.p5),
+            value(outcome.quantiles.median),
+            value(outcome.quantiles.p95)
+        );
+    }
+    let targets: Vec<(&OutcomeSummary, &TargetCheck)> = summary
+        .outcomes
+        .iter()
+        .filter_map(|outcome| outcome.target.as_ref().map(|target| (outcome, target)))
+        .collect();
+    if !targets.is_empty() {
+        let _ = writeln!(
+            text,
+            "\n| target | band | value | met | source |\n|---|---|---|---|---|"
+        );
+        for (outcome, target) in targets {
+            let _ = writeln!(
+                text,
+                "| `{}` ({}) | {} to {} | {} | {} | {} |",
+                outcome.name,
+                target.statistic,
+                short(target.low),
+                short(target.high),
+                short(target.value),
+                if target.inside { "yes" } else { "**no**" },
+                target.source
+            );
+        }
     }
     text
 }

@@ -153,6 +153,40 @@ pub fn comparison_text(summary: &ComparisonSummary) -> String {
     text
 }
 
+/// The comparison as Markdown tables (one per scenario after the first), for reports such as
+/// docs/FINDINGS.md.
+pub fn comparison_markdown(summary: &ComparisonSummary) -> String {
+    let mut text = String::new();
+    let first = &summary.scenarios[0];
+    for (index, name) in summary.scenarios.iter().enumerate().skip(1) {
+        let _ = writeln!(
+            text,
+            "`{name}` − `{first}`: {} paired runs, seed {}.\n",
+            summary.runs, summary.seed
+        );
+        let _ = writeln!(
+            text,
+            "| outcome | `{first}` | `{name}` | B − A (95% CI) | KS D | KS p | CI saved |\n|---|---|---|---|---|---|---|"
+        );
+        for outcome in &summary.outcomes {
+            let difference = &outcome.differences[index - 1];
+            let _ = writeln!(
+                text,
+                "| `{}` | {} | {} | {} | {} | {} | {} |",
+                outcome.name,
+                side_text(outcome, &outcome.sides[0]),
+                side_text(outcome, &outcome.sides[index]),
+                difference_text(outcome.kind, difference),
+                short(difference.ks_distance),
+                p_value(difference.ks_p_value),
+                saved(difference)
+            );
+        }
+        text.push('\n');
+    }
+    text
+}
+
 fn side_text(outcome: &OutcomeComparison, side: &ComparedSide) -> String {
     match (outcome.kind, side.probability) {
         (OutcomeKind::Number, _) | (_, None) => short(side.mean),

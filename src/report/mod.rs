@@ -16,9 +16,10 @@ mod compare;
 mod runs;
 
 pub use batch::{
-    BatchRecord, batch_text, envelopes_csv, manifest_json, summary_csv, summary_json, utc_timestamp,
+    BatchRecord, batch_markdown, batch_text, envelopes_csv, manifest_json, summary_csv,
+    summary_json, utc_timestamp,
 };
-pub use compare::{comparison_csv, comparison_json, comparison_text};
+pub use compare::{comparison_csv, comparison_json, comparison_markdown, comparison_text};
 pub use runs::{EMA_ARCHIVE, RunsWriter};
 
 /// Writes `bytes` to `path` atomically: readers see the old file or the whole new one, never

@@ -246,7 +246,10 @@ impl fmt::Display for Scenario {
                     format!(", max {} to {}", self.month_of(from), self.month_of(to))
                 }
             };
-            writeln!(f, "  {:<28} {subject}{when}", outcome.name)?;
+            let target = outcome.target.as_ref().map_or(String::new(), |target| {
+                format!("; target {} to {}", target.low, target.high)
+            });
+            writeln!(f, "  {:<28} {subject}{when}{target}", outcome.name)?;
         }
         Ok(())
     }

@@ -357,6 +357,17 @@ pub struct OutcomeSpec {
     pub name: String,
     pub measure: Measure,
     pub reduction: Reduction,
+    /// A calibration band the outcome should fall in, if the scenario states one.
+    pub target: Option<Target>,
+}
+
+/// A calibration target: the band an outcome's batch median (for yes/no outcomes, its
+/// probability of yes) should fall in, and where the band comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    pub low: f64,
+    pub high: f64,
+    pub source: String,
 }
 
 #[derive(Clone, Debug)]

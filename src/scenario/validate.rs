@@ -9,7 +9,7 @@ use super::reader::{Diagnostics, Located, TableReader, Value, number_value};
 use super::rules::RULE_DEFINITIONS;
 use super::{
     Actor, ActorId, Attribute, ChannelId, ChannelSet, Event, EventKind, MAX_CHANNELS, Measure,
-    OutcomeSpec, Reduction, Rule, Scenario, ShockOperation, Tie,
+    OutcomeSpec, Reduction, Rule, Scenario, ShockOperation, Target, Tie,
 };
 use crate::param::{Distribution, ParamId, ParamSpec};
 use crate::time::Month;
@@ -1385,6 +1385,7 @@ impl Validator {
                 }
             }
         };
+        let target = self.target(table, &measure);
         let reduction = self.reduction(table, &measure)?;
         let name = name?;
         if !valid_identifier(&name.value) {
@@ -1403,9 +1404,77 @@ impl Validator {
                 name: name.value,
                 measure,
                 reduction,
+                target: target?,
             },
             name.span,
         ))
+    }
+
+    /// An outcome's optional calibration target: `target = { low, high }` and a `source`
+    /// naming where the band comes from. Returns `None` on error, `Some(None)` without one.
+    fn target(&mut self, table: &mut TableReader, measure: &Measure) -> Option<Option<Target>> {
+        let source = table.string("source", &mut self.diagnostics);
+        let Some(value) = table.get("target") else {
+            return Some(None);
+        };
+        let path = table.key_path("target");
+        if measure.is_month() {
+            self.problem(
+                path,
+                value.span(),
+                Problem::Invalid(format!(
+                    "measure {} is a month; targets apply to numbers and yes/no outcomes",
+                    measure.name()
+                )),
+            );
+            return None;
+        }
+        let mut band = TableReader::new(value, path.clone(), &mut self.diagnostics)?;
+        let low = band.number("low", &mut self.diagnostics);
+        let high = band.number("high", &mut self.diagnostics);
+        for key in ["low", "high"] {
+            if !band.has(key) {
+                self.problem(
+                    path.clone(),
+                    value.span(),
+                    Problem::MissingKey {
+                        key: key.to_string(),
+                        expected: "a number: targets are written { low = …, high = … }".into(),
+                    },
+                );
+            }
+        }
+        band.finish(&mut self.diagnostics);
+        let (low, high) = (low?, high?);
+        if low.value > high.value {
+            self.problem(
+                format!("{path}.high"),
+                high.span,
+                Problem::Invalid(format!(
+                    "the band is empty: high {} is below low {}",
+                    high.value, low.value
+                )),
+            );
+            return None;
+        }
+        if source.is_none() {
+            self.problem(
+                path,
+                value.span(),
+                Problem::MissingKey {
+                    key: "source".into(),
+                    expected:
+                        "where the target's band comes from, such as a row of the calibration data"
+                            .into(),
+                },
+            );
+            return None;
+        }
+        Some(Some(Target {
+            low: low.value,
+            high: high.value,
+            source: source.map(|source| source.value).unwrap_or_default(),
+        }))
     }
 
     fn reduction(&mut self, table: &mut TableReader, measure: &Measure) -> Option<Reduction> {
