@@ -499,3 +499,67 @@ fn rerun_of_something_else_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn markdown_output_has_a_row_per_outcome_and_the_targets() {
+    let directory = workspace();
+    let uniform = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/uniform.toml");
+    std::fs::copy(uniform, directory.path().join("uniform.toml")).unwrap();
+    let output = entente_ok(
+        directory.path(),
+        &[
+            "batch",
+            "uniform.toml",
+            "--runs",
+            "2000",
+            "--format",
+            "markdown",
+        ],
+    );
+    let markdown = text(&output.stdout);
+    assert!(
+        markdown.contains("| outcome | estimate (95% CI) | sd | p5 | median | p95 |"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| `drawn` | 0.4"), "{markdown}");
+    assert!(
+        markdown.contains("| `drawn` (median) | 0.3800 to 0.4200 | 0.3"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| yes | the parameter's own distribution |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| **no** | a band the batch must report as missed |"),
+        "{markdown}"
+    );
+    let text_output = entente_ok(
+        directory.path(),
+        &["batch", "uniform.toml", "--runs", "2000"],
+    );
+    let table = text(&text_output.stdout);
+    assert!(table.contains("calibration targets: 1 of 2 met"), "{table}");
+    let compared = entente_ok(
+        directory.path(),
+        &[
+            "compare",
+            "minimal.toml",
+            "no_war.toml",
+            "--runs",
+            "300",
+            "--format",
+            "markdown",
+        ],
+    );
+    let markdown = text(&compared.stdout);
+    assert!(
+        markdown.starts_with("`no_war` − `minimal`: 300 paired runs, seed 1."),
+        "{markdown}"
+    );
+    let rows = markdown
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .count();
+    assert_eq!(rows, 8, "{markdown}");
+}
