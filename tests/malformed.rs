@@ -15,6 +15,15 @@ type Expected = (usize, usize, &'static str, &'static str);
 
 const CASES: &[(&str, &[Expected])] = &[
     (
+        "tie_weight_with_channels.toml",
+        &[(
+            26,
+            1,
+            "outcomes[0].channels",
+            "unknown key `channels` (did you mean `channel`?)",
+        )],
+    ),
+    (
         "bad_targets.toml",
         &[
             (

@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Write as _};
 
-use super::{EventKind, Measure, Reduction, Scenario};
+use super::{EventKind, Measure, Reduction, Scenario, ShockOperation};
 use crate::param::ParamId;
 
 impl Scenario {
@@ -110,9 +110,10 @@ impl fmt::Display for Scenario {
         let mut events: Vec<_> = self.events.iter().collect();
         events.sort_by_key(|event| event.start);
         for event in events {
-            let period = match event.end {
-                Some(end) => format!("{} to {}", event.start, end),
-                None => format!("{} on", event.start),
+            let period = match (&event.kind, event.end) {
+                (EventKind::Shock { .. }, _) => format!("{} once", event.start),
+                (_, Some(end)) => format!("{} to {}", event.start, end),
+                (_, None) => format!("{} on", event.start),
             };
             let detail = match &event.kind {
                 EventKind::Sanctions {
@@ -162,10 +163,14 @@ impl fmt::Display for Scenario {
                     operation,
                     value,
                 } => format!(
-                    "shock: {} {} of [{}] by {}",
+                    "shock: {} {} of [{}] {} {}",
                     operation.name(),
                     attribute.name(),
                     self.actor_ids(actors),
+                    match operation {
+                        ShockOperation::Set => "to",
+                        _ => "by",
+                    },
                     self.param_text(*value)
                 ),
             };

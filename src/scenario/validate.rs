@@ -1279,6 +1279,11 @@ impl Validator {
             return None;
         };
         let measure_name = MEASURES[measure_index];
+        // The keys every measure may have: known even when the measure itself has an error,
+        // so that a mistake there is not also reported as unknown `at`, `over`, ...
+        for key in ["at", "over", "from", "to", "target", "source"] {
+            table.get(key);
+        }
         let actor = actor?;
         let needs_regime = |validator: &mut Validator, table: &mut TableReader| {
             if validator.actor_has_stability[actor.0 as usize] {
