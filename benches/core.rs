@@ -1,5 +1,5 @@
-//! Criterion benchmarks of the model core on the teaching scenario: one full run (runs/s) and
-//! one step (step time). The flagship and scaling benchmarks come with the batch engine.
+//! Criterion benchmarks of the model core: one full run (runs/s) and one step (step time), of
+//! the teaching scenario and of the flagship (`scenarios/venezuela/baseline.toml`).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -8,43 +8,57 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use entente::model::{Model, Simulation};
 use entente::scenario::Scenario;
 
-fn minimal() -> Model {
-    Model::new(Scenario::load(Path::new("scenarios/minimal.toml")).expect("valid scenario"))
+/// The benchmarked scenarios: the teaching one (5 actors, 3 channels, 60 months, 8 rules) and
+/// the flagship (14 actors, 4 channels, 204 months, 9 rules, 45 outcomes).
+const SCENARIOS: [(&str, &str); 2] = [
+    ("minimal", "scenarios/minimal.toml"),
+    ("flagship", "scenarios/venezuela/baseline.toml"),
+];
+
+fn load(path: &str) -> Model {
+    Model::new(Scenario::load(Path::new(path)).expect("valid scenario"))
 }
 
-/// One whole run of the teaching scenario (5 actors, 3 channels, 60 months, 8 rules), with
-/// parameter draws and outcome reduction: throughput is runs per second.
+/// One whole run, with parameter draws and outcome reduction, into a reused outcome buffer,
+/// reading each outcome's measure only in the months its reduction uses (as batches without
+/// envelopes do): throughput is runs per second.
 fn run(criterion: &mut Criterion) {
-    let model = minimal();
-    let mut simulation = Simulation::new(&model);
     let mut group = criterion.benchmark_group("run");
     group.throughput(Throughput::Elements(1));
-    let mut index = 0u64;
-    group.bench_function("minimal", |bencher| {
-        bencher.iter(|| {
-            index += 1;
-            black_box(simulation.run(1, index, None))
-        })
-    });
+    for (name, path) in SCENARIOS {
+        let model = load(path);
+        let mut simulation = Simulation::new(&model);
+        simulation.set_every_measure(false);
+        let mut outcomes = Vec::new();
+        let mut index = 0u64;
+        group.bench_function(name, |bencher| {
+            bencher.iter(|| {
+                index += 1;
+                black_box(simulation.run_into(1, index, &mut outcomes, |_, _| {}))
+            })
+        });
+    }
     group.finish();
 }
 
-/// One month of the teaching scenario with every rule on: throughput is steps per second.
+/// One month with every rule on: throughput is steps per second.
 fn step(criterion: &mut Criterion) {
-    let model = minimal();
-    let months = model.months() as u32;
-    let mut simulation = Simulation::new(&model);
-    simulation.reset(1, 0);
-    let mut month = 0;
     let mut group = criterion.benchmark_group("step");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("minimal", |bencher| {
-        bencher.iter(|| {
-            simulation.step(month);
-            month = (month + 1) % months;
-            black_box(simulation.state().capacity[0])
-        })
-    });
+    for (name, path) in SCENARIOS {
+        let model = load(path);
+        let months = model.months() as u32;
+        let mut simulation = Simulation::new(&model);
+        simulation.reset(1, 0);
+        let mut month = 0;
+        group.bench_function(name, |bencher| {
+            bencher.iter(|| {
+                simulation.step(month);
+                month = (month + 1) % months;
+                black_box(simulation.state().capacity[0])
+            })
+        });
+    }
     group.finish();
 }
 

@@ -320,7 +320,14 @@ struct Worker<'m> {
 impl<'m> Worker<'m> {
     fn new(models: &'m [Model], shape: &Shape) -> Worker<'m> {
         Worker {
-            simulations: models.iter().map(Simulation::new).collect(),
+            simulations: models
+                .iter()
+                .map(|model| {
+                    let mut simulation = Simulation::new(model);
+                    simulation.set_every_measure(shape.envelopes);
+                    simulation
+                })
+                .collect(),
             outcomes: (0..models.len())
                 .map(|model| Vec::with_capacity(shape.outcome_count(model)))
                 .collect(),

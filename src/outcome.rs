@@ -147,12 +147,30 @@ impl Tracker {
         self.latest.fill(f64::NAN);
     }
 
-    /// Reads every outcome's measure at the end of `month`.
-    pub fn observe(&mut self, model: &Model, state: &State, month: u32) {
+    /// Reads the outcomes' measures at the end of `month`: every one when `every_measure`
+    /// (traces and envelopes want them all), otherwise only those whose reduction uses this
+    /// month, the others' latest values being left as NaN.
+    pub fn observe(&mut self, model: &Model, state: &State, month: u32, every_measure: bool) {
         let outcomes = model.scenario().outcomes.iter();
         for ((spec, accumulator), latest) in
             outcomes.zip(&mut self.accumulators).zip(&mut self.latest)
         {
+            let needed = every_measure
+                || match (&spec.measure, spec.reduction) {
+                    // A crossover is watched until it happens.
+                    (Measure::Crossover { .. }, _) => accumulator.value.is_nan(),
+                    (_, Reduction::At(at)) => at == month,
+                    (
+                        _,
+                        Reduction::Mean { from, to }
+                        | Reduction::Min { from, to }
+                        | Reduction::Max { from, to },
+                    ) => (from..=to).contains(&month),
+                };
+            if !needed {
+                *latest = f64::NAN;
+                continue;
+            }
             let value = measure_now(&spec.measure, state);
             *latest = value;
             if let Measure::Crossover { .. } = spec.measure {

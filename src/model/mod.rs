@@ -56,6 +56,9 @@ pub struct Simulation<'m> {
     state: State,
     scratch: Scratch,
     tracker: Tracker,
+    /// Whether every outcome's measure is read every month (for traces and envelopes), or
+    /// only in the months its reduction uses.
+    every_measure: bool,
 }
 
 impl<'m> Simulation<'m> {
@@ -85,7 +88,15 @@ impl<'m> Simulation<'m> {
                 non_finite: 0,
             },
             tracker: Tracker::new(model),
+            every_measure: true,
         }
+    }
+
+    /// Whether each month reads every outcome's measure (the default, needed by traces and by
+    /// observers of monthly measures) or only those the outcomes' reductions use, which is
+    /// faster and gives the same outcome values.
+    pub fn set_every_measure(&mut self, every_measure: bool) {
+        self.every_measure = every_measure;
     }
 
     /// The parameter values drawn for the current run, in scenario order.
@@ -127,7 +138,8 @@ impl<'m> Simulation<'m> {
             );
         }
         self.scratch.non_finite += self.state.sanitise();
-        self.tracker.observe(model, &self.state, month);
+        self.tracker
+            .observe(model, &self.state, month, self.every_measure);
     }
 
     /// One whole run. With a trace, every month's state is also recorded into it.
@@ -137,11 +149,15 @@ impl<'m> Simulation<'m> {
         }
         let mut outcomes = Vec::with_capacity(self.model.scenario().outcomes.len());
         let model = self.model;
+        // A trace records every measure every month.
+        let every_measure = self.every_measure;
+        self.every_measure |= trace.is_some();
         let non_finite = self.run_observed(seed, run, &mut outcomes, |simulation, month| {
             if let Some(trace) = trace.as_deref_mut() {
                 trace.record(model, &simulation.state, &simulation.tracker, month);
             }
         });
+        self.every_measure = every_measure;
         RunResult {
             outcomes,
             non_finite,

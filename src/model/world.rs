@@ -410,15 +410,16 @@ impl State {
     /// non-finite values it found.
     pub(crate) fn sanitise(&mut self) -> u64 {
         let mut non_finite = 0;
+        // Branch-free, so that the compiler can vectorise it: this pass touches every tie.
         let mut clamp = |values: &mut [f64], low: f64, high: f64| {
+            let mut found = 0u64;
             for value in values {
-                if value.is_finite() {
-                    *value = value.clamp(low, high);
-                } else {
-                    non_finite += 1;
-                    *value = 0.0;
-                }
+                let finite = value.is_finite();
+                found += u64::from(!finite);
+                let kept = if finite { *value } else { 0.0 };
+                *value = kept.max(low).min(high);
             }
+            non_finite += found;
         };
         clamp(&mut self.weights, 0.0, 1.0);
         clamp(&mut self.capacity, 0.0, f64::MAX);
