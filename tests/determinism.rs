@@ -78,7 +78,10 @@ fn adding_an_event_does_not_shift_other_parameter_draws() {
 fn reading_only_the_measures_reductions_use_gives_the_same_outcomes() {
     // Batches without envelopes skip the monthly measures no outcome needs; the outcome
     // values must be the same bits as when every measure is read every month.
-    for path in ["scenarios/minimal.toml", "scenarios/venezuela/baseline.toml"] {
+    for path in [
+        "scenarios/minimal.toml",
+        "scenarios/venezuela/baseline.toml",
+    ] {
         let model = Model::new(Scenario::load(Path::new(path)).unwrap());
         let mut every = Simulation::new(&model);
         let mut lazy = Simulation::new(&model);
