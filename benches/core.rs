@@ -1,12 +1,15 @@
 //! Criterion benchmarks of the model core: one full run (runs/s) and one step (step time), of
-//! the teaching scenario and of the flagship (`scenarios/venezuela/baseline.toml`).
+//! the teaching scenario and of the flagship (`scenarios/venezuela/baseline.toml`), and whole
+//! flagship batches with their summaries (runs/s on one thread and on every core).
 
 use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use entente::batch::{self, BatchOptions, RunPlan};
 use entente::model::{Model, Simulation};
 use entente::scenario::Scenario;
+use entente::summary::ScenarioSummary;
 
 /// The benchmarked scenarios: the teaching one (5 actors, 3 channels, 60 months, 8 rules) and
 /// the flagship (14 actors, 4 channels, 204 months, 9 rules, 45 outcomes).
@@ -62,5 +65,38 @@ fn step(criterion: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, run, step);
+/// Runs per measured batch: four chunks per thread on this machine's two cores, so that every
+/// worker has whole chunks to take.
+const BATCH_RUNS: u64 = 2048;
+
+/// A whole batch of the flagship, summaries and envelopes included, on one thread and on every
+/// core: throughput is runs per second, the figure a user sees at the end of `entente batch`.
+fn batch(criterion: &mut Criterion) {
+    let model = load("scenarios/venezuela/baseline.toml");
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut group = criterion.benchmark_group("batch");
+    group.throughput(Throughput::Elements(BATCH_RUNS));
+    group.sample_size(10);
+    for threads in [1, cores] {
+        let options = BatchOptions {
+            seed: 1,
+            plan: RunPlan::Fixed(BATCH_RUNS),
+            threads,
+            envelopes: true,
+            per_run: false,
+        };
+        group.bench_function(format!("flagship/{threads}-threads"), |bencher| {
+            bencher.iter(|| {
+                let result = batch::run(std::slice::from_ref(&model), &options, &|_| {}, |_| {
+                    Ok::<(), std::convert::Infallible>(())
+                })
+                .expect("no row sink to fail");
+                black_box(ScenarioSummary::new(&model, 1, &result, 0, None))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, run, step, batch);
 criterion_main!(benches);
