@@ -117,17 +117,11 @@ pub fn comparison_text(summary: &ComparisonSummary) -> String {
             "outcome", first, name, "B − A (95% CI)", "KS D", "KS p", "CI saved"
         );
         for outcome in &summary.outcomes {
-            let difference = &outcome.differences[index - 1];
+            let [a, b, difference, distance, p, saved] = row_cells(outcome, index);
             let _ = writeln!(
                 text,
-                "{:width$}  {:>side_width$}  {:>side_width$}  {:<34}  {:>6}  {:>8}  {:>9}",
+                "{:width$}  {a:>side_width$}  {b:>side_width$}  {difference:<34}  {distance:>6}  {p:>8}  {saved:>9}",
                 outcome.name,
-                side_text(outcome, &outcome.sides[0]),
-                side_text(outcome, &outcome.sides[index]),
-                difference_text(outcome.kind, difference),
-                short(difference.ks_distance),
-                p_value(difference.ks_p_value),
-                saved(difference)
             );
         }
     }
@@ -169,22 +163,26 @@ pub fn comparison_markdown(summary: &ComparisonSummary) -> String {
             "| outcome | `{first}` | `{name}` | B − A (95% CI) | KS D | KS p | CI saved |\n|---|---|---|---|---|---|---|"
         );
         for outcome in &summary.outcomes {
-            let difference = &outcome.differences[index - 1];
-            let _ = writeln!(
-                text,
-                "| `{}` | {} | {} | {} | {} | {} | {} |",
-                outcome.name,
-                side_text(outcome, &outcome.sides[0]),
-                side_text(outcome, &outcome.sides[index]),
-                difference_text(outcome.kind, difference),
-                short(difference.ks_distance),
-                p_value(difference.ks_p_value),
-                saved(difference)
-            );
+            let cells = row_cells(outcome, index);
+            let _ = writeln!(text, "| `{}` | {} |", outcome.name, cells.join(" | "));
         }
         text.push('\n');
     }
     text
+}
+
+/// One outcome's row against scenario `index`: both sides, the difference, KS distance and
+/// p-value, and the interval width the pairing saved.
+fn row_cells(outcome: &OutcomeComparison, index: usize) -> [String; 6] {
+    let difference = &outcome.differences[index - 1];
+    [
+        side_text(outcome, &outcome.sides[0]),
+        side_text(outcome, &outcome.sides[index]),
+        difference_text(outcome.kind, difference),
+        short(difference.ks_distance),
+        p_value(difference.ks_p_value),
+        saved(difference),
+    ]
 }
 
 fn side_text(outcome: &OutcomeComparison, side: &ComparedSide) -> String {
