@@ -176,6 +176,9 @@ pub fn run<E>(
                     })?;
                 }
             }
+            for worker in &mut workers {
+                totals.take_envelopes(worker);
+            }
             done = end;
         }
         let RunPlan::Precision {
@@ -313,7 +316,10 @@ struct Worker<'m> {
     simulations: Vec<Simulation<'m>>,
     outcomes: Vec<Vec<f64>>,
     sketches: Vec<Vec<Sketch>>,
-    envelope_sketches: Vec<Vec<Sketch>>,
+    /// Counted in `u32`, half the memory of the totals' `u64`: one sketch per outcome and
+    /// month is the bulk of a worker's memory, and these hand their counts to the totals after
+    /// every round, far below `u32::MAX` values each.
+    envelope_sketches: Vec<Vec<Sketch<u32>>>,
     finished: Vec<ChunkResult>,
 }
 
@@ -341,7 +347,7 @@ impl<'m> Worker<'m> {
                     } else {
                         0
                     };
-                    vec![Sketch::new(ENVELOPE_PRECISION_BITS); cells]
+                    vec![Sketch::with_counts(ENVELOPE_PRECISION_BITS); cells]
                 })
                 .collect(),
             finished: Vec::new(),
@@ -561,12 +567,20 @@ impl Totals {
             for (total, part) in totals.sketches.iter_mut().zip(&worker.sketches[model]) {
                 total.merge(part);
             }
+        }
+    }
+
+    /// Moves a worker's envelope counts into the totals and empties its sketches (keeping
+    /// their memory), so that its `u32` counts never hold more than one round.
+    fn take_envelopes(&mut self, worker: &mut Worker<'_>) {
+        for (model, totals) in self.scenarios.iter_mut().enumerate() {
             for (total, part) in totals
                 .envelope_sketches
                 .iter_mut()
-                .zip(&worker.envelope_sketches[model])
+                .zip(&mut worker.envelope_sketches[model])
             {
                 total.merge(part);
+                part.clear();
             }
         }
     }

@@ -11,7 +11,9 @@
 //! most that threshold.
 //!
 //! Merging adds integer bucket counts, so it is exact and does not depend on the order of
-//! merges: a batch's quantiles are the same for any thread count or split of its runs.
+//! merges: a batch's quantiles are the same for any thread count or split of its runs. The
+//! count type is a parameter: totals count in `u64`; a batch's workers, which hand their counts
+//! to the totals after every round, count in `u32` and so hold half the memory.
 
 /// Magnitudes below this count as zero (absolute error at most this much).
 pub const ZERO_THRESHOLD: f64 = 1e-9;
@@ -23,43 +25,63 @@ pub const SUMMARY_PRECISION_BITS: u32 = 8;
 /// relative error at most 2^-6 (about 1.6%), with an eighth of the buckets of a summary.
 pub const ENVELOPE_PRECISION_BITS: u32 = 5;
 
-/// Bucket counts for one sign, dense over the range of keys seen so far.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Buckets {
-    first_key: u64,
-    counts: Vec<u64>,
+/// An unsigned integer type for bucket counts.
+pub trait Count: Copy + Default + PartialEq + std::fmt::Debug + Into<u64> {
+    /// Adds `count`; the caller guarantees it fits (a worker's counts are flushed every round).
+    fn add(&mut self, count: u64);
 }
 
-impl Buckets {
+impl Count for u64 {
+    #[inline]
+    fn add(&mut self, count: u64) {
+        *self += count;
+    }
+}
+
+impl Count for u32 {
+    #[inline]
+    fn add(&mut self, count: u64) {
+        let sum = u64::from(*self) + count;
+        debug_assert!(sum <= u64::from(u32::MAX), "a u32 sketch count overflowed");
+        *self = sum as u32;
+    }
+}
+
+/// Bucket counts for one sign, dense over the range of keys seen so far.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Buckets<C> {
+    first_key: u64,
+    counts: Vec<C>,
+}
+
+impl<C: Count> Buckets<C> {
     #[inline]
     fn add(&mut self, key: u64, count: u64) {
         if self.counts.is_empty() {
             self.first_key = key;
-            self.counts.push(count);
-            return;
+            self.counts.push(C::default());
         }
         if key < self.first_key {
             let grow = (self.first_key - key) as usize;
-            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.counts
+                .splice(0..0, std::iter::repeat_n(C::default(), grow));
             self.first_key = key;
         }
         let index = (key - self.first_key) as usize;
         if index >= self.counts.len() {
-            self.counts.resize(index + 1, 0);
+            self.counts.resize(index + 1, C::default());
         }
-        self.counts[index] += count;
+        self.counts[index].add(count);
     }
 
-    fn merge(&mut self, other: &Buckets) {
-        for (offset, &count) in other.counts.iter().enumerate() {
-            if count > 0 {
-                self.add(other.first_key + offset as u64, count);
-            }
+    fn merge<D: Count>(&mut self, other: &Buckets<D>) {
+        for (key, count) in other.iter() {
+            self.add(key, count);
         }
     }
 
     fn clear(&mut self) {
-        self.counts.fill(0);
+        self.counts.fill(C::default());
     }
 
     /// `(key, count)` of non-empty buckets in increasing key order.
@@ -67,17 +89,17 @@ impl Buckets {
         self.counts
             .iter()
             .enumerate()
-            .filter(|(_, count)| **count > 0)
-            .map(|(offset, &count)| (self.first_key + offset as u64, count))
+            .map(|(offset, &count)| (self.first_key + offset as u64, count.into()))
+            .filter(|&(_, count)| count > 0)
     }
 }
 
-/// A quantile sketch of finite values (see the module documentation).
+/// A quantile sketch of finite values (see the module documentation), counting in `C`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Sketch {
+pub struct Sketch<C = u64> {
     precision_bits: u32,
-    positive: Buckets,
-    negative: Buckets,
+    positive: Buckets<C>,
+    negative: Buckets<C>,
     zero: u64,
     count: u64,
     min: f64,
@@ -92,8 +114,15 @@ pub struct Bucket {
     pub count: u64,
 }
 
-impl Sketch {
-    pub fn new(precision_bits: u32) -> Sketch {
+impl Sketch<u64> {
+    pub fn new(precision_bits: u32) -> Sketch<u64> {
+        Sketch::with_counts(precision_bits)
+    }
+}
+
+impl<C: Count> Sketch<C> {
+    /// An empty sketch whose buckets count in `C`.
+    pub fn with_counts(precision_bits: u32) -> Sketch<C> {
         assert!(precision_bits <= 52, "a double has 52 bits of mantissa");
         Sketch {
             precision_bits,
@@ -138,7 +167,7 @@ impl Sketch {
     }
 
     /// Adds another sketch's counts; both must have the same precision.
-    pub fn merge(&mut self, other: &Sketch) {
+    pub fn merge<D: Count>(&mut self, other: &Sketch<D>) {
         assert_eq!(self.precision_bits, other.precision_bits);
         self.positive.merge(&other.positive);
         self.negative.merge(&other.negative);
@@ -220,26 +249,13 @@ impl Sketch {
     /// The Kolmogorov–Smirnov distance between two sketches of the same precision: the largest
     /// gap between their cumulative distributions, evaluated at bucket edges. Identical samples
     /// give exactly 0; otherwise it is at most the exact distance.
-    pub fn kolmogorov_smirnov_distance(&self, other: &Sketch) -> f64 {
+    pub fn kolmogorov_smirnov_distance<D: Count>(&self, other: &Sketch<D>) -> f64 {
         assert_eq!(self.precision_bits, other.precision_bits);
         if self.count == 0 || other.count == 0 {
             return f64::NAN;
         }
         // Keys ordered by value: negative buckets by decreasing magnitude, zero, positive.
-        let order = |sketch: &Sketch| -> Vec<(i128, u64)> {
-            let negative = sketch
-                .negative
-                .iter()
-                .rev()
-                .map(|(key, count)| (-(key as i128) - 1, count));
-            let zero = (sketch.zero > 0).then_some((0i128, sketch.zero));
-            let positive = sketch
-                .positive
-                .iter()
-                .map(|(key, count)| (key as i128 + 1, count));
-            negative.chain(zero).chain(positive).collect()
-        };
-        let (left, right) = (order(self), order(other));
+        let (left, right) = (self.ordered_keys(), other.ordered_keys());
         let (mut i, mut j) = (0, 0);
         let (mut below_left, mut below_right) = (0u64, 0u64);
         let mut distance = 0.0f64;
@@ -264,6 +280,22 @@ impl Sketch {
             distance = distance.max(gap);
         }
         distance
+    }
+
+    /// Bucket keys in value order (negative buckets by decreasing magnitude, zero, positive),
+    /// as signed keys that compare like the values, with their counts.
+    fn ordered_keys(&self) -> Vec<(i128, u64)> {
+        let negative = self
+            .negative
+            .iter()
+            .rev()
+            .map(|(key, count)| (-(key as i128) - 1, count));
+        let zero = (self.zero > 0).then_some((0i128, self.zero));
+        let positive = self
+            .positive
+            .iter()
+            .map(|(key, count)| (key as i128 + 1, count));
+        negative.chain(zero).chain(positive).collect()
     }
 
     /// Counts in `bins` equal-width bins from the minimum to the maximum, each bucket placed by
@@ -351,6 +383,22 @@ mod tests {
             assert_eq!(backward.quantile(q).to_bits(), whole.quantile(q).to_bits());
         }
         assert_eq!(forward.count(), 5000);
+    }
+
+    #[test]
+    fn narrow_counts_merge_into_wide_ones_exactly() {
+        let values: Vec<f64> = (0..3000).map(|i| f64::from(i % 97) - 30.0).collect();
+        let mut wide = Sketch::new(ENVELOPE_PRECISION_BITS);
+        values.iter().for_each(|&value| wide.insert(value));
+        let mut total = Sketch::new(ENVELOPE_PRECISION_BITS);
+        let mut worker: Sketch<u32> = Sketch::with_counts(ENVELOPE_PRECISION_BITS);
+        for round in values.chunks(700) {
+            round.iter().for_each(|&value| worker.insert(value));
+            total.merge(&worker);
+            worker.clear();
+        }
+        assert_eq!(total, wide);
+        assert_eq!(worker.count(), 0);
     }
 
     #[test]
