@@ -390,6 +390,22 @@ fn write_output(directory: &Path, name: &str, text: &str, outputs: &mut Vec<Stri
     Ok(())
 }
 
+/// Writes a scenario's `summary{suffix}.json` and, if it kept them, `envelopes{suffix}.csv`.
+fn write_scenario_summary(
+    directory: &Path,
+    summary: &ScenarioSummary,
+    suffix: &str,
+    outputs: &mut Vec<String>,
+) -> Result<()> {
+    let name = format!("summary{suffix}.json");
+    write_output(directory, &name, &report::summary_json(summary), outputs)?;
+    if !summary.envelopes.is_empty() {
+        let name = format!("envelopes{suffix}.csv");
+        write_output(directory, &name, &report::envelopes_csv(summary), outputs)?;
+    }
+    Ok(())
+}
+
 /// Writes `manifest.json` last, so that it lists every other output.
 fn write_manifest(directory: &Path, record: report::BatchRecord) -> Result<()> {
     let mut outputs = Vec::new();
@@ -468,7 +484,7 @@ fn batch_command(
     let threads = thread_count(common.threads);
     let options = BatchOptions {
         seed,
-        plan: plan.clone(),
+        plan,
         threads,
         envelopes: !common.no_envelopes,
         per_run,
@@ -483,7 +499,7 @@ fn batch_command(
         ),
         _ => None,
     };
-    let bar = progress_bar(match plan {
+    let bar = progress_bar(match options.plan {
         RunPlan::Fixed(runs) => Some(runs),
         RunPlan::Precision { .. } => None,
     });
@@ -505,26 +521,13 @@ fn batch_command(
     let summary = ScenarioSummary::new(&models[0], seed, &result, 0, precision);
     if let Some(directory) = &common.out {
         let mut outputs = Vec::new();
-        write_output(
-            directory,
-            "summary.json",
-            &report::summary_json(&summary),
-            &mut outputs,
-        )?;
+        write_scenario_summary(directory, &summary, "", &mut outputs)?;
         write_output(
             directory,
             "summary.csv",
             &report::summary_csv(&summary),
             &mut outputs,
         )?;
-        if !summary.envelopes.is_empty() {
-            write_output(
-                directory,
-                "envelopes.csv",
-                &report::envelopes_csv(&summary),
-                &mut outputs,
-            )?;
-        }
         if let Some(writer) = runs_writer.take() {
             outputs.extend(writer.finish().with_context(|| {
                 format!("cannot write per-run files in {}", directory.display())
@@ -534,12 +537,8 @@ fn batch_command(
             command: command.to_vec(),
             scenarios: vec![files],
             scenario: summary.scenario.clone(),
-            seed,
-            plan,
+            options,
             runs: result.runs,
-            threads,
-            envelopes: options.envelopes,
-            per_run,
             started,
             elapsed,
             outputs,
@@ -603,33 +602,15 @@ fn compare_command(
         )?;
         for (index, model) in models.iter().enumerate() {
             let scenario_summary = ScenarioSummary::new(model, seed, &result, index, None);
-            let name = format!("summary-{}.json", scenario_summary.scenario);
-            write_output(
-                directory,
-                &name,
-                &report::summary_json(&scenario_summary),
-                &mut outputs,
-            )?;
-            if !scenario_summary.envelopes.is_empty() {
-                let name = format!("envelopes-{}.csv", scenario_summary.scenario);
-                write_output(
-                    directory,
-                    &name,
-                    &report::envelopes_csv(&scenario_summary),
-                    &mut outputs,
-                )?;
-            }
+            let suffix = format!("-{}", scenario_summary.scenario);
+            write_scenario_summary(directory, &scenario_summary, &suffix, &mut outputs)?;
         }
         let record = report::BatchRecord {
             command: command.to_vec(),
             scenarios,
             scenario: summary.scenarios.join(" vs "),
-            seed,
-            plan: RunPlan::Fixed(runs),
+            options,
             runs: result.runs,
-            threads,
-            envelopes: options.envelopes,
-            per_run: false,
             started,
             elapsed,
             outputs,

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use super::csv_number;
-use crate::batch::RunPlan;
+use crate::batch::{BatchOptions, RunPlan};
 use crate::outcome::OutcomeKind;
 use crate::rng::fnv1a;
 use crate::stats::Interval;
@@ -135,12 +135,10 @@ pub struct BatchRecord {
     /// the one named on the command line first, then each file it extends.
     pub scenarios: Vec<Vec<(String, String)>>,
     pub scenario: String,
-    pub seed: u64,
-    pub plan: RunPlan,
+    /// Seed, plan, threads and what was kept, as the batch ran.
+    pub options: BatchOptions,
+    /// Runs done (for a precision plan, where it stopped).
     pub runs: u64,
-    pub threads: usize,
-    pub envelopes: bool,
-    pub per_run: bool,
     pub started: SystemTime,
     pub elapsed: Duration,
     pub outputs: Vec<String>,
@@ -151,7 +149,8 @@ pub struct BatchRecord {
 /// threads, times and speed.
 pub fn manifest_json(record: &BatchRecord) -> String {
     let seconds = record.elapsed.as_secs_f64();
-    let plan = match &record.plan {
+    let options = &record.options;
+    let plan = match &options.plan {
         RunPlan::Fixed(runs) => serde_json::json!({ "runs": runs }),
         RunPlan::Precision {
             target,
@@ -184,12 +183,12 @@ pub fn manifest_json(record: &BatchRecord) -> String {
         "command_line": shell_words(&record.command),
         "scenario": record.scenario,
         "scenarios": scenarios,
-        "seed": record.seed,
+        "seed": options.seed,
         "plan": plan,
         "runs": record.runs,
-        "threads": record.threads,
-        "envelopes": record.envelopes,
-        "per_run": record.per_run,
+        "threads": options.threads,
+        "envelopes": options.envelopes,
+        "per_run": options.per_run,
         "started": utc_timestamp(record.started),
         "finished": utc_timestamp(record.started + record.elapsed),
         "elapsed_seconds": seconds,
