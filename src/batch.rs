@@ -125,14 +125,23 @@ pub struct RunRows<'a> {
     pub values: &'a [f64],
 }
 
-/// The half-width an outcome is judged by in a precision check: the Wilson interval of the
-/// probability for flags and for whether a month outcome happened, the t interval of the mean
-/// for numbers.
-pub fn judged_half_width(kind: OutcomeKind, moments: &Moments, ones: u64) -> f64 {
+/// The yes/no counts behind an outcome's probability, as (successes, trials): for flags the
+/// runs that said yes, for month outcomes the runs in which it happened; `None` for numbers.
+pub fn probability_counts(kind: OutcomeKind, moments: &Moments, ones: u64) -> Option<(u64, u64)> {
     match kind {
-        OutcomeKind::Number => moments.half_width(),
-        OutcomeKind::Flag => wilson(ones, moments.count).half_width(),
-        OutcomeKind::Month => wilson(moments.count, moments.count + moments.missing).half_width(),
+        OutcomeKind::Number => None,
+        OutcomeKind::Flag => Some((ones, moments.count)),
+        OutcomeKind::Month => Some((moments.count, moments.count + moments.missing)),
+    }
+}
+
+/// The half-width an outcome is judged by in a precision check: the Wilson interval of its
+/// probability for flags and month outcomes (see `probability_counts`), the t interval of
+/// the mean for numbers.
+pub fn judged_half_width(kind: OutcomeKind, moments: &Moments, ones: u64) -> f64 {
+    match probability_counts(kind, moments, ones) {
+        Some((successes, trials)) => wilson(successes, trials).half_width(),
+        None => moments.half_width(),
     }
 }
 

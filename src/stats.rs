@@ -92,6 +92,11 @@ impl Moments {
         self.max = self.max.max(other.max);
     }
 
+    /// The mean, or NaN when no finite value was folded in.
+    pub fn mean_or_nan(&self) -> f64 {
+        if self.count == 0 { f64::NAN } else { self.mean }
+    }
+
     /// The sample variance (n − 1 in the denominator); NaN below two values.
     pub fn variance(&self) -> f64 {
         if self.count < 2 {

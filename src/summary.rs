@@ -88,6 +88,12 @@ pub struct Probability {
 }
 
 impl Probability {
+    /// An outcome's probability, if it has one (see `batch::probability_counts`).
+    pub fn of(kind: OutcomeKind, moments: &Moments, ones: u64) -> Option<Probability> {
+        crate::batch::probability_counts(kind, moments, ones)
+            .map(|(successes, trials)| Probability::new(successes, trials))
+    }
+
     pub fn new(successes: u64, trials: u64) -> Probability {
         Probability {
             value: successes as f64 / trials as f64,
@@ -146,14 +152,7 @@ impl OutcomeSummary {
     ) -> Self {
         let name = spec.name.as_str();
         let half = moments.half_width();
-        let probability = match kind {
-            OutcomeKind::Number => None,
-            OutcomeKind::Flag => Some(Probability::new(ones, moments.count)),
-            OutcomeKind::Month => Some(Probability::new(
-                moments.count,
-                moments.count + moments.missing,
-            )),
-        };
+        let probability = Probability::of(kind, moments, ones);
         let mut quantiles = Quantiles::of(sketch);
         if kind == OutcomeKind::Month {
             // Months are whole numbers and a sketch bucket below 256 holds at most one of
@@ -168,11 +167,8 @@ impl OutcomeSummary {
                 *value = value.round();
             }
         }
-        let (mean, min, max) = if moments.count == 0 {
-            (f64::NAN, f64::NAN, f64::NAN)
-        } else {
-            (moments.mean, moments.min, moments.max)
-        };
+        let mean = moments.mean_or_nan();
+        let (min, max) = (sketch.min(), sketch.max());
         OutcomeSummary {
             name: name.to_string(),
             kind,
@@ -450,20 +446,9 @@ fn side(name: &str, kind: OutcomeKind, totals: &ScenarioTotals, outcome: usize) 
     ComparedSide {
         scenario: name.to_string(),
         count: moments.count,
-        mean: if moments.count == 0 {
-            f64::NAN
-        } else {
-            moments.mean
-        },
+        mean: moments.mean_or_nan(),
         median: totals.sketches[outcome].quantile(0.5),
-        probability: match kind {
-            OutcomeKind::Number => None,
-            OutcomeKind::Flag => Some(Probability::new(totals.ones[outcome], moments.count)),
-            OutcomeKind::Month => Some(Probability::new(
-                moments.count,
-                moments.count + moments.missing,
-            )),
-        },
+        probability: Probability::of(kind, moments, totals.ones[outcome]),
     }
 }
 
@@ -479,11 +464,7 @@ fn paired(
     let paired_half_width = difference.half_width();
     let (a, b) = (&first.moments[first_outcome], &other.moments[other_outcome]);
     let unpaired_half_width = welch_half_width(a, b);
-    let mean = if difference.count == 0 {
-        f64::NAN
-    } else {
-        difference.mean
-    };
+    let mean = difference.mean_or_nan();
     let ks_distance =
         first.sketches[first_outcome].kolmogorov_smirnov_distance(&other.sketches[other_outcome]);
     PairedDifference {
