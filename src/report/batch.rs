@@ -315,14 +315,19 @@ pub fn batch_text(summary: &ScenarioSummary) -> String {
     text
 }
 
-/// The calibration targets of a batch, if its scenario states any: band, the batch's value
-/// and whether it falls inside.
-fn targets_table(text: &mut String, summary: &ScenarioSummary, width: usize) {
-    let targets: Vec<(&OutcomeSummary, &TargetCheck)> = summary
+/// The outcomes that carry a calibration target, with its check.
+fn targets(summary: &ScenarioSummary) -> Vec<(&OutcomeSummary, &TargetCheck)> {
+    summary
         .outcomes
         .iter()
         .filter_map(|outcome| outcome.target.as_ref().map(|target| (outcome, target)))
-        .collect();
+        .collect()
+}
+
+/// The calibration targets of a batch, if its scenario states any: band, the batch's value
+/// and whether it falls inside.
+fn targets_table(text: &mut String, summary: &ScenarioSummary, width: usize) {
+    let targets = targets(summary);
     if targets.is_empty() {
         return;
     }
@@ -376,11 +381,7 @@ pub fn batch_markdown(summary: &ScenarioSummary) -> String {
             value(outcome.quantiles.p95)
         );
     }
-    let targets: Vec<(&OutcomeSummary, &TargetCheck)> = summary
-        .outcomes
-        .iter()
-        .filter_map(|outcome| outcome.target.as_ref().map(|target| (outcome, target)))
-        .collect();
+    let targets = targets(summary);
     if !targets.is_empty() {
         let _ = writeln!(
             text,
