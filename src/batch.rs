@@ -286,6 +286,15 @@ impl Shape {
     fn outcome_count(&self, model: usize) -> usize {
         self.outcome_kinds[model].len()
     }
+
+    /// Envelope cells of a model (one per month and outcome), 0 without envelopes.
+    fn envelope_cells(&self, model: usize) -> usize {
+        if self.envelopes {
+            self.months[model] * self.outcome_count(model)
+        } else {
+            0
+        }
+    }
 }
 
 /// The outcomes of `other` that `first` also has: same name and same kind.
@@ -351,11 +360,7 @@ impl<'m> Worker<'m> {
                 .collect(),
             envelope_sketches: (0..models.len())
                 .map(|model| {
-                    let cells = if shape.envelopes {
-                        shape.months[model] * shape.outcome_count(model)
-                    } else {
-                        0
-                    };
+                    let cells = shape.envelope_cells(model);
                     vec![Sketch::with_counts(ENVELOPE_PRECISION_BITS); cells]
                 })
                 .collect(),
@@ -378,11 +383,7 @@ impl<'m> Worker<'m> {
                 .collect(),
             envelope_sums: (0..models)
                 .map(|model| {
-                    let cells = if shape.envelopes {
-                        shape.months[model] * shape.outcome_count(model)
-                    } else {
-                        0
-                    };
+                    let cells = shape.envelope_cells(model);
                     vec![EnvelopeSum::default(); cells]
                 })
                 .collect(),
@@ -515,11 +516,7 @@ impl Totals {
         let scenarios = (0..shape.outcome_kinds.len())
             .map(|model| {
                 let outcomes = shape.outcome_count(model);
-                let cells = if shape.envelopes {
-                    shape.months[model] * outcomes
-                } else {
-                    0
-                };
+                let cells = shape.envelope_cells(model);
                 ScenarioTotals {
                     moments: vec![Moments::EMPTY; outcomes],
                     ones: vec![0; outcomes],
