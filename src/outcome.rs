@@ -7,8 +7,8 @@
 
 use std::fmt;
 
-use crate::model::{Model, State};
-use crate::scenario::{Measure, OutcomeSpec, Reduction};
+use crate::model::{Model, State, padded};
+use crate::scenario::{ActorId, Attribute, ChannelSet, Measure, OutcomeSpec, Reduction};
 use crate::time::Month;
 
 /// How an outcome's encoded values are to be read and summarised.
@@ -78,39 +78,131 @@ impl fmt::Display for OutcomeValue {
     }
 }
 
-/// The value of a measure in the current state. Month measures return the quantity they test:
-/// 1 while the regime lasts, or the partner's share minus the rival's.
-pub fn measure_now(measure: &Measure, state: &State) -> f64 {
-    match measure {
-        Measure::TieShare {
-            actor,
-            partners,
-            channels,
-        } => state.share_held(
-            actor.0 as usize,
-            |partner| partners.iter().any(|id| id.0 as usize == partner),
-            *channels,
-        ),
-        Measure::TieWeight {
-            actor,
-            partner,
-            channel,
-        } => state.weight(channel.0 as usize, actor.0 as usize, partner.0 as usize),
-        Measure::Attribute { actor, attribute } => state.attribute(*attribute, actor.0 as usize),
-        Measure::Survives { actor } | Measure::RegimeChangeMonth { actor } => {
-            f64::from(u8::from(state.regime_lasts(actor.0 as usize)))
-        }
-        Measure::Crossover {
-            actor,
-            partner,
-            rival,
-            channels,
-        } => {
-            let actor = actor.0 as usize;
-            state.share_held(actor, |index| index == partner.0 as usize, *channels)
-                - state.share_held(actor, |index| index == rival.0 as usize, *channels)
+/// A measure compiled for fast reading: partner sets become padded masks of 1s and 0s, and a
+/// tie becomes its index. Outcomes whose measures compile alike share one reading.
+#[derive(Clone, Debug, PartialEq)]
+enum Probe {
+    Share {
+        actor: usize,
+        mask: Vec<f32>,
+        channels: ChannelSet,
+    },
+    Weight {
+        channel: usize,
+        actor: usize,
+        partner: usize,
+    },
+    Attribute {
+        actor: usize,
+        attribute: Attribute,
+    },
+    Regime {
+        actor: usize,
+    },
+    Crossover {
+        actor: usize,
+        partner: Vec<f32>,
+        rival: Vec<f32>,
+        channels: ChannelSet,
+    },
+}
+
+impl Probe {
+    fn compile(measure: &Measure, actors: usize) -> Probe {
+        let mask = |members: &mut dyn Iterator<Item = ActorId>| {
+            let mut mask = vec![0.0; padded(actors)];
+            for member in members {
+                mask[member.0 as usize] = 1.0;
+            }
+            mask
+        };
+        match measure {
+            Measure::TieShare {
+                actor,
+                partners,
+                channels,
+            } => Probe::Share {
+                actor: actor.0 as usize,
+                mask: mask(&mut partners.iter().copied()),
+                channels: *channels,
+            },
+            Measure::TieWeight {
+                actor,
+                partner,
+                channel,
+            } => Probe::Weight {
+                channel: channel.0 as usize,
+                actor: actor.0 as usize,
+                partner: partner.0 as usize,
+            },
+            Measure::Attribute { actor, attribute } => Probe::Attribute {
+                actor: actor.0 as usize,
+                attribute: *attribute,
+            },
+            Measure::Survives { actor } | Measure::RegimeChangeMonth { actor } => Probe::Regime {
+                actor: actor.0 as usize,
+            },
+            Measure::Crossover {
+                actor,
+                partner,
+                rival,
+                channels,
+            } => Probe::Crossover {
+                actor: actor.0 as usize,
+                partner: mask(&mut std::iter::once(*partner)),
+                rival: mask(&mut std::iter::once(*rival)),
+                channels: *channels,
+            },
         }
     }
+
+    /// The measure's value in `state`. Month measures return the quantity they test: 1 while
+    /// the regime lasts, or the partner's share minus the rival's.
+    fn read(&self, state: &State) -> f64 {
+        match self {
+            Probe::Share {
+                actor,
+                mask,
+                channels,
+            } => state.share_held(*actor, mask, *channels),
+            Probe::Weight {
+                channel,
+                actor,
+                partner,
+            } => state.weight(*channel, *actor, *partner),
+            Probe::Attribute { actor, attribute } => state.attribute(*attribute, *actor),
+            Probe::Regime { actor } => f64::from(u8::from(state.regime_lasts(*actor))),
+            Probe::Crossover {
+                actor,
+                partner,
+                rival,
+                channels,
+            } => {
+                state.share_held(*actor, partner, *channels)
+                    - state.share_held(*actor, rival, *channels)
+            }
+        }
+    }
+}
+
+/// The value of an outcome's measure in the current state (see [`Probe::read`]).
+pub fn measure_now(measure: &Measure, state: &State) -> f64 {
+    Probe::compile(measure, state.actor_count()).read(state)
+}
+
+/// For each outcome, the first outcome whose monthly measure is the same (itself if none
+/// earlier is): such outcomes share one reading each month, and one envelope.
+pub fn measure_sources(model: &Model) -> Vec<usize> {
+    let probes: Vec<Probe> = model
+        .scenario()
+        .outcomes
+        .iter()
+        .map(|spec| Probe::compile(&spec.measure, model.actor_count()))
+        .collect();
+    probes
+        .iter()
+        .map(|probe| probes.iter().position(|other| other == probe).unwrap_or(0))
+        .collect()
 }
 
 /// Running reduction of one outcome.
@@ -129,6 +221,9 @@ const EMPTY: Accumulator = Accumulator {
 
 /// Folds every outcome's monthly measure into its value, without allocating.
 pub struct Tracker {
+    probes: Vec<Probe>,
+    /// See [`measure_sources`].
+    sources: Vec<usize>,
     accumulators: Vec<Accumulator>,
     /// Each outcome's measure in the month last observed, for traces and envelopes.
     latest: Vec<f64>,
@@ -137,6 +232,13 @@ pub struct Tracker {
 impl Tracker {
     pub fn new(model: &Model) -> Tracker {
         Tracker {
+            probes: model
+                .scenario()
+                .outcomes
+                .iter()
+                .map(|spec| Probe::compile(&spec.measure, model.actor_count()))
+                .collect(),
+            sources: measure_sources(model),
             accumulators: vec![EMPTY; model.scenario().outcomes.len()],
             latest: vec![f64::NAN; model.scenario().outcomes.len()],
         }
@@ -152,9 +254,7 @@ impl Tracker {
     /// month, the others' latest values being left as NaN.
     pub fn observe(&mut self, model: &Model, state: &State, month: u32, every_measure: bool) {
         let outcomes = model.scenario().outcomes.iter();
-        for ((spec, accumulator), latest) in
-            outcomes.zip(&mut self.accumulators).zip(&mut self.latest)
-        {
+        for (outcome, (spec, accumulator)) in outcomes.zip(&mut self.accumulators).enumerate() {
             let needed = every_measure
                 || match (&spec.measure, spec.reduction) {
                     // A crossover is watched until it happens.
@@ -168,11 +268,18 @@ impl Tracker {
                     ) => (from..=to).contains(&month),
                 };
             if !needed {
-                *latest = f64::NAN;
+                self.latest[outcome] = f64::NAN;
                 continue;
             }
-            let value = measure_now(&spec.measure, state);
-            *latest = value;
+            // An earlier outcome with the same measure was read this month when every measure
+            // is read; otherwise it may not have been, and this one reads its own.
+            let source = self.sources[outcome];
+            let value = if every_measure && source < outcome {
+                self.latest[source]
+            } else {
+                self.probes[outcome].read(state)
+            };
+            self.latest[outcome] = value;
             if let Measure::Crossover { .. } = spec.measure {
                 if accumulator.value.is_nan() && value > 0.0 {
                     accumulator.value = f64::from(month);

@@ -2,17 +2,18 @@
 //! the [`Simulation`] that steps it. Steps are infallible and do not allocate: every buffer is
 //! sized when the simulation is built and reused for each run.
 
+mod exp;
 mod rules;
 mod world;
 
-pub use world::{Model, State};
+pub use world::{LANES, Model, State, padded};
 
 use rand_chacha::ChaCha8Rng;
 
 use crate::outcome::{Trace, Tracker};
 use crate::param;
 use crate::rng::{self, Purpose};
-use crate::scenario::{Attribute, ShockOperation};
+use crate::scenario::{Attribute, RuleKind, ShockOperation};
 
 /// What one run produced.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,7 +43,24 @@ pub(crate) struct Scratch {
     /// Substitution logit: the channel-independent utility of each partner, then the full one.
     pub base_utility: Vec<f64>,
     pub utility: Vec<f64>,
-    pub commitment: Vec<f64>,
+    /// Each partner's e^(u − best) in the logit, a padded row.
+    pub choice: Vec<f32>,
+    /// `sanctioned` as a padded row of 1s and 0s, and a padded row of 1s for actors and 0s
+    /// for the padding, for passes in vector lanes.
+    pub sanctioned_mask: Vec<f32>,
+    pub live: Vec<f32>,
+    /// Each actor's log capacity relative to the log of the mean, for the substitution logit.
+    pub log_capacity: Vec<f64>,
+    /// Each actor's commitments this month (a padded row).
+    pub commitment: Vec<f32>,
+    /// ln(1 + growth)/12 for each actor, and the growth it was computed from: recomputed only
+    /// when a shock or the domain clamp changes an actor's growth.
+    pub monthly_growth: Vec<f64>,
+    pub growth_seen: Vec<f64>,
+    /// Positions as a padded `f32` row, for passes over tie rows.
+    pub positions: Vec<f32>,
+    /// A padded row of per-partner factors: homophily's drive, regime support's similarity.
+    pub drive: Vec<f32>,
     /// One growth-noise stream per actor and one hazard stream per followed actor.
     pub noise_streams: Vec<ChaCha8Rng>,
     pub hazard_streams: Vec<ChaCha8Rng>,
@@ -82,7 +100,17 @@ impl<'m> Simulation<'m> {
                 next_position: vec![0.0; n],
                 base_utility: vec![0.0; n],
                 utility: vec![0.0; n],
-                commitment: vec![0.0; n],
+                choice: vec![0.0; padded(n)],
+                sanctioned_mask: vec![0.0; padded(n)],
+                live: (0..padded(n))
+                    .map(|index| if index < n { 1.0 } else { 0.0 })
+                    .collect(),
+                log_capacity: vec![0.0; n],
+                commitment: vec![0.0; padded(n)],
+                monthly_growth: vec![0.0; n],
+                growth_seen: vec![f64::NAN; n],
+                positions: vec![0.0; padded(n)],
+                drive: vec![0.0; padded(n)],
                 noise_streams: vec![placeholder.clone(); n],
                 hazard_streams: vec![placeholder; model.followed.len()],
                 non_finite: 0,
@@ -113,6 +141,25 @@ impl<'m> Simulation<'m> {
         let model = self.model;
         param::draw_all(&model.scenario().params, seed, run, &mut self.params);
         self.state.initialise(model, &self.params);
+        if let Some(waning) = model
+            .rules
+            .iter()
+            .find(|rule| rule.kind == crate::scenario::RuleKind::CommitmentWaning)
+        {
+            rules::commitments(&self.state, waning.channels, &mut self.scratch.commitment);
+        } else {
+            self.scratch.commitment.fill(0.0);
+        }
+        for (initial, &commitment) in self
+            .state
+            .initial_commitment
+            .iter_mut()
+            .zip(&self.scratch.commitment)
+        {
+            *initial = f64::from(commitment);
+        }
+        // NaN never equals anything, so every actor's monthly growth is computed afresh.
+        self.scratch.growth_seen.fill(f64::NAN);
         for (actor, stream) in self.scratch.noise_streams.iter_mut().enumerate() {
             *stream = rng::stream(seed, run, model.noise_purposes[actor]);
         }
@@ -127,15 +174,36 @@ impl<'m> Simulation<'m> {
     pub fn step(&mut self, month: u32) {
         let model = self.model;
         self.begin_month(month);
-        for rule in &model.rules {
-            rules::apply(
-                rule,
-                model,
-                &self.params,
-                &mut self.state,
-                &mut self.scratch,
-                month,
-            );
+        let mut index = 0;
+        while index < model.rules.len() {
+            let rule = &model.rules[index];
+            match model.rules.get(index + 1) {
+                Some(next)
+                    if model.fuse_tie_pass
+                        && rule.kind == RuleKind::Homophily
+                        && next.kind == RuleKind::Influence =>
+                {
+                    rules::apply_homophily_and_influence(
+                        rule,
+                        next,
+                        &self.params,
+                        &mut self.state,
+                        &mut self.scratch,
+                    );
+                    index += 2;
+                }
+                _ => {
+                    rules::apply(
+                        rule,
+                        model,
+                        &self.params,
+                        &mut self.state,
+                        &mut self.scratch,
+                        month,
+                    );
+                    index += 1;
+                }
+            }
         }
         self.scratch.non_finite += self.state.sanitise();
         self.tracker
@@ -204,6 +272,7 @@ impl<'m> Simulation<'m> {
         scratch.war_drain.fill(0.0);
         scratch.budget_absorbed.fill(0.0);
         scratch.sanctioned.fill(false);
+        scratch.sanctioned_mask.fill(0.0);
         scratch.barred.fill(false);
         scratch.pressure.fill(0.0);
         scratch.lost.fill(0.0);
@@ -220,6 +289,7 @@ impl<'m> Simulation<'m> {
             .filter(|sanction| sanction.window.contains(month))
         {
             scratch.sanctioned[sanction.target] = true;
+            scratch.sanctioned_mask[sanction.target] = 1.0;
             for &member in &sanction.coalition {
                 scratch.barred[sanction.target * n + member] = true;
             }
@@ -231,11 +301,7 @@ impl<'m> Simulation<'m> {
                 continue;
             }
             for (actor, exposure) in exposure.iter_mut().enumerate() {
-                *exposure = state.share_held(
-                    actor,
-                    |partner| secondary.in_coalition[partner],
-                    secondary.channels,
-                );
+                *exposure = state.share_held(actor, &secondary.coalition_mask, secondary.channels);
             }
         }
         for shock in model.shocks.iter().filter(|shock| shock.month == month) {
@@ -251,6 +317,13 @@ impl<'m> Simulation<'m> {
                     ShockOperation::Multiply => *slot * value,
                     ShockOperation::Set => value,
                 };
+            }
+        }
+        for actor in 0..n {
+            let growth = state.growth[actor];
+            if growth != scratch.growth_seen[actor] {
+                scratch.growth_seen[actor] = growth;
+                scratch.monthly_growth[actor] = growth.ln_1p() / 12.0;
             }
         }
     }

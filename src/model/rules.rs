@@ -1,19 +1,29 @@
-//! The mechanisms, one function each, dispatched from one `match` in a fixed order. Each reads
-//! its parameters from the run's drawn values; equations are documented in docs/MODEL.md.
+//! The mechanisms, one function each, dispatched from one `match` in the fixed rule order.
+//! Each reads its parameters from the run's drawn values; equations are in docs/MODEL.md.
+//!
+//! Every rule leaves the tie weights it writes finite and in [0, 1], so a step needs no pass
+//! over all weights afterwards. Passes over whole rows work on padded rows of `f32` in groups
+//! of [`LANES`], which the compiler turns into vector instructions; sums over a row are folded
+//! lane by lane and then across lanes in a fixed order, so results do not depend on the thread
+//! or the machine (only on the binary: see ARCHITECTURE.md).
 
 use rand_distr::{Distribution, StandardNormal};
 
 use super::Scratch;
-use super::world::{CompiledRule, Model, State};
+use super::exp::exp_nonpositive;
+use super::world::{CompiledRule, HALF, LANES, Model, ONE, State, ZERO, lane_sum, load, store};
 use crate::rng;
 use crate::scenario::RuleKind;
-
-/// Distances in the substitution logit are measured in units of this many kilometres.
-const DISTANCE_UNIT_KM: f64 = 10_000.0;
+use wide::f32x8;
 
 /// Floor under capacities before taking logarithms, so that a zero capacity gives a very
 /// unattractive partner instead of an infinite utility.
 const MINIMUM_CAPACITY: f64 = 1e-12;
+
+/// A rule's drawn parameter values for this run, in definition order.
+fn parameters<'a>(rule: &'a CompiledRule, values: &'a [f64]) -> impl Fn(usize) -> f64 + 'a {
+    move |index| values[rule.params[index]]
+}
 
 /// Applies one rule for one month.
 pub(super) fn apply(
@@ -24,7 +34,7 @@ pub(super) fn apply(
     scratch: &mut Scratch,
     month: u32,
 ) {
-    let param = |index: usize| values[rule.params[index]];
+    let param = parameters(rule, values);
     match rule.kind {
         RuleKind::Capacity => capacity(state, scratch, param(0)),
         RuleKind::SanctionPressure => sanction_pressure(
@@ -58,8 +68,8 @@ pub(super) fn apply(
         RuleKind::CommitmentWaning => {
             commitment_waning(model, state, scratch, rule, param(0), param(1), param(2))
         }
-        RuleKind::Homophily => homophily(state, scratch, rule, param(0), param(1), param(2)),
-        RuleKind::Influence => influence(state, scratch, rule, param(0)),
+        RuleKind::Homophily => tie_pass(state, scratch, Some(homophily(rule, values)), None),
+        RuleKind::Influence => tie_pass(state, scratch, None, Some(influence(rule, values))),
         RuleKind::RegimeSurvival => regime_survival(
             model,
             state,
@@ -73,10 +83,29 @@ pub(super) fn apply(
     }
 }
 
+/// Applies homophily and then influence, which come one after the other in the rule order,
+/// in one pass over the tie rows. Homophily changes only row `i` while it visits actor `i`,
+/// and influence at `i` reads only row `i` and the positions from before the pass, so one
+/// pass gives exactly what two would, while touching every weight once.
+pub(super) fn apply_homophily_and_influence(
+    homophily_rule: &CompiledRule,
+    influence_rule: &CompiledRule,
+    values: &[f64],
+    state: &mut State,
+    scratch: &mut Scratch,
+) {
+    tie_pass(
+        state,
+        scratch,
+        Some(homophily(homophily_rule, values)),
+        Some(influence(influence_rule, values)),
+    );
+}
+
 /// Rule 1: K ← K · exp(ln(1 + g)/12 + σε) · (1 − war drain).
 fn capacity(state: &mut State, scratch: &mut Scratch, growth_noise: f64) {
     for actor in 0..state.actor_count() {
-        let mut log_change = state.growth[actor].ln_1p() / 12.0;
+        let mut log_change = scratch.monthly_growth[actor];
         if growth_noise > 0.0 {
             let shock: f64 = StandardNormal.sample(&mut scratch.noise_streams[actor]);
             log_change += growth_noise * shock;
@@ -108,21 +137,18 @@ fn sanction_pressure(
     {
         let intensity = values[sanction.intensity];
         let target = sanction.target;
-        let exposure = state.share_held(
-            target,
-            |partner| sanction.in_coalition[partner],
-            sanction.channels,
-        );
+        let exposure = state.share_held(target, &sanction.coalition_mask, sanction.channels);
         scratch.pressure[target] += intensity * exposure;
-        let cut = tie_decay * intensity;
+        let keep = (1.0 - tie_decay * intensity).clamp(0.0, 1.0) as f32;
         for channel in sanction.channels.iter() {
             for &member in &sanction.coalition {
                 let inward = state.index(channel, target, member);
-                let lost = state.weights[inward] * cut;
-                state.weights[inward] -= lost;
-                scratch.lost[channel * n + target] += lost;
+                let before = state.weights[inward];
+                let after = before * keep;
+                state.weights[inward] = after;
+                scratch.lost[channel * n + target] += f64::from(before - after);
                 let outward = state.index(channel, member, target);
-                state.weights[outward] *= 1.0 - cut;
+                state.weights[outward] *= keep;
             }
         }
     }
@@ -159,8 +185,7 @@ fn sanction_substitution(
     parameters: Substitution,
 ) {
     let n = state.actor_count();
-    let mean_capacity = state.capacity.iter().sum::<f64>() / n as f64;
-    let log_mean_capacity = mean_capacity.max(MINIMUM_CAPACITY).ln();
+    let mut logs_taken = false;
     for target in 0..n {
         if rule
             .channels
@@ -169,11 +194,19 @@ fn sanction_substitution(
         {
             continue;
         }
+        // Capacities' logarithms are needed only in months with a loss: taken once then.
+        if !logs_taken {
+            logs_taken = true;
+            let mean_capacity = state.capacity.iter().sum::<f64>() / n as f64;
+            let log_mean = mean_capacity.max(MINIMUM_CAPACITY).ln();
+            for (log, capacity) in scratch.log_capacity.iter_mut().zip(&state.capacity) {
+                *log = capacity.max(MINIMUM_CAPACITY).ln() - log_mean;
+            }
+        }
         // The utility terms that do not depend on the channel, computed once per target.
-        for partner in 0..n {
-            scratch.base_utility[partner] = if partner == target
-                || scratch.barred[target * n + partner]
-            {
+        let distances = &model.distance_units[target * n..(target + 1) * n];
+        for (partner, &distance) in distances.iter().enumerate() {
+            let utility = if partner == target || scratch.barred[target * n + partner] {
                 f64::NEG_INFINITY
             } else {
                 let mut penalty = 0.0;
@@ -185,11 +218,17 @@ fn sanction_substitution(
                 }
                 -parameters.affinity_weight
                     * (state.position[target] - state.position[partner]).abs()
-                    + parameters.capacity_weight
-                        * (state.capacity[partner].max(MINIMUM_CAPACITY).ln() - log_mean_capacity)
-                    - parameters.distance_weight * model.distance[target * n + partner]
-                        / DISTANCE_UNIT_KM
+                    + parameters.capacity_weight * scratch.log_capacity[partner]
+                    - parameters.distance_weight * distance
                     - parameters.dissuasion_weight * penalty
+            };
+            // An infinite capacity gives a non-finite utility: counted, and the partner left
+            // out of the choice.
+            scratch.base_utility[partner] = if utility.is_nan() || utility == f64::INFINITY {
+                scratch.non_finite += 1;
+                f64::NEG_INFINITY
+            } else {
+                utility
             };
         }
         for channel in rule.channels.iter() {
@@ -197,26 +236,42 @@ fn sanction_substitution(
             if lost <= 0.0 {
                 continue;
             }
+            let row_start = state.index(channel, target, 0);
+            let row = &mut state.weights[row_start..row_start + n];
             let mut best = f64::NEG_INFINITY;
-            for partner in 0..n {
-                let utility = scratch.base_utility[partner]
-                    + parameters.tie_weight * state.weight(channel, target, partner);
-                scratch.utility[partner] = utility;
-                best = best.max(utility);
+            for (utility, (&base, &weight)) in scratch
+                .utility
+                .iter_mut()
+                .zip(scratch.base_utility.iter().zip(row.iter()))
+            {
+                let full = base + parameters.tie_weight * f64::from(weight);
+                *utility = full;
+                if full > best {
+                    best = full;
+                }
             }
             if best == f64::NEG_INFINITY {
                 continue;
             }
-            let mut total = 0.0;
-            for utility in scratch.utility.iter_mut() {
-                *utility = (*utility - best).exp();
-                total += *utility;
+            // Each partner's e^(u − best) in single precision, in vector lanes; barred
+            // partners (u = −∞) give exactly 0.
+            for (lane, &utility) in scratch.choice.iter_mut().zip(&scratch.utility) {
+                *lane = (utility - best) as f32;
             }
-            let replaced = parameters.share * lost;
-            for partner in 0..n {
-                let index = state.index(channel, target, partner);
-                let added = replaced * scratch.utility[partner] / total;
-                state.weights[index] = (state.weights[index] + added).min(1.0);
+            // The padding, never written above, is masked out through `live`.
+            for (odds, &live) in scratch.choice.iter_mut().zip(&scratch.live) {
+                *odds = exp_nonpositive(*odds) * live;
+            }
+            let mut lanes = [0f32; LANES];
+            for chunk in scratch.choice.chunks_exact(LANES) {
+                for lane in 0..LANES {
+                    lanes[lane] += chunk[lane];
+                }
+            }
+            let scale = parameters.share * lost / lane_sum(&lanes);
+            for (weight, &odds) in row.iter_mut().zip(&scratch.choice) {
+                let raised = f64::from(*weight) + scale * f64::from(odds);
+                *weight = raised.min(1.0) as f32;
             }
         }
     }
@@ -241,7 +296,9 @@ fn dissuasion(
         let intensity = values[secondary.intensity];
         let target = secondary.target;
         for third in (0..n).filter(|&third| third != target && !secondary.in_coalition[third]) {
-            let factor = 1.0 - rate * intensity * scratch.exposure[index * n + third];
+            let factor =
+                (1.0 - rate * intensity * scratch.exposure[index * n + third]).clamp(0.0, 1.0);
+            let factor = factor as f32;
             for channel in secondary.channels.iter() {
                 let outward = state.index(channel, third, target);
                 state.weights[outward] *= factor;
@@ -273,10 +330,31 @@ fn outreach(
         let pull = values[offer.strength] * effect;
         for channel in offer.channels.iter() {
             let index = state.index(channel, offer.to, offer.from);
-            state.weights[index] += pull * (1.0 - state.weights[index]);
+            let weight = f64::from(state.weights[index]);
+            state.weights[index] = (weight + pull * (1.0 - weight)).clamp(0.0, 1.0) as f32;
         }
         state.position[offer.to] +=
             position_pull * effect * (state.position[offer.from] - state.position[offer.to]);
+    }
+}
+
+/// Each actor's commitments on `channels` (how much the others depend on it) into `columns`:
+/// the column sums of the tie matrices, added row by row in actor order.
+pub(super) fn commitments(
+    state: &State,
+    channels: crate::scenario::ChannelSet,
+    columns: &mut [f32],
+) {
+    columns.fill(0.0);
+    for channel in channels.iter() {
+        for client in 0..state.actor_count() {
+            for (columns, weights) in columns
+                .chunks_exact_mut(LANES)
+                .zip(state.row(channel, client).chunks_exact(LANES))
+            {
+                store(columns, load(columns) + load(weights));
+            }
+        }
     }
 }
 
@@ -293,9 +371,7 @@ fn commitment_waning(
     rate: f64,
 ) {
     let n = state.actor_count();
-    for patron in 0..n {
-        scratch.commitment[patron] = state.commitment(patron, rule.channels);
-    }
+    commitments(state, rule.channels, &mut scratch.commitment);
     for patron in 0..n {
         let initial_capacity = state.initial_capacity[patron];
         let capacity_ratio = if initial_capacity > 0.0 {
@@ -306,7 +382,7 @@ fn commitment_waning(
         let budget = (headroom * state.initial_commitment[patron] + slack)
             * capacity_ratio
             * (1.0 - scratch.budget_absorbed[patron]);
-        let mut excess = rate * (scratch.commitment[patron] - budget);
+        let mut excess = rate * (f64::from(scratch.commitment[patron]) - budget);
         if excess <= 0.0 {
             continue;
         }
@@ -321,7 +397,7 @@ fn commitment_waning(
                 continue;
             }
             let cut = dependence.min(excess);
-            let keep = 1.0 - cut / dependence;
+            let keep = (1.0 - cut / dependence) as f32;
             for channel in rule.channels.iter() {
                 let index = state.index(channel, client, patron);
                 state.weights[index] *= keep;
@@ -334,55 +410,121 @@ fn commitment_waning(
     }
 }
 
-/// Rule 6: with similarity s = 1 − |xᵢ − xⱼ|/2 plus `sanctions_bonus` when both are
-/// sanctioned, d = s − threshold; a tie grows by rate·d·(1 − w) when d > 0 and decays by
-/// rate·|d|·w otherwise.
-fn homophily(
-    state: &mut State,
-    scratch: &Scratch,
-    rule: &CompiledRule,
+/// Homophily's parameters for one pass.
+struct Homophily {
     rate: f64,
     threshold: f64,
     sanctions_bonus: f64,
-) {
-    let n = state.actor_count();
-    for channel in rule.channels.iter() {
-        for from in 0..n {
-            for to in (0..n).filter(|&to| to != from) {
-                let mut similarity = 1.0 - (state.position[from] - state.position[to]).abs() / 2.0;
-                if scratch.sanctioned[from] && scratch.sanctioned[to] {
-                    similarity += sanctions_bonus;
-                }
-                let drive = similarity - threshold;
-                let index = state.index(channel, from, to);
-                let weight = state.weights[index];
-                let room = if drive > 0.0 { 1.0 - weight } else { weight };
-                state.weights[index] = weight + rate * drive * room;
-            }
-        }
+    channels: crate::scenario::ChannelSet,
+}
+
+fn homophily(rule: &CompiledRule, values: &[f64]) -> Homophily {
+    let param = parameters(rule, values);
+    Homophily {
+        rate: param(0),
+        threshold: param(1),
+        sanctions_bonus: param(2),
+        channels: rule.channels,
     }
 }
 
+/// Influence's parameters for one pass.
+struct Influence {
+    rate: f64,
+    channels: crate::scenario::ChannelSet,
+}
+
+fn influence(rule: &CompiledRule, values: &[f64]) -> Influence {
+    Influence {
+        rate: values[rule.params[0]],
+        channels: rule.channels,
+    }
+}
+
+/// One pass over every actor's tie rows, applying homophily (rule 6) and then influence
+/// (rule 5) to each actor's rows, whichever of the two is on.
+///
+/// Rule 6: with similarity s = 1 − |xᵢ − xⱼ|/2 plus `sanctions_bonus` when both are
+/// sanctioned, d = s − threshold; a tie grows by rate·d·(1 − w) when d > 0 and decays by
+/// rate·|d|·w otherwise.
+///
 /// Rule 5 (Friedkin–Johnsen): xᵢ ← sᵢ·xᵢ(0) + (1 − sᵢ)·((1 − μ)·xᵢ + μ·x̄ᵢ), where x̄ᵢ is
 /// the mean position of i's partners weighted by i's ties on the rule's channels.
-fn influence(state: &mut State, scratch: &mut Scratch, rule: &CompiledRule, rate: f64) {
+fn tie_pass(
+    state: &mut State,
+    scratch: &mut Scratch,
+    homophily: Option<Homophily>,
+    influence: Option<Influence>,
+) {
     let n = state.actor_count();
-    for actor in 0..n {
-        let mut total = 0.0;
-        let mut weighted = 0.0;
-        for channel in rule.channels.iter() {
-            for (partner, weight) in state.row(channel, actor).iter().enumerate() {
-                total += weight;
-                weighted += weight * state.position[partner];
+    for (lane, position) in scratch.positions.iter_mut().zip(&state.position) {
+        *lane = *position as f32;
+    }
+    for from in 0..n {
+        if let Some(homophily) = &homophily {
+            // The rate-scaled drive toward every partner, in vector lanes; then 0 for the
+            // actor itself, and 0 in the padding (through `live`), which therefore stays 0.
+            let own = scratch.positions[from];
+            let rate = homophily.rate as f32;
+            let level = 1.0 - homophily.threshold as f32;
+            let bonus = homophily.sanctions_bonus as f32 * scratch.sanctioned_mask[from];
+            let own = f32x8::splat(own);
+            let (rate, level, bonus) =
+                (f32x8::splat(rate), f32x8::splat(level), f32x8::splat(bonus));
+            for (((drive, positions), sanctioned), live) in scratch
+                .drive
+                .chunks_exact_mut(LANES)
+                .zip(scratch.positions.chunks_exact(LANES))
+                .zip(scratch.sanctioned_mask.chunks_exact(LANES))
+                .zip(scratch.live.chunks_exact(LANES))
+            {
+                let gap = level - HALF * (own - load(positions)).abs() + bonus * load(sanctioned);
+                store(drive, load(live) * rate * gap);
+            }
+            scratch.drive[from] = 0.0;
+            for channel in homophily.channels.iter() {
+                let row = state.row_mut(channel, from);
+                for (weights, drives) in row
+                    .chunks_exact_mut(LANES)
+                    .zip(scratch.drive.chunks_exact(LANES))
+                {
+                    let weight = load(weights);
+                    let drive = load(drives);
+                    let room = drive.simd_gt(ZERO).select(ONE - weight, weight);
+                    store(weights, (weight + drive * room).max(ZERO).min(ONE));
+                }
             }
         }
-        let own = state.position[actor];
-        let neighbours = if total > 0.0 { weighted / total } else { own };
-        let stubbornness = state.stubbornness[actor];
-        scratch.next_position[actor] = stubbornness * state.anchor[actor]
-            + (1.0 - stubbornness) * ((1.0 - rate) * own + rate * neighbours);
+        if let Some(influence) = &influence {
+            let mut total = ZERO;
+            let mut weighted = ZERO;
+            for channel in influence.channels.iter() {
+                let row = state.row(channel, from);
+                for (weights, positions) in row
+                    .chunks_exact(LANES)
+                    .zip(scratch.positions.chunks_exact(LANES))
+                {
+                    let weights = load(weights);
+                    total += weights;
+                    weighted += weights * load(positions);
+                }
+            }
+            let total = lane_sum(&total.to_array());
+            let own = state.position[from];
+            let neighbours = if total > 0.0 {
+                lane_sum(&weighted.to_array()) / total
+            } else {
+                own
+            };
+            let stubbornness = state.stubbornness[from];
+            scratch.next_position[from] = stubbornness * state.anchor[from]
+                + (1.0 - stubbornness)
+                    * ((1.0 - influence.rate) * own + influence.rate * neighbours);
+        }
     }
-    state.position.copy_from_slice(&scratch.next_position);
+    if influence.is_some() {
+        state.position.copy_from_slice(&scratch.next_position);
+    }
 }
 
 /// Rule 7: for followed regimes, σ ← σ + support_gain·S − opposition, where S is the mean over
@@ -407,17 +549,26 @@ fn regime_survival(
         if !state.regime_lasts(actor) {
             continue;
         }
-        let mut support = 0.0;
+        // Each partner's similarity, or 0 if it sanctions the regime: the same on every channel.
+        let own = state.position[actor];
+        for partner in 0..n {
+            scratch.drive[partner] = if scratch.barred[actor * n + partner] {
+                0.0
+            } else {
+                (1.0 - (own - state.position[partner]).abs() / 2.0) as f32
+            };
+        }
+        let mut lanes = ZERO;
         for channel in 0..model.channel_count() {
-            for (partner, weight) in state.row(channel, actor).iter().enumerate() {
-                if !scratch.barred[actor * n + partner] {
-                    let similarity =
-                        1.0 - (state.position[actor] - state.position[partner]).abs() / 2.0;
-                    support += weight * similarity;
-                }
+            let row = state.row(channel, actor);
+            for (weights, similarities) in row
+                .chunks_exact(LANES)
+                .zip(scratch.drive.chunks_exact(LANES))
+            {
+                lanes += load(weights) * load(similarities);
             }
         }
-        let support = (support / channel_count).min(1.0);
+        let support = (lane_sum(&lanes.to_array()) / channel_count).min(1.0);
         let stability =
             (state.stability[actor] + support_gain * support - opposition).clamp(0.0, 1.0);
         state.stability[actor] = stability;

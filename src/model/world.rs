@@ -1,12 +1,17 @@
 //! The compiled model (what every run of a scenario shares) and the per-run world state, both
 //! as flat arrays indexed by actor and channel.
 
+use wide::f32x8;
+
 use crate::param::ParamId;
 use crate::rng::Purpose;
 use crate::scenario::{Attribute, ChannelSet, EventKind, RuleKind, Scenario};
 
 /// Mean radius of the Earth in kilometres, for great-circle distances.
 const EARTH_RADIUS_KM: f64 = 6371.0;
+
+/// Distances in the substitution logit are measured in units of this many kilometres.
+const DISTANCE_UNIT_KM: f64 = 10_000.0;
 
 /// Months in which an event is active, as month indices from the scenario start (inclusive).
 #[derive(Clone, Copy, Debug)]
@@ -28,6 +33,8 @@ pub(crate) struct SanctionEvent {
     pub window: Window,
     pub coalition: Vec<usize>,
     pub in_coalition: Vec<bool>,
+    /// `in_coalition` as a padded row of 1s and 0s, for [`State::share_held`].
+    pub coalition_mask: Vec<f32>,
     pub target: usize,
     pub intensity: Slot,
     pub channels: ChannelSet,
@@ -70,8 +77,9 @@ pub struct Model {
     n: usize,
     channel_count: usize,
     months: usize,
-    /// `distance[i * n + j]` in kilometres.
-    pub(crate) distance: Vec<f64>,
+    /// `distance_units[i * n + j]`: the great-circle distance between actors `i` and `j`, in
+    /// the substitution logit's units of [`DISTANCE_UNIT_KM`].
+    pub(crate) distance_units: Vec<f64>,
     /// `farthest_first[i * (n - 1)..]`: every actor but `i`, farthest from `i` first.
     pub(crate) farthest_first: Vec<usize>,
     pub(crate) sanctions: Vec<SanctionEvent>,
@@ -80,6 +88,9 @@ pub struct Model {
     pub(crate) outreach: Vec<OutreachEvent>,
     pub(crate) shocks: Vec<ShockEvent>,
     pub(crate) rules: Vec<CompiledRule>,
+    /// Whether homophily is directly followed by influence, so that a step applies both in
+    /// one pass over the ties (see `rules::apply_homophily_and_influence`).
+    pub(crate) fuse_tie_pass: bool,
     /// Actors whose regime is followed (those with a stability), in actor order.
     pub(crate) followed: Vec<usize>,
     pub(crate) noise_purposes: Vec<Purpose>,
@@ -126,11 +137,12 @@ impl Model {
                 .end
                 .map_or(last, |end| end.months_since(scenario.start) as u32),
         };
+        let distance_units = distance.iter().map(|km| km / DISTANCE_UNIT_KM).collect();
         let mut model = Model {
             n,
+            distance_units,
             channel_count: scenario.channels.len(),
             months: scenario.months(),
-            distance,
             farthest_first,
             sanctions: Vec::new(),
             secondary_sanctions: Vec::new(),
@@ -138,6 +150,7 @@ impl Model {
             outreach: Vec::new(),
             shocks: Vec::new(),
             rules: Vec::new(),
+            fuse_tie_pass: false,
             followed: Vec::new(),
             noise_purposes: Vec::new(),
             hazard_purposes: Vec::new(),
@@ -160,13 +173,16 @@ impl Model {
                 } => {
                     let members: Vec<usize> = coalition.iter().map(|id| id.0 as usize).collect();
                     let mut in_coalition = vec![false; n];
+                    let mut coalition_mask = vec![0.0; padded(n)];
                     for &member in &members {
                         in_coalition[member] = true;
+                        coalition_mask[member] = 1.0;
                     }
                     let compiled = SanctionEvent {
                         window,
                         coalition: members,
                         in_coalition,
+                        coalition_mask,
                         target: target.0 as usize,
                         intensity: slot(*intensity),
                         channels: *channels,
@@ -222,6 +238,10 @@ impl Model {
                 channels: rule.channels,
             })
             .collect();
+        model.fuse_tie_pass = model
+            .rules
+            .windows(2)
+            .any(|pair| pair[0].kind == RuleKind::Homophily && pair[1].kind == RuleKind::Influence);
         for (index, actor) in scenario.actors.iter().enumerate() {
             model
                 .noise_purposes
@@ -256,10 +276,25 @@ impl Model {
 /// Marks an actor whose regime has not ended.
 pub const REGIME_LASTS: u32 = u32::MAX;
 
+/// Tie rows are padded to a multiple of this many weights, so that passes over a row work on
+/// whole groups of lanes the compiler can vectorise, with no remainder loop.
+pub const LANES: usize = 8;
+
+/// The length of a padded row of `n` actors' ties.
+pub fn padded(n: usize) -> usize {
+    n.div_ceil(LANES) * LANES
+}
+
 /// The state of one run's world: one array per attribute, ties as one dense array.
+///
+/// Tie weights are `f32`: they lie in [0, 1], where single precision resolves 6·10⁻⁸, far
+/// below any parameter's uncertainty, and it halves the memory a run touches every month
+/// (docs/PERFORMANCE.md). Rows are padded with zeros to [`State::stride`]; the padding and the
+/// diagonal (an actor's tie to itself) are always 0.
 #[derive(Clone, Debug)]
 pub struct State {
     n: usize,
+    stride: usize,
     pub capacity: Vec<f64>,
     pub initial_capacity: Vec<f64>,
     /// Annual growth rate.
@@ -272,16 +307,18 @@ pub struct State {
     pub stability: Vec<f64>,
     /// The month index in which each regime ended, or [`REGIME_LASTS`].
     pub regime_end: Vec<u32>,
-    /// `weights[(channel * n + from) * n + to]`: how much `from` depends on `to`.
-    pub weights: Vec<f64>,
+    /// `weights[(channel * n + from) * stride + to]`: how much `from` depends on `to`.
+    pub(crate) weights: Vec<f32>,
     /// Each actor's commitments at the start, for the commitment-waning budget.
     pub initial_commitment: Vec<f64>,
 }
 
 impl State {
     pub(crate) fn sized(n: usize, channels: usize) -> State {
+        let stride = padded(n);
         State {
             n,
+            stride,
             capacity: vec![0.0; n],
             initial_capacity: vec![0.0; n],
             growth: vec![0.0; n],
@@ -290,7 +327,7 @@ impl State {
             stubbornness: vec![0.0; n],
             stability: vec![0.0; n],
             regime_end: vec![REGIME_LASTS; n],
-            weights: vec![0.0; channels * n * n],
+            weights: vec![0.0; channels * n * stride],
             initial_commitment: vec![0.0; n],
         }
     }
@@ -315,16 +352,7 @@ impl State {
                 tie.from.0 as usize,
                 tie.to.0 as usize,
             );
-            self.weights[index] = params[slot(tie.weight)];
-        }
-        let waning_channels = model
-            .rules
-            .iter()
-            .find(|rule| rule.kind == RuleKind::CommitmentWaning)
-            .map(|rule| rule.channels);
-        for patron in 0..self.n {
-            self.initial_commitment[patron] =
-                waning_channels.map_or(0.0, |channels| self.commitment(patron, channels));
+            self.weights[index] = params[slot(tie.weight)] as f32;
         }
     }
 
@@ -332,22 +360,39 @@ impl State {
         self.n
     }
 
+    /// The length of a padded tie row.
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// Bytes of memory one run's state holds (the per-run cost of a batch worker).
+    pub fn memory_bytes(&self) -> usize {
+        let per_actor = 8 * (self.capacity.len() * 7 + self.initial_commitment.len()) + 4 * self.n;
+        per_actor + 4 * self.weights.len()
+    }
+
     /// Index of the tie `from -> to` on `channel` in [`State::weights`].
     #[inline]
     pub fn index(&self, channel: usize, from: usize, to: usize) -> usize {
-        (channel * self.n + from) * self.n + to
+        (channel * self.n + from) * self.stride + to
     }
 
     #[inline]
     pub fn weight(&self, channel: usize, from: usize, to: usize) -> f64 {
-        self.weights[self.index(channel, from, to)]
+        f64::from(self.weights[self.index(channel, from, to)])
     }
 
-    /// The row of `from`'s ties on `channel`.
+    /// The padded row of `from`'s ties on `channel` ([`State::stride`] weights).
     #[inline]
-    pub fn row(&self, channel: usize, from: usize) -> &[f64] {
+    pub fn row(&self, channel: usize, from: usize) -> &[f32] {
         let start = self.index(channel, from, 0);
-        &self.weights[start..start + self.n]
+        &self.weights[start..start + self.stride]
+    }
+
+    #[inline]
+    pub(crate) fn row_mut(&mut self, channel: usize, from: usize) -> &mut [f32] {
+        let start = self.index(channel, from, 0);
+        &mut self.weights[start..start + self.stride]
     }
 
     pub fn regime_lasts(&self, actor: usize) -> bool {
@@ -358,32 +403,33 @@ impl State {
     pub fn commitment(&self, patron: usize, channels: ChannelSet) -> f64 {
         let mut total = 0.0;
         for channel in channels.iter() {
-            for client in (0..self.n).filter(|&client| client != patron) {
-                total += self.weight(channel, client, patron);
+            for client in 0..self.n {
+                // The diagonal is always 0, so the patron's own row adds nothing.
+                total += f64::from(self.weights[self.index(channel, client, patron)]);
             }
         }
         total
     }
 
-    /// Share of `actor`'s tie weight on `channels` held by the partners for which `holds`
-    /// is true; 0 when the actor has no ties there.
-    pub fn share_held(
-        &self,
-        actor: usize,
-        holds: impl Fn(usize) -> bool,
-        channels: ChannelSet,
-    ) -> f64 {
-        let mut held = 0.0;
-        let mut total = 0.0;
+    /// Share of `actor`'s tie weight on `channels` held by the partners whose `mask` entry is
+    /// 1 (a padded row of 0s and 1s); 0 when the actor has no ties there.
+    pub fn share_held(&self, actor: usize, mask: &[f32], channels: ChannelSet) -> f64 {
+        let mut held = ZERO;
+        let mut total = ZERO;
         for channel in channels.iter() {
-            for (partner, weight) in self.row(channel, actor).iter().enumerate() {
-                total += weight;
-                if holds(partner) {
-                    held += weight;
-                }
+            let row = self.row(channel, actor);
+            for (weights, mask) in row.chunks_exact(LANES).zip(mask.chunks_exact(LANES)) {
+                let weights = load(weights);
+                total += weights;
+                held += weights * load(mask);
             }
         }
-        if total > 0.0 { held / total } else { 0.0 }
+        let total = lane_sum(&total.to_array());
+        if total > 0.0 {
+            lane_sum(&held.to_array()) / total
+        } else {
+            0.0
+        }
     }
 
     pub fn attribute(&self, attribute: Attribute, actor: usize) -> f64 {
@@ -406,22 +452,19 @@ impl State {
         }
     }
 
-    /// Keeps every value in its domain and replaces non-finite values by 0; returns how many
-    /// non-finite values it found.
+    /// Keeps every actor attribute in its domain and replaces non-finite values by 0; returns
+    /// how many non-finite values it found. Tie weights need no such pass: every rule keeps
+    /// the weights it writes finite and in [0, 1] (see `rules`).
     pub(crate) fn sanitise(&mut self) -> u64 {
         let mut non_finite = 0;
-        // Branch-free, so that the compiler can vectorise it: this pass touches every tie.
         let mut clamp = |values: &mut [f64], low: f64, high: f64| {
-            let mut found = 0u64;
             for value in values {
                 let finite = value.is_finite();
-                found += u64::from(!finite);
+                non_finite += u64::from(!finite);
                 let kept = if finite { *value } else { 0.0 };
                 *value = kept.max(low).min(high);
             }
-            non_finite += found;
         };
-        clamp(&mut self.weights, 0.0, 1.0);
         clamp(&mut self.capacity, 0.0, f64::MAX);
         clamp(&mut self.position, -1.0, 1.0);
         clamp(&mut self.stability, 0.0, 1.0);
@@ -429,6 +472,34 @@ impl State {
         clamp(&mut self.growth, -0.99, f64::MAX);
         non_finite
     }
+}
+
+/// Lane vectors of the constants the passes use.
+pub(crate) const ZERO: f32x8 = f32x8::splat(0.0);
+pub(crate) const HALF: f32x8 = f32x8::splat(0.5);
+pub(crate) const ONE: f32x8 = f32x8::splat(1.0);
+
+/// A group of [`LANES`] weights as one vector (the slice is exactly that long).
+#[inline(always)]
+pub(crate) fn load(lanes: &[f32]) -> f32x8 {
+    f32x8::new(lanes.try_into().expect("a group of LANES"))
+}
+
+#[inline(always)]
+pub(crate) fn store(lanes: &mut [f32], vector: f32x8) {
+    lanes.copy_from_slice(&vector.to_array());
+}
+
+/// The sum of a group of lanes, in a fixed order (so the same on every machine), widened.
+#[inline]
+pub(crate) fn lane_sum(lanes: &[f32; LANES]) -> f64 {
+    let pairs = [
+        lanes[0] + lanes[4],
+        lanes[1] + lanes[5],
+        lanes[2] + lanes[6],
+        lanes[3] + lanes[7],
+    ];
+    f64::from((pairs[0] + pairs[2]) + (pairs[1] + pairs[3]))
 }
 
 #[cfg(test)]
