@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::model::{Model, Simulation};
-use crate::outcome::OutcomeKind;
+use crate::outcome::{self, OutcomeKind};
 use crate::sketch::{ENVELOPE_PRECISION_BITS, SUMMARY_PRECISION_BITS, Sketch};
 use crate::stats::{Moments, PairedCounts, wilson};
 
@@ -244,6 +244,9 @@ struct Shape {
     uncertain: Vec<usize>,
     row_width: usize,
     envelopes: bool,
+    /// For each model, each outcome's measure source (`outcome::measure_sources`): only an
+    /// outcome that is its own source fills its envelope cells; the others share them.
+    measure_sources: Vec<Vec<usize>>,
     per_run: bool,
 }
 
@@ -279,6 +282,7 @@ impl Shape {
             row_width: uncertain.len() + first.outcomes().len(),
             uncertain,
             envelopes: options.envelopes,
+            measure_sources: models.iter().map(outcome::measure_sources).collect(),
             per_run: options.per_run,
         }
     }
@@ -410,6 +414,7 @@ impl<'m> Worker<'m> {
                 let sums = &mut result.envelope_sums[model];
                 let envelope_sketches = &mut self.envelope_sketches[model];
                 let envelopes = shape.envelopes;
+                let sources = &shape.measure_sources[model];
                 result.non_finite[model] += self.simulations[model].run_into(
                     shape.seed,
                     run,
@@ -420,7 +425,7 @@ impl<'m> Worker<'m> {
                         }
                         let base = month as usize * outcome_count;
                         for (offset, &value) in measures.iter().enumerate() {
-                            if value.is_finite() {
+                            if sources[offset] == offset && value.is_finite() {
                                 let cell = &mut sums[base + offset];
                                 cell.sum += value;
                                 cell.count += 1;

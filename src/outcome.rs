@@ -244,6 +244,27 @@ impl Tracker {
         }
     }
 
+    /// Bytes of memory the tracker holds (its compiled measures and running values).
+    pub fn memory_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let masks: usize = self
+            .probes
+            .iter()
+            .map(|probe| match probe {
+                Probe::Share { mask, .. } => mask.capacity() * size_of::<f32>(),
+                Probe::Crossover { partner, rival, .. } => {
+                    (partner.capacity() + rival.capacity()) * size_of::<f32>()
+                }
+                _ => 0,
+            })
+            .sum();
+        self.probes.capacity() * size_of::<Probe>()
+            + masks
+            + self.sources.capacity() * size_of::<usize>()
+            + self.accumulators.capacity() * size_of::<Accumulator>()
+            + self.latest.capacity() * size_of::<f64>()
+    }
+
     pub fn reset(&mut self) {
         self.accumulators.fill(EMPTY);
         self.latest.fill(f64::NAN);

@@ -298,6 +298,8 @@ fn envelopes(model: &Model, totals: &ScenarioTotals) -> Vec<Envelope> {
     if totals.envelope_sums.is_empty() {
         return Vec::new();
     }
+    // Outcomes with the same monthly measure share their source's cells.
+    let sources = crate::outcome::measure_sources(model);
     scenario
         .outcomes()
         .iter()
@@ -306,7 +308,7 @@ fn envelopes(model: &Model, totals: &ScenarioTotals) -> Vec<Envelope> {
             outcome: spec.name.clone(),
             months: (0..model.months())
                 .map(|month| {
-                    let cell = month * outcome_count + outcome;
+                    let cell = month * outcome_count + sources[outcome];
                     let EnvelopeSum { sum, count } = totals.envelope_sums[cell];
                     EnvelopeMonth {
                         month: scenario.start().plus(month as i32).to_string(),

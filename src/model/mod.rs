@@ -136,6 +136,75 @@ impl<'m> Simulation<'m> {
         &self.state
     }
 
+    /// The state, for tools that set one up by hand (benchmarks of generated worlds, tests);
+    /// the next [`Simulation::reset`] overwrites it.
+    pub fn state_mut(&mut self) -> &mut State {
+        &mut self.state
+    }
+
+    /// Bytes of memory that belong to one run in flight: the state, the scratch buffers, the
+    /// random streams, the drawn parameters and the outcome tracker. A batch worker holds one
+    /// such set per scenario, whatever the number of runs.
+    pub fn memory_bytes(&self) -> usize {
+        use std::mem::size_of;
+        fn bytes<T>(values: &Vec<T>) -> usize {
+            values.capacity() * size_of::<T>()
+        }
+        let state = &self.state;
+        let scratch = &self.scratch;
+        let state_bytes = [
+            &state.capacity,
+            &state.initial_capacity,
+            &state.growth,
+            &state.position,
+            &state.anchor,
+            &state.stubbornness,
+            &state.stability,
+            &state.initial_commitment,
+        ]
+        .into_iter()
+        .map(bytes)
+        .sum::<usize>()
+            + bytes(&state.regime_end)
+            + bytes(&state.weights);
+        let scratch_bytes = [
+            &scratch.war_drain,
+            &scratch.budget_absorbed,
+            &scratch.pressure,
+            &scratch.lost,
+            &scratch.exposure,
+            &scratch.next_position,
+            &scratch.base_utility,
+            &scratch.utility,
+            &scratch.log_capacity,
+            &scratch.monthly_growth,
+            &scratch.growth_seen,
+        ]
+        .into_iter()
+        .map(bytes)
+        .sum::<usize>()
+            + [
+                &scratch.choice,
+                &scratch.sanctioned_mask,
+                &scratch.live,
+                &scratch.commitment,
+                &scratch.positions,
+                &scratch.drive,
+            ]
+            .into_iter()
+            .map(bytes)
+            .sum::<usize>()
+            + bytes(&scratch.sanctioned)
+            + bytes(&scratch.barred)
+            + bytes(&scratch.noise_streams)
+            + bytes(&scratch.hazard_streams);
+        size_of::<Self>()
+            + state_bytes
+            + scratch_bytes
+            + bytes(&self.params)
+            + self.tracker.memory_bytes()
+    }
+
     /// Draws the run's parameters and sets the initial state, without allocating once warm.
     pub fn reset(&mut self, seed: u64, run: u64) {
         let model = self.model;

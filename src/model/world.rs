@@ -395,6 +395,19 @@ impl State {
         &mut self.weights[start..start + self.stride]
     }
 
+    /// Sets the tie `from -> to` on `channel`, keeping the state's invariants: the weight is
+    /// clamped to [0, 1] (a non-finite one becomes 0), and an actor's tie to itself stays 0.
+    pub fn set_weight(&mut self, channel: usize, from: usize, to: usize, weight: f64) {
+        if from != to {
+            let index = self.index(channel, from, to);
+            self.weights[index] = if weight.is_finite() {
+                weight.clamp(0.0, 1.0) as f32
+            } else {
+                0.0
+            };
+        }
+    }
+
     pub fn regime_lasts(&self, actor: usize) -> bool {
         self.regime_end[actor] == REGIME_LASTS
     }
