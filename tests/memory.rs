@@ -1,0 +1,54 @@
+//! Memory per run in flight (the performance issue): what one `Simulation` holds for the
+//! flagship and a dense 200-actor world, and that running does not make it grow.
+
+use std::path::Path;
+
+use entente::model::{Model, Simulation};
+use entente::scenario::Scenario;
+
+fn model(path: &str) -> Model {
+    Model::new(Scenario::load(Path::new(path)).expect("valid scenario"))
+}
+
+/// A world of `actors` actors on four channels with two rules, as TOML.
+fn world(actors: usize) -> String {
+    let mut toml = String::from(
+        "[scenario]\nname = \"dense\"\nstart = \"2020-01\"\nend = \"2020-12\"\n\
+         channels = [\"trade\", \"arms\", \"finance\", \"diplomacy\"]\n",
+    );
+    for actor in 0..actors {
+        toml.push_str(&format!(
+            "[[actors]]\nid = \"A{actor}\"\ncapacity = 1.0\ngrowth = 0.02\nposition = 0.1\n\
+             stubbornness = 0.05\nlocation = [0.0, {}]\n",
+            actor as f64 / actors as f64
+        ));
+    }
+    toml.push_str("[[rules]]\nrule = \"homophily\"\n[[rules]]\nrule = \"influence\"\n");
+    toml
+}
+
+#[test]
+fn a_run_in_flight_holds_a_few_kilobytes_at_the_flagship_and_its_weights_at_200_actors() {
+    let flagship = model("scenarios/venezuela/baseline.toml");
+    let mut simulation = Simulation::new(&flagship);
+    let mut outcomes = Vec::new();
+    simulation.run_into(1, 0, &mut outcomes, |_, _| {});
+    let before = simulation.memory_bytes();
+    for run in 1..20 {
+        simulation.run_into(1, run, &mut outcomes, |_, _| {});
+    }
+    assert_eq!(simulation.memory_bytes(), before, "a warm simulation does not grow");
+    // About 21.5 KB (docs/PERFORMANCE.md): 3.5 KB of weights (14 actors × 4 channels × 16
+    // padded × 4 bytes), 4.5 KB of random streams (15 × 304 bytes), about 5 KB of compiled
+    // outcome measures for 45 outcomes, 2.4 KB of drawn parameters, the rest per-actor values.
+    eprintln!("flagship: {before} bytes per run in flight");
+    assert!(before < 24 * 1024, "flagship run holds {before} bytes");
+
+    let dense = Model::new(Scenario::from_toml(&world(200), "dense.toml").expect("valid"));
+    let simulation = Simulation::new(&dense);
+    let bytes = simulation.memory_bytes();
+    let weights = 4 * 200 * 200 * 4;
+    eprintln!("200 actors: {bytes} bytes per run in flight ({weights} of weights)");
+    assert!(bytes >= weights, "the weights alone are {weights} bytes");
+    assert!(bytes < weights + 200 * 1024, "200 actors hold {bytes} bytes");
+}
