@@ -171,6 +171,7 @@ pub fn run<E>(
         RunPlan::Precision { max_runs, .. } => PRECISION_FIRST_RUNS.min(*max_runs),
     };
     let round_runs = CHUNK_RUNS * CHUNKS_PER_WORKER_PER_ROUND * threads as u64;
+    let mut unflushed_runs: u64 = 0;
     loop {
         while done < goal {
             let end = goal.min(done + round_runs);
@@ -185,8 +186,15 @@ pub fn run<E>(
                     })?;
                 }
             }
-            for worker in &mut workers {
-                totals.take_envelopes(worker);
+            // A worker's envelope counts are u32: they are handed to the u64 totals before
+            // they could overflow, and at the end. Handing them over is serial work over
+            // every envelope cell, so it is done as rarely as that allows.
+            unflushed_runs += end - done;
+            if unflushed_runs + round_runs > u64::from(u32::MAX) {
+                for worker in &mut workers {
+                    totals.take_envelopes(worker);
+                }
+                unflushed_runs = 0;
             }
             done = end;
         }
@@ -207,7 +215,8 @@ pub fn run<E>(
         }
         goal = next_goal(done, checkpoint.widest_half_width, *target, *max_runs);
     }
-    for worker in &workers {
+    for worker in &mut workers {
+        totals.take_envelopes(worker);
         totals.merge_sketches(worker);
     }
     Ok(BatchResult {
@@ -582,7 +591,7 @@ impl Totals {
     }
 
     /// Moves a worker's envelope counts into the totals and empties its sketches (keeping
-    /// their memory), so that its `u32` counts never hold more than one round.
+    /// their memory), before its `u32` counts could overflow.
     fn take_envelopes(&mut self, worker: &mut Worker<'_>) {
         for (model, totals) in self.scenarios.iter_mut().enumerate() {
             for (total, part) in totals

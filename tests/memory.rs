@@ -37,7 +37,11 @@ fn a_run_in_flight_holds_a_few_kilobytes_at_the_flagship_and_its_weights_at_200_
     for run in 1..20 {
         simulation.run_into(1, run, &mut outcomes, |_, _| {});
     }
-    assert_eq!(simulation.memory_bytes(), before, "a warm simulation does not grow");
+    assert_eq!(
+        simulation.memory_bytes(),
+        before,
+        "a warm simulation does not grow"
+    );
     // About 21.5 KB (docs/PERFORMANCE.md): 3.5 KB of weights (14 actors × 4 channels × 16
     // padded × 4 bytes), 4.5 KB of random streams (15 × 304 bytes), about 5 KB of compiled
     // outcome measures for 45 outcomes, 2.4 KB of drawn parameters, the rest per-actor values.
@@ -50,5 +54,8 @@ fn a_run_in_flight_holds_a_few_kilobytes_at_the_flagship_and_its_weights_at_200_
     let weights = 4 * 200 * 200 * 4;
     eprintln!("200 actors: {bytes} bytes per run in flight ({weights} of weights)");
     assert!(bytes >= weights, "the weights alone are {weights} bytes");
-    assert!(bytes < weights + 200 * 1024, "200 actors hold {bytes} bytes");
+    assert!(
+        bytes < weights + 200 * 1024,
+        "200 actors hold {bytes} bytes"
+    );
 }
