@@ -185,11 +185,6 @@ impl Probe {
     }
 }
 
-/// The value of an outcome's measure in the current state (see [`Probe::read`]).
-pub fn measure_now(measure: &Measure, state: &State) -> f64 {
-    Probe::compile(measure, state.actor_count()).read(state)
-}
-
 /// For each outcome, the first outcome whose monthly measure is the same (itself if none
 /// earlier is): such outcomes share one reading each month, and one envelope.
 pub fn measure_sources(model: &Model) -> Vec<usize> {

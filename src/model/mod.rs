@@ -28,8 +28,6 @@ pub struct RunResult {
 pub(crate) struct Scratch {
     pub war_drain: Vec<f64>,
     pub budget_absorbed: Vec<f64>,
-    /// Whether each actor is the target of an active sanction this month.
-    pub sanctioned: Vec<bool>,
     /// `barred[target * n + partner]`: the partner sanctions the target this month.
     pub barred: Vec<bool>,
     /// Sanction pressure on each actor this month.
@@ -45,8 +43,9 @@ pub(crate) struct Scratch {
     pub utility: Vec<f64>,
     /// Each partner's e^(u − best) in the logit, a padded row.
     pub choice: Vec<f32>,
-    /// `sanctioned` as a padded row of 1s and 0s, and a padded row of 1s for actors and 0s
-    /// for the padding, for passes in vector lanes.
+    /// 1 for each actor that is the target of an active sanction this month, 0 for others and
+    /// in the padding; and a padded row of 1s for actors and 0s for the padding: rows for
+    /// passes in vector lanes.
     pub sanctioned_mask: Vec<f32>,
     pub live: Vec<f32>,
     /// Each actor's log capacity relative to the log of the mean, for the substitution logit.
@@ -92,7 +91,6 @@ impl<'m> Simulation<'m> {
             scratch: Scratch {
                 war_drain: vec![0.0; n],
                 budget_absorbed: vec![0.0; n],
-                sanctioned: vec![false; n],
                 barred: vec![false; n * n],
                 pressure: vec![0.0; n],
                 lost: vec![0.0; channels * n],
@@ -194,7 +192,6 @@ impl<'m> Simulation<'m> {
             .into_iter()
             .map(bytes)
             .sum::<usize>()
-            + bytes(&scratch.sanctioned)
             + bytes(&scratch.barred)
             + bytes(&scratch.noise_streams)
             + bytes(&scratch.hazard_streams);
@@ -210,12 +207,8 @@ impl<'m> Simulation<'m> {
         let model = self.model;
         param::draw_all(&model.scenario().params, seed, run, &mut self.params);
         self.state.initialise(model, &self.params);
-        if let Some(waning) = model
-            .rules
-            .iter()
-            .find(|rule| rule.kind == crate::scenario::RuleKind::CommitmentWaning)
-        {
-            rules::commitments(&self.state, waning.channels, &mut self.scratch.commitment);
+        if let Some(channels) = model.waning_channels {
+            rules::commitments(&self.state, channels, &mut self.scratch.commitment);
         } else {
             self.scratch.commitment.fill(0.0);
         }
@@ -340,7 +333,6 @@ impl<'m> Simulation<'m> {
         let n = model.actor_count();
         scratch.war_drain.fill(0.0);
         scratch.budget_absorbed.fill(0.0);
-        scratch.sanctioned.fill(false);
         scratch.sanctioned_mask.fill(0.0);
         scratch.barred.fill(false);
         scratch.pressure.fill(0.0);
@@ -357,7 +349,6 @@ impl<'m> Simulation<'m> {
             .iter()
             .filter(|sanction| sanction.window.contains(month))
         {
-            scratch.sanctioned[sanction.target] = true;
             scratch.sanctioned_mask[sanction.target] = 1.0;
             for &member in &sanction.coalition {
                 scratch.barred[sanction.target * n + member] = true;

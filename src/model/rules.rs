@@ -295,7 +295,8 @@ fn dissuasion(
         }
         let intensity = values[secondary.intensity];
         let target = secondary.target;
-        for third in (0..n).filter(|&third| third != target && !secondary.in_coalition[third]) {
+        let outside = |third: usize| third != target && secondary.coalition_mask[third] == 0.0;
+        for third in (0..n).filter(|&third| outside(third)) {
             let factor =
                 (1.0 - rate * intensity * scratch.exposure[index * n + third]).clamp(0.0, 1.0);
             let factor = factor as f32;

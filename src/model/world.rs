@@ -32,8 +32,8 @@ pub(crate) type Slot = usize;
 pub(crate) struct SanctionEvent {
     pub window: Window,
     pub coalition: Vec<usize>,
-    pub in_coalition: Vec<bool>,
-    /// `in_coalition` as a padded row of 1s and 0s, for [`State::share_held`].
+    /// 1 for the coalition's members, 0 for others and in the padding: a padded row for
+    /// [`State::share_held`].
     pub coalition_mask: Vec<f32>,
     pub target: usize,
     pub intensity: Slot,
@@ -88,6 +88,9 @@ pub struct Model {
     pub(crate) outreach: Vec<OutreachEvent>,
     pub(crate) shocks: Vec<ShockEvent>,
     pub(crate) rules: Vec<CompiledRule>,
+    /// The channels of the commitment-waning rule, if it is on: each run's initial
+    /// commitments are summed over them.
+    pub(crate) waning_channels: Option<ChannelSet>,
     /// Whether homophily is directly followed by influence, so that a step applies both in
     /// one pass over the ties (see `rules::apply_homophily_and_influence`).
     pub(crate) fuse_tie_pass: bool,
@@ -150,6 +153,7 @@ impl Model {
             outreach: Vec::new(),
             shocks: Vec::new(),
             rules: Vec::new(),
+            waning_channels: None,
             fuse_tie_pass: false,
             followed: Vec::new(),
             noise_purposes: Vec::new(),
@@ -172,16 +176,13 @@ impl Model {
                     channels,
                 } => {
                     let members: Vec<usize> = coalition.iter().map(|id| id.0 as usize).collect();
-                    let mut in_coalition = vec![false; n];
                     let mut coalition_mask = vec![0.0; padded(n)];
                     for &member in &members {
-                        in_coalition[member] = true;
                         coalition_mask[member] = 1.0;
                     }
                     let compiled = SanctionEvent {
                         window,
                         coalition: members,
-                        in_coalition,
                         coalition_mask,
                         target: target.0 as usize,
                         intensity: slot(*intensity),
@@ -238,6 +239,11 @@ impl Model {
                 channels: rule.channels,
             })
             .collect();
+        model.waning_channels = model
+            .rules
+            .iter()
+            .find(|rule| rule.kind == RuleKind::CommitmentWaning)
+            .map(|rule| rule.channels);
         model.fuse_tie_pass = model
             .rules
             .windows(2)
@@ -365,12 +371,6 @@ impl State {
         self.stride
     }
 
-    /// Bytes of memory one run's state holds (the per-run cost of a batch worker).
-    pub fn memory_bytes(&self) -> usize {
-        let per_actor = 8 * (self.capacity.len() * 7 + self.initial_commitment.len()) + 4 * self.n;
-        per_actor + 4 * self.weights.len()
-    }
-
     /// Index of the tie `from -> to` on `channel` in [`State::weights`].
     #[inline]
     pub fn index(&self, channel: usize, from: usize, to: usize) -> usize {
@@ -410,18 +410,6 @@ impl State {
 
     pub fn regime_lasts(&self, actor: usize) -> bool {
         self.regime_end[actor] == REGIME_LASTS
-    }
-
-    /// How much others depend on `patron`, summed over `channels`.
-    pub fn commitment(&self, patron: usize, channels: ChannelSet) -> f64 {
-        let mut total = 0.0;
-        for channel in channels.iter() {
-            for client in 0..self.n {
-                // The diagonal is always 0, so the patron's own row adds nothing.
-                total += f64::from(self.weights[self.index(channel, client, patron)]);
-            }
-        }
-        total
     }
 
     /// Share of `actor`'s tie weight on `channels` held by the partners whose `mask` entry is
