@@ -30,6 +30,13 @@ pub const PRECISION_FIRST_RUNS: u64 = 4096;
 /// per-chunk results and of per-run rows waiting to be written, and nothing else.
 const CHUNKS_PER_WORKER_PER_ROUND: u64 = 8;
 
+/// Runs whose monthly measures a worker holds before adding them to its envelope cells. One
+/// run touches every cell once, each in its own sketch, and a flagship worker has thousands:
+/// added run by run, nearly every addition misses the cache. Held for this many runs, the
+/// values of one cell fill one cache line and are added together, with the cell's sketch in
+/// cache. It divides [`CHUNK_RUNS`], so each cell still sums its values in run order.
+const ENVELOPE_PENDING_RUNS: usize = 8;
+
 /// How many runs a batch does.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunPlan {
@@ -253,9 +260,10 @@ struct Shape {
     uncertain: Vec<usize>,
     row_width: usize,
     envelopes: bool,
-    /// For each model, each outcome's measure source (`outcome::measure_sources`): only an
-    /// outcome that is its own source fills its envelope cells; the others share them.
-    measure_sources: Vec<Vec<usize>>,
+    /// For each model, the outcomes that are their own measure source
+    /// (`outcome::measure_sources`), in order: only these fill their envelope cells; outcomes
+    /// with the same measure share them.
+    own_sources: Vec<Vec<usize>>,
     per_run: bool,
 }
 
@@ -291,7 +299,15 @@ impl Shape {
             row_width: uncertain.len() + first.outcomes().len(),
             uncertain,
             envelopes: options.envelopes,
-            measure_sources: models.iter().map(outcome::measure_sources).collect(),
+            own_sources: models
+                .iter()
+                .map(|model| {
+                    let sources = outcome::measure_sources(model);
+                    (0..sources.len())
+                        .filter(|&outcome| sources[outcome] == outcome)
+                        .collect()
+                })
+                .collect(),
             per_run: options.per_run,
         }
     }
@@ -351,6 +367,10 @@ struct Worker<'m> {
     /// month is the bulk of a worker's memory, and these hand their counts to the totals after
     /// every round, far below `u32::MAX` values each.
     envelope_sketches: Vec<Vec<Sketch<u32>>>,
+    /// Monthly measures of up to [`ENVELOPE_PENDING_RUNS`] runs not yet added to the envelope
+    /// cells, for each model: `[(month * sources + source) * ENVELOPE_PENDING_RUNS + slot]`,
+    /// the sources being `Shape::own_sources`.
+    pending_measures: Vec<Vec<f64>>,
     finished: Vec<ChunkResult>,
 }
 
@@ -375,6 +395,16 @@ impl<'m> Worker<'m> {
                 .map(|model| {
                     let cells = shape.envelope_cells(model);
                     vec![Sketch::with_counts(ENVELOPE_PRECISION_BITS); cells]
+                })
+                .collect(),
+            pending_measures: (0..models.len())
+                .map(|model| {
+                    let sources = if shape.envelopes {
+                        shape.own_sources[model].len()
+                    } else {
+                        0
+                    };
+                    vec![0.0; shape.months[model] * sources * ENVELOPE_PENDING_RUNS]
                 })
                 .collect(),
             finished: Vec::new(),
@@ -418,12 +448,12 @@ impl<'m> Worker<'m> {
             }),
         };
         for run in first_run..last_run {
+            let slot = ((run - first_run) as usize) % ENVELOPE_PENDING_RUNS;
+            let flush = slot + 1 == ENVELOPE_PENDING_RUNS || run + 1 == last_run;
             for model in 0..models {
-                let outcome_count = shape.outcome_count(model);
-                let sums = &mut result.envelope_sums[model];
-                let envelope_sketches = &mut self.envelope_sketches[model];
                 let envelopes = shape.envelopes;
-                let sources = &shape.measure_sources[model];
+                let own_sources = &shape.own_sources[model];
+                let pending = &mut self.pending_measures[model];
                 result.non_finite[model] += self.simulations[model].run_into(
                     shape.seed,
                     run,
@@ -432,17 +462,23 @@ impl<'m> Worker<'m> {
                         if !envelopes {
                             return;
                         }
-                        let base = month as usize * outcome_count;
-                        for (offset, &value) in measures.iter().enumerate() {
-                            if sources[offset] == offset && value.is_finite() {
-                                let cell = &mut sums[base + offset];
-                                cell.sum += value;
-                                cell.count += 1;
-                                envelope_sketches[base + offset].insert(value);
-                            }
+                        let base = month as usize * own_sources.len();
+                        for (rank, &outcome) in own_sources.iter().enumerate() {
+                            pending[(base + rank) * ENVELOPE_PENDING_RUNS + slot] =
+                                measures[outcome];
                         }
                     },
                 );
+                if envelopes && flush {
+                    add_pending_measures(
+                        shape,
+                        model,
+                        pending,
+                        slot + 1,
+                        &mut result.envelope_sums[model],
+                        &mut self.envelope_sketches[model],
+                    );
+                }
                 let values = &self.outcomes[model];
                 for (outcome, &value) in values.iter().enumerate() {
                     result.moments[model][outcome].push(value);
@@ -473,6 +509,32 @@ impl<'m> Worker<'m> {
             }
         }
         result
+    }
+}
+
+/// Adds the first `runs` pending runs' monthly measures of one model to its envelope cells:
+/// cell by cell, each cell's values in run order (the sums' order is part of the bits).
+fn add_pending_measures(
+    shape: &Shape,
+    model: usize,
+    pending: &[f64],
+    runs: usize,
+    sums: &mut [EnvelopeSum],
+    sketches: &mut [Sketch<u32>],
+) {
+    let own_sources = &shape.own_sources[model];
+    let outcome_count = shape.outcome_count(model);
+    for (group, values) in pending.chunks_exact(ENVELOPE_PENDING_RUNS).enumerate() {
+        let month = group / own_sources.len();
+        let cell = month * outcome_count + own_sources[group % own_sources.len()];
+        let (sum, sketch) = (&mut sums[cell], &mut sketches[cell]);
+        for &value in &values[..runs] {
+            if value.is_finite() {
+                sum.sum += value;
+                sum.count += 1;
+                sketch.insert(value);
+            }
+        }
     }
 }
 

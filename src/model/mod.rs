@@ -56,6 +56,11 @@ pub(crate) struct Scratch {
     /// when a shock or the domain clamp changes an actor's growth.
     pub monthly_growth: Vec<f64>,
     pub growth_seen: Vec<f64>,
+    /// Commitment waning: each patron's excess over its budget this month, and the clients'
+    /// dependence on each patron of a band, a padded row per patron, turned by the walk into
+    /// the factor each tie is kept at.
+    pub excess: Vec<f64>,
+    pub dependence: Vec<f32>,
     /// Positions as a padded `f32` row, for passes over tie rows.
     pub positions: Vec<f32>,
     /// A padded row of per-partner factors: homophily's drive, regime support's similarity.
@@ -107,6 +112,9 @@ impl<'m> Simulation<'m> {
                 commitment: vec![0.0; padded(n)],
                 monthly_growth: vec![0.0; n],
                 growth_seen: vec![f64::NAN; n],
+                excess: vec![0.0; n],
+                dependence: vec![0.0; rules::PATRONS_PER_BAND.min(padded(n)) * padded(n)],
+
                 positions: vec![0.0; padded(n)],
                 drive: vec![0.0; padded(n)],
                 noise_streams: vec![placeholder.clone(); n],
@@ -177,6 +185,7 @@ impl<'m> Simulation<'m> {
             &scratch.log_capacity,
             &scratch.monthly_growth,
             &scratch.growth_seen,
+            &scratch.excess,
         ]
         .into_iter()
         .map(bytes)
@@ -188,6 +197,7 @@ impl<'m> Simulation<'m> {
                 &scratch.commitment,
                 &scratch.positions,
                 &scratch.drive,
+                &scratch.dependence,
             ]
             .into_iter()
             .map(bytes)

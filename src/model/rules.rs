@@ -362,6 +362,15 @@ pub(super) fn commitments(
 /// Rule 4: a patron's commitments (others' dependence on it) above its budget
 /// `(headroom × initial commitments + slack) × K/K₀ × (1 − war absorption)` are shed at
 /// `rate` a month, cutting the farthest clients' ties first.
+///
+/// A patron's clients' dependence on it is a column of the tie matrices, which row-major
+/// storage holds one cache line per client. When few patrons are over budget, their columns
+/// are walked directly. When many are, the columns summed over the rule's channels are
+/// transposed in 8 × 8 vector blocks into one row per patron (`scratch.dependence`), each walk
+/// turns its row into the factors each tie is kept at, and one more pass over the rows
+/// multiplies them in. Both ways sum the channels in the same order in `f32` and multiply the
+/// ties not cut by nothing (or by exactly 1), so they give the same bits. Each patron's cuts
+/// touch only its own column, so the patrons do not interact.
 fn commitment_waning(
     model: &Model,
     state: &mut State,
@@ -373,6 +382,7 @@ fn commitment_waning(
 ) {
     let n = state.actor_count();
     commitments(state, rule.channels, &mut scratch.commitment);
+    let mut over_budget = 0;
     for patron in 0..n {
         let initial_capacity = state.initial_capacity[patron];
         let capacity_ratio = if initial_capacity > 0.0 {
@@ -383,29 +393,177 @@ fn commitment_waning(
         let budget = (headroom * state.initial_commitment[patron] + slack)
             * capacity_ratio
             * (1.0 - scratch.budget_absorbed[patron]);
-        let mut excess = rate * (f64::from(scratch.commitment[patron]) - budget);
-        if excess <= 0.0 {
-            continue;
-        }
+        let excess = rate * (f64::from(scratch.commitment[patron]) - budget);
+        scratch.excess[patron] = excess;
+        over_budget += usize::from(excess > 0.0);
+    }
+    if over_budget * PATRONS_PER_TRANSPOSED_PASS < n {
+        wane_column_by_column(model, state, &scratch.excess, rule.channels);
+    } else {
+        wane_in_bands(
+            model,
+            state,
+            &scratch.excess,
+            &mut scratch.dependence,
+            rule.channels,
+        );
+    }
+}
+
+/// Commitment waning's cuts, given each patron's excess: walks each patron's column directly.
+fn wane_column_by_column(
+    model: &Model,
+    state: &mut State,
+    excesses: &[f64],
+    channels: crate::scenario::ChannelSet,
+) {
+    let n = state.actor_count();
+    for patron in (0..n).filter(|&patron| excesses[patron] > 0.0) {
         let order = &model.farthest_first[patron * (n - 1)..(patron + 1) * (n - 1)];
+        let mut excess = excesses[patron];
         for &client in order {
-            let dependence: f64 = rule
-                .channels
-                .iter()
-                .map(|channel| state.weight(channel, client, patron))
-                .sum();
-            if dependence <= 0.0 {
-                continue;
+            let mut dependence = 0f32;
+            for channel in channels.iter() {
+                dependence += state.weights[state.index(channel, client, patron)];
             }
-            let cut = dependence.min(excess);
-            let keep = (1.0 - cut / dependence) as f32;
-            for channel in rule.channels.iter() {
+            let Some(keep) = shed(f64::from(dependence), &mut excess) else {
+                continue;
+            };
+            for channel in channels.iter() {
                 let index = state.index(channel, client, patron);
                 state.weights[index] *= keep;
             }
-            excess -= cut;
             if excess <= 0.0 {
                 break;
+            }
+        }
+    }
+}
+
+/// Commitment waning's cuts, given each patron's excess: on transposed bands of columns.
+fn wane_in_bands(
+    model: &Model,
+    state: &mut State,
+    excesses: &[f64],
+    dependence: &mut [f32],
+    channels: crate::scenario::ChannelSet,
+) {
+    let n = state.actor_count();
+    let stride = state.stride();
+    for first_patron in (0..n).step_by(PATRONS_PER_BAND) {
+        let band = first_patron..(first_patron + PATRONS_PER_BAND).min(n);
+        if band.clone().all(|patron| excesses[patron] <= 0.0) {
+            continue;
+        }
+        transpose_dependence(state, channels, band.clone(), dependence);
+        for patron in band.clone() {
+            let offset = (patron - first_patron) * stride;
+            let row = &mut dependence[offset..offset + stride];
+            let mut excess = excesses[patron];
+            if excess <= 0.0 {
+                row.fill(1.0);
+                continue;
+            }
+            row[patron] = 1.0;
+            let order = &model.farthest_first[patron * (n - 1)..(patron + 1) * (n - 1)];
+            let mut walked = order.len();
+            for (rank, &client) in order.iter().enumerate() {
+                row[client] = shed(f64::from(row[client]), &mut excess).unwrap_or(1.0);
+                if excess <= 0.0 {
+                    walked = rank + 1;
+                    break;
+                }
+            }
+            for &client in &order[walked..] {
+                row[client] = 1.0;
+            }
+        }
+        multiply_transposed(state, channels, band, dependence);
+    }
+}
+
+/// From this share of patrons over budget (one in this many) on, commitment waning works on
+/// transposed columns rather than walking the columns one tie at a time.
+const PATRONS_PER_TRANSPOSED_PASS: usize = 8;
+
+/// Patrons whose transposed columns commitment waning holds at once: a multiple of
+/// [`LANES`], and small enough for the band to stay in cache (64 rows of 200 actors: 51 KB).
+pub(super) const PATRONS_PER_BAND: usize = 64;
+
+/// One client's share of a patron's excess: with the client's `dependence` on the patron,
+/// cuts min(dependence, excess) from the excess and returns the factor the client's ties to
+/// the patron are kept at; `None` when the client does not depend on the patron.
+#[inline]
+fn shed(dependence: f64, excess: &mut f64) -> Option<f32> {
+    if dependence <= 0.0 {
+        return None;
+    }
+    if dependence <= *excess {
+        // Cut whole: the same as the general case, whose quotient is then exactly 1.
+        *excess -= dependence;
+        return Some(0.0);
+    }
+    let cut = *excess;
+    *excess = 0.0;
+    Some((1.0 - cut / dependence) as f32)
+}
+
+/// Writes into `transposed` each client's dependence on each patron of `band` (which starts
+/// on a multiple of [`LANES`]) summed over `channels` in channel order: row `patron − band
+/// start`, column `client`, rows `stride` long. Padding columns read as 0.
+fn transpose_dependence(
+    state: &State,
+    channels: crate::scenario::ChannelSet,
+    band: std::ops::Range<usize>,
+    transposed: &mut [f32],
+) {
+    let n = state.actor_count();
+    let stride = state.stride();
+    for first_client in (0..n).step_by(LANES) {
+        for first_patron in band.clone().step_by(LANES) {
+            let mut rows = [ZERO; LANES];
+            for (offset, row) in rows.iter_mut().enumerate().take(n - first_client) {
+                for channel in channels.iter() {
+                    let weights = state.row(channel, first_client + offset);
+                    *row += load(&weights[first_patron..first_patron + LANES]);
+                }
+            }
+            // Indexing the array, not `into_iter`, keeps it in registers.
+            let columns = f32x8::transpose(rows);
+            for (lane, column) in columns.iter().enumerate().take(band.end - first_patron) {
+                let start = (first_patron - band.start + lane) * stride + first_client;
+                store(&mut transposed[start..start + LANES], *column);
+            }
+        }
+    }
+}
+
+/// Multiplies each tie on `channels` from a client to a patron of `band` by the factor at row
+/// `patron − band start`, column `client` of `transposed`.
+fn multiply_transposed(
+    state: &mut State,
+    channels: crate::scenario::ChannelSet,
+    band: std::ops::Range<usize>,
+    transposed: &[f32],
+) {
+    let n = state.actor_count();
+    let stride = state.stride();
+    for first_client in (0..n).step_by(LANES) {
+        for first_patron in band.clone().step_by(LANES) {
+            // Patrons past the last actor keep factor 1 (their weights are padding, 0).
+            let mut columns = [ONE; LANES];
+            for (lane, column) in columns.iter_mut().enumerate().take(band.end - first_patron) {
+                let start = (first_patron - band.start + lane) * stride + first_client;
+                *column = load(&transposed[start..start + LANES]);
+            }
+            let keeps = f32x8::transpose(columns);
+            for (offset, keep) in keeps.iter().enumerate().take(n - first_client) {
+                let client = first_client + offset;
+                for channel in channels.iter() {
+                    let weights =
+                        &mut state.row_mut(channel, client)[first_patron..first_patron + LANES];
+                    store(weights, load(weights) * *keep);
+                }
             }
         }
     }
@@ -576,6 +734,92 @@ fn regime_survival(
         let hazard = base_hazard * (1.0 - stability).powf(hazard_shape);
         if draw < hazard {
             state.regime_end[actor] = month;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{RngExt, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::model::Simulation;
+    use crate::scenario::{ChannelSet, Scenario};
+
+    /// A world of `actors` actors on three channels spread over the globe, with commitment
+    /// waning on and random dense ties.
+    fn waning_world(actors: usize) -> String {
+        let mut toml = String::from(
+            "[scenario]\nname = \"waning\"\nstart = \"2020-01\"\nend = \"2020-12\"\n\
+             channels = [\"trade\", \"arms\", \"finance\"]\n",
+        );
+        for actor in 0..actors {
+            toml.push_str(&format!(
+                "[[actors]]\nid = \"A{actor}\"\ncapacity = 1\nposition = 0\n\
+                 location = [{}, {}]\n",
+                (actor * 37 % 120) as f64 - 60.0,
+                (actor * 53 % 340) as f64 - 170.0,
+            ));
+        }
+        toml.push_str("[[rules]]\nrule = \"commitment_waning\"\n");
+        toml
+    }
+
+    /// Regression test for the performance issue's banded waning: walking the columns one tie
+    /// at a time and walking transposed bands of them give the same bits, whichever patrons
+    /// are over budget and by how much (some cut a column whole, some part of one client).
+    #[test]
+    fn both_ways_of_waning_cut_the_same_ties_to_the_bit() {
+        for actors in [5, 13, 70, 130] {
+            let scenario = Scenario::from_toml(&waning_world(actors), "waning.toml")
+                .expect("the waning world is valid");
+            let model = Model::new(scenario);
+            let mut simulation = Simulation::new(&model);
+            simulation.reset(7, 0);
+            let mut random = ChaCha8Rng::seed_from_u64(actors as u64);
+            for channel in 0..3 {
+                for from in 0..actors {
+                    for to in 0..actors {
+                        // A fifth of the ties absent, so that some clients do not depend
+                        // on their patron at all.
+                        let weight = if random.random::<f64>() < 0.2 {
+                            0.0
+                        } else {
+                            random.random::<f64>() * 2.0 / actors as f64
+                        };
+                        simulation.state_mut().set_weight(channel, from, to, weight);
+                    }
+                }
+            }
+            let channels = ChannelSet(0b101);
+            // A third of the patrons over budget, from a sliver to more than they hold.
+            let excesses: Vec<f64> = (0..actors)
+                .map(|patron| match patron % 3 {
+                    0 => random.random::<f64>() * 3.0,
+                    1 => random.random::<f64>() * 0.05,
+                    _ => -1.0,
+                })
+                .collect();
+            let mut by_columns = simulation.state().clone();
+            wane_column_by_column(&model, &mut by_columns, &excesses, channels);
+            let mut in_bands = simulation.state().clone();
+            let mut dependence =
+                vec![0.0; PATRONS_PER_BAND.min(in_bands.stride()) * in_bands.stride()];
+            wane_in_bands(&model, &mut in_bands, &excesses, &mut dependence, channels);
+            assert_ne!(
+                by_columns.weights,
+                simulation.state().weights,
+                "{actors} actors: some ties must be cut"
+            );
+            let bits = |state: &State| {
+                state
+                    .weights
+                    .iter()
+                    .map(|w| w.to_bits())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(bits(&by_columns), bits(&in_bands), "{actors} actors");
         }
     }
 }
