@@ -101,6 +101,21 @@ enum Command {
         #[command(flatten)]
         common: BatchArgs,
     },
+    /// Write the HTML report (and its SVG charts) of a batch or comparison output directory.
+    ///
+    /// The directory's manifest.json holds the scenario texts, seed and run count: the batch
+    /// is run again from it (the same binary gives the same bits) and reported, and the
+    /// directory's summary files are checked against the rerun.
+    Report {
+        /// The output directory of `entente batch --out` or `entente compare --out`.
+        directory: PathBuf,
+        /// Where to write the report (default: report.html in the directory).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Worker threads (default: every core). Results are identical for any count.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        threads: Option<u32>,
+    },
     /// Repeat a batch or comparison from its manifest.json alone (the scenario texts are in it).
     Rerun {
         /// The manifest.json of an earlier batch or comparison.
@@ -132,6 +147,10 @@ struct BatchArgs {
     /// Do not keep monthly envelopes (faster; no envelopes.csv).
     #[arg(long)]
     no_envelopes: bool,
+    /// Also write a self-contained HTML report (charts inline, no network) to FILE, and each
+    /// chart as an SVG file in FILE's directory under `<FILE stem>-charts/`.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -238,13 +257,72 @@ fn execute(cli: Cli) -> Result<()> {
             manifest,
             out,
             threads,
-        } => rerun_command(&manifest, out, threads),
+        } => rerun_command(&manifest, out, threads, None),
+        Command::Report {
+            directory,
+            out,
+            threads,
+        } => report_command(&directory, out, threads),
     }
 }
 
 /// Repeats the batch or comparison a manifest records, from the scenario texts it holds, with
 /// this machine's threads and `out` (nothing written without one).
-fn rerun_command(path: &Path, out: Option<PathBuf>, threads: Option<u32>) -> Result<()> {
+/// `entente report DIR`: reruns DIR's manifest into a scratch directory inside DIR, writes the
+/// report from the rerun, and checks that the rerun's summary files are DIR's, byte for byte.
+fn report_command(directory: &Path, out: Option<PathBuf>, threads: Option<u32>) -> Result<()> {
+    let report = out.unwrap_or_else(|| directory.join("report.html"));
+    let scratch = directory.join(".entente-report-rerun");
+    // A scratch directory left by an interrupted report holds nothing of the user's.
+    let _ = std::fs::remove_dir_all(&scratch);
+    let rerun = rerun_command(
+        &directory.join("manifest.json"),
+        Some(scratch.clone()),
+        threads,
+        Some(report.clone()),
+    );
+    let checked = rerun.and_then(|()| same_summaries(directory, &scratch, &report));
+    let _ = std::fs::remove_dir_all(&scratch);
+    checked
+}
+
+/// Fails unless each summary file of the rerun in `rerun` equals the one in `directory`.
+fn same_summaries(directory: &Path, rerun: &Path, report: &Path) -> Result<()> {
+    let mut names: Vec<String> = std::fs::read_dir(rerun)
+        .with_context(|| format!("cannot read {}", rerun.display()))?
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| {
+            ["summary", "comparison", "envelopes"]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+        })
+        .collect();
+    names.sort();
+    for name in names {
+        let original = directory.join(&name);
+        let recorded = std::fs::read(&original)
+            .with_context(|| format!("cannot read {}", original.display()))?;
+        if recorded != std::fs::read(rerun.join(&name))? {
+            anyhow::bail!(
+                "{} differs from a rerun of its manifest (another entente binary, or an edited \
+                 file): {} shows this binary's rerun, not the directory's results",
+                original.display(),
+                report.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Reruns the batch or comparison a manifest records, into `out` if given, and writes its
+/// HTML report to `report` if given.
+fn rerun_command(
+    path: &Path,
+    out: Option<PathBuf>,
+    threads: Option<u32>,
+    report: Option<PathBuf>,
+) -> Result<()> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read manifest {}", path.display()))?;
     let manifest: serde_json::Value = serde_json::from_str(&text)
@@ -294,6 +372,7 @@ fn rerun_command(path: &Path, out: Option<PathBuf>, threads: Option<u32>) -> Res
     let override_common = |mut common: BatchArgs| {
         common.out = out.clone();
         common.threads = threads;
+        common.report = report.clone();
         common
     };
     let rerun: Vec<String> = std::env::args().collect();
@@ -403,6 +482,61 @@ fn write_scenario_summary(
         let name = format!("envelopes{suffix}.csv");
         write_output(directory, &name, &report::envelopes_csv(summary), outputs)?;
     }
+    Ok(())
+}
+
+/// Writes the HTML report to `path` and each chart into `<stem>-charts/` beside it, every
+/// file atomically; the charts first, so that the page's links hold when it appears.
+fn write_report(
+    path: &Path,
+    models: &[Model],
+    summaries: &[&ScenarioSummary],
+    comparison: Option<&ComparisonSummary>,
+    record: &report::BatchRecord,
+) -> Result<()> {
+    let seed = record.options.seed;
+    let network_runs = record.runs.min(report::html::NETWORK_RUNS);
+    let scenarios = models
+        .iter()
+        .zip(summaries)
+        .map(|(model, summary)| report::html::ReportScenario {
+            model,
+            summary,
+            network: report::html::focus_network(model, seed, network_runs),
+        })
+        .collect();
+    let stem = path.file_stem().map_or_else(
+        || "report".to_string(),
+        |stem| stem.to_string_lossy().into_owned(),
+    );
+    let chart_directory = format!("{stem}-charts");
+    let input = report::html::ReportInput {
+        scenarios,
+        comparison,
+        manifest: report::manifest_json(record),
+        chart_directory: chart_directory.clone(),
+    };
+    let rendered = report::html::render(&input)?;
+    let directory = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        .join(&chart_directory);
+    std::fs::create_dir_all(&directory)
+        .with_context(|| format!("cannot create chart directory {}", directory.display()))?;
+    for chart in &rendered.charts {
+        let chart_path = directory.join(&chart.file_name);
+        report::write_atomic(&chart_path, chart.svg.as_bytes())
+            .with_context(|| format!("cannot write {}", chart_path.display()))?;
+    }
+    report::write_atomic(path, rendered.html.as_bytes())
+        .with_context(|| format!("cannot write report {}", path.display()))?;
+    eprintln!(
+        "report: {} ({} charts in {})",
+        path.display(),
+        rendered.charts.len(),
+        directory.display()
+    );
     Ok(())
 }
 
@@ -519,6 +653,16 @@ fn batch_command(
     let elapsed = clock.elapsed();
     bar.finish_and_clear();
     let summary = ScenarioSummary::new(&models[0], seed, &result, 0, precision);
+    let mut record = report::BatchRecord {
+        command: command.to_vec(),
+        scenarios: vec![files],
+        scenario: summary.scenario.clone(),
+        options,
+        runs: result.runs,
+        started,
+        elapsed,
+        outputs: Vec::new(),
+    };
     if let Some(directory) = &common.out {
         let mut outputs = Vec::new();
         write_scenario_summary(directory, &summary, "", &mut outputs)?;
@@ -533,17 +677,11 @@ fn batch_command(
                 format!("cannot write per-run files in {}", directory.display())
             })?);
         }
-        let record = report::BatchRecord {
-            command: command.to_vec(),
-            scenarios: vec![files],
-            scenario: summary.scenario.clone(),
-            options,
-            runs: result.runs,
-            started,
-            elapsed,
-            outputs,
-        };
-        write_manifest(directory, record)?;
+        record.outputs = outputs;
+        write_manifest(directory, record.clone())?;
+    }
+    if let Some(path) = &common.report {
+        write_report(path, &models, &[&summary], None, &record)?;
     }
     match common.format {
         Format::Text => emit(&report::batch_text(&summary))?,
@@ -586,6 +724,21 @@ fn compare_command(
     let elapsed = clock.elapsed();
     bar.finish_and_clear();
     let summary = ComparisonSummary::new(&models, seed, &result);
+    let scenario_summaries: Vec<ScenarioSummary> = models
+        .iter()
+        .enumerate()
+        .map(|(index, model)| ScenarioSummary::new(model, seed, &result, index, None))
+        .collect();
+    let mut record = report::BatchRecord {
+        command: command.to_vec(),
+        scenarios,
+        scenario: summary.scenarios.join(" vs "),
+        options,
+        runs: result.runs,
+        started,
+        elapsed,
+        outputs: Vec::new(),
+    };
     if let Some(directory) = &common.out {
         let mut outputs = Vec::new();
         write_output(
@@ -600,22 +753,16 @@ fn compare_command(
             &report::comparison_csv(&summary),
             &mut outputs,
         )?;
-        for (index, model) in models.iter().enumerate() {
-            let scenario_summary = ScenarioSummary::new(model, seed, &result, index, None);
+        for scenario_summary in &scenario_summaries {
             let suffix = format!("-{}", scenario_summary.scenario);
-            write_scenario_summary(directory, &scenario_summary, &suffix, &mut outputs)?;
+            write_scenario_summary(directory, scenario_summary, &suffix, &mut outputs)?;
         }
-        let record = report::BatchRecord {
-            command: command.to_vec(),
-            scenarios,
-            scenario: summary.scenarios.join(" vs "),
-            options,
-            runs: result.runs,
-            started,
-            elapsed,
-            outputs,
-        };
-        write_manifest(directory, record)?;
+        record.outputs = outputs;
+        write_manifest(directory, record.clone())?;
+    }
+    if let Some(path) = &common.report {
+        let summaries: Vec<&ScenarioSummary> = scenario_summaries.iter().collect();
+        write_report(path, &models, &summaries, Some(&summary), &record)?;
     }
     match common.format {
         Format::Text => emit(&report::comparison_text(&summary))?,

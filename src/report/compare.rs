@@ -173,7 +173,7 @@ pub fn comparison_markdown(summary: &ComparisonSummary) -> String {
 
 /// One outcome's row against scenario `index`: both sides, the difference, KS distance and
 /// p-value, and the interval width the pairing saved.
-fn row_cells(outcome: &OutcomeComparison, index: usize) -> [String; 6] {
+pub(super) fn row_cells(outcome: &OutcomeComparison, index: usize) -> [String; 6] {
     let difference = &outcome.differences[index - 1];
     [
         side_text(outcome, &outcome.sides[0]),

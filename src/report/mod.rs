@@ -12,7 +12,9 @@ use crate::outcome::{OutcomeValue, Trace};
 use crate::scenario::Measure;
 
 mod batch;
+pub mod charts;
 mod compare;
+pub mod html;
 mod runs;
 
 pub use batch::{

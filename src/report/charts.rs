@@ -1,0 +1,501 @@
+//! The report's charts as SVG text, drawn with plotters' SVG backend: outcome distributions and
+//! their CDFs, probabilities with intervals, fan charts of monthly envelopes, and the tie
+//! network of one actor. Each chart has a title, axis descriptions with units and a legend
+//! naming its series (the scenarios), so that it stands alone in a paper or a slide.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::sketch::Histogram;
+use crate::summary::{Envelope, Probability};
+
+/// Width and height of a chart, in SVG pixels.
+const WIDTH: u32 = 760;
+const HEIGHT: u32 = 380;
+
+/// Series colours: the Okabe–Ito palette, told apart by people with the common colour-vision
+/// deficiencies; a scenario keeps its colour in every chart.
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+];
+
+/// The colour of the `index`-th scenario.
+pub fn colour(index: usize) -> RGBColor {
+    PALETTE[index % PALETTE.len()]
+}
+
+/// The colour of the `index`-th scenario as CSS.
+pub fn css_colour(index: usize) -> String {
+    let RGBColor(red, green, blue) = colour(index);
+    format!("#{red:02x}{green:02x}{blue:02x}")
+}
+
+/// Why a chart could not be drawn (plotters' errors, which an SVG string target should not
+/// give).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw the chart {chart}: {message}")]
+pub struct ChartError {
+    pub chart: String,
+    pub message: String,
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Draws into an SVG string of the standard size.
+fn render(
+    title: &str,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult,
+) -> Result<String, ChartError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let drawn = root
+            .fill(&WHITE)
+            .map_err(Into::into)
+            .and_then(|()| draw(&root))
+            .and_then(|()| root.present().map_err(Into::into));
+        drawn.map_err(|error| ChartError {
+            chart: title.to_string(),
+            message: error.to_string(),
+        })?;
+    }
+    Ok(svg)
+}
+
+/// A padded range around `low..high` for an axis, never empty.
+fn axis_range(low: f64, high: f64) -> std::ops::Range<f64> {
+    if !low.is_finite() || !high.is_finite() {
+        return 0.0..1.0;
+    }
+    let span = high - low;
+    if span <= 0.0 {
+        let pad = low.abs().max(1.0) * 0.05;
+        return low - pad..high + pad;
+    }
+    low - span * 0.03..high + span * 0.03
+}
+
+/// One scenario's histogram of an outcome.
+pub struct HistogramSeries<'a> {
+    pub scenario: &'a str,
+    pub histogram: &'a Histogram,
+}
+
+/// Density of each bin: the share of the runs in it divided by its width, so that scenarios
+/// whose bins differ can be overlaid. `(left edge, right edge, density)`.
+fn densities(histogram: &Histogram) -> Vec<(f64, f64, f64)> {
+    let total: u64 = histogram.counts.iter().sum();
+    let bins = histogram.counts.len().max(1);
+    let width = (histogram.high - histogram.low) / bins as f64;
+    histogram
+        .counts
+        .iter()
+        .enumerate()
+        .map(|(index, &count)| {
+            let left = histogram.low + width * index as f64;
+            let density = if total == 0 || width <= 0.0 {
+                0.0
+            } else {
+                count as f64 / total as f64 / width
+            };
+            (left, left + width, density)
+        })
+        .collect()
+}
+
+/// The distributions of one outcome across scenarios, overlaid as step outlines of their
+/// histograms (density, so that different bin widths compare).
+pub fn distribution(
+    title: &str,
+    axis: &str,
+    series: &[HistogramSeries<'_>],
+) -> Result<String, ChartError> {
+    let binned: Vec<Vec<(f64, f64, f64)>> = series
+        .iter()
+        .map(|series| densities(series.histogram))
+        .collect();
+    let low = series
+        .iter()
+        .map(|series| series.histogram.low)
+        .fold(f64::INFINITY, f64::min);
+    let high = series
+        .iter()
+        .map(|series| series.histogram.high)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let top = binned
+        .iter()
+        .flatten()
+        .map(|&(_, _, density)| density)
+        .filter(|density| density.is_finite())
+        .fold(0.0, f64::max);
+    render(title, (WIDTH, HEIGHT), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(70)
+            .build_cartesian_2d(axis_range(low, high), 0.0..(top * 1.08).max(1e-9))?;
+        chart
+            .configure_mesh()
+            .x_desc(axis)
+            .y_desc("density (share of runs per unit)")
+            .light_line_style(WHITE)
+            .draw()?;
+        for (index, (series, bins)) in series.iter().zip(&binned).enumerate() {
+            let colour = colour(index);
+            let mut outline = Vec::with_capacity(bins.len() * 2 + 2);
+            if let Some(&(left, _, _)) = bins.first() {
+                outline.push((left, 0.0));
+            }
+            for &(left, right, density) in bins {
+                outline.push((left, density));
+                outline.push((right, density));
+            }
+            if let Some(&(_, right, _)) = bins.last() {
+                outline.push((right, 0.0));
+            }
+            chart.draw_series(std::iter::once(Polygon::new(
+                outline.clone(),
+                colour.mix(0.15).filled(),
+            )))?;
+            chart
+                .draw_series(LineSeries::new(outline, colour.stroke_width(2)))?
+                .label(series.scenario)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+                });
+        }
+        legend(&mut chart)
+    })
+}
+
+/// The cumulative distributions of one outcome across scenarios, from their histograms.
+pub fn cumulative(
+    title: &str,
+    axis: &str,
+    series: &[HistogramSeries<'_>],
+) -> Result<String, ChartError> {
+    let low = series
+        .iter()
+        .map(|series| series.histogram.low)
+        .fold(f64::INFINITY, f64::min);
+    let high = series
+        .iter()
+        .map(|series| series.histogram.high)
+        .fold(f64::NEG_INFINITY, f64::max);
+    render(title, (WIDTH, HEIGHT), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(70)
+            .build_cartesian_2d(axis_range(low, high), 0.0..1.0)?;
+        chart
+            .configure_mesh()
+            .x_desc(axis)
+            .y_desc("share of runs at or below")
+            .light_line_style(WHITE)
+            .draw()?;
+        for (index, series) in series.iter().enumerate() {
+            let colour = colour(index);
+            let histogram = series.histogram;
+            let total: u64 = histogram.counts.iter().sum();
+            let bins = histogram.counts.len().max(1);
+            let width = (histogram.high - histogram.low) / bins as f64;
+            let mut seen = 0u64;
+            let mut steps = vec![(histogram.low, 0.0)];
+            for (bin, &count) in histogram.counts.iter().enumerate() {
+                seen += count;
+                let share = if total == 0 {
+                    0.0
+                } else {
+                    seen as f64 / total as f64
+                };
+                steps.push((histogram.low + width * (bin + 1) as f64, share));
+            }
+            chart
+                .draw_series(LineSeries::new(steps, colour.stroke_width(2)))?
+                .label(series.scenario)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+                });
+        }
+        legend(&mut chart)
+    })
+}
+
+/// One scenario's probability of a yes/no outcome.
+pub struct ProbabilitySeries<'a> {
+    pub scenario: &'a str,
+    pub probability: &'a Probability,
+}
+
+/// Probabilities of a yes/no outcome (or of an event happening) as bars with their 95%
+/// intervals as error bars, one bar per scenario.
+pub fn probability(
+    title: &str,
+    axis: &str,
+    series: &[ProbabilitySeries<'_>],
+) -> Result<String, ChartError> {
+    let names: Vec<String> = series.iter().map(|s| s.scenario.to_string()).collect();
+    let count = series.len().max(1);
+    render(title, (WIDTH, HEIGHT), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..count as f64, 0.0..1.0)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(count * 2 + 1)
+            .x_label_formatter(&|x| {
+                let position = x - x.floor();
+                if (position - 0.5).abs() < 1e-6 {
+                    names.get(x.floor() as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc("scenario")
+            .y_desc(axis)
+            .light_line_style(WHITE)
+            .draw()?;
+        for (index, series) in series.iter().enumerate() {
+            let colour = colour(index);
+            let centre = index as f64 + 0.5;
+            let probability = series.probability;
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(centre - 0.3, 0.0), (centre + 0.3, probability.value)],
+                    colour.mix(0.75).filled(),
+                )))?
+                .label(format!(
+                    "{}: {:.3} [{:.3}, {:.3}]",
+                    series.scenario,
+                    probability.value,
+                    probability.interval.low,
+                    probability.interval.high
+                ))
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 16, y + 5)], colour.mix(0.75).filled())
+                });
+            let (low, high) = (probability.interval.low, probability.interval.high);
+            let whisker = BLACK.stroke_width(2);
+            chart.draw_series([
+                PathElement::new(vec![(centre, low), (centre, high)], whisker),
+                PathElement::new(vec![(centre - 0.08, low), (centre + 0.08, low)], whisker),
+                PathElement::new(vec![(centre - 0.08, high), (centre + 0.08, high)], whisker),
+            ])?;
+        }
+        legend(&mut chart)
+    })
+}
+
+/// One scenario's monthly envelope of an outcome's measure.
+pub struct FanSeries<'a> {
+    pub scenario: &'a str,
+    pub envelope: &'a Envelope,
+}
+
+/// A dated event marked on fan charts: its first month (index from the scenario start) and
+/// its id.
+pub struct Marker {
+    pub month: usize,
+    pub label: String,
+}
+
+/// Fan chart: per scenario, the median of a monthly measure across runs with its 50% (25th to
+/// 75th percentile) and 90% (5th to 95th) bands, over the scenario's months, with events marked.
+pub fn fan(
+    title: &str,
+    axis: &str,
+    first_year: i32,
+    first_month: u32,
+    series: &[FanSeries<'_>],
+    markers: &[Marker],
+) -> Result<String, ChartError> {
+    let months = series
+        .iter()
+        .map(|series| series.envelope.months.len())
+        .max()
+        .unwrap_or(1)
+        .max(2);
+    let finite = |value: f64| value.is_finite().then_some(value);
+    let values = series.iter().flat_map(|series| {
+        series
+            .envelope
+            .months
+            .iter()
+            .flat_map(|month| [month.quantiles.p5, month.quantiles.p95])
+    });
+    let (low, high) = values
+        .filter_map(finite)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), value| {
+            (low.min(value), high.max(value))
+        });
+    render(title, (WIDTH, HEIGHT + 40), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..(months - 1) as f64, axis_range(low, high))?;
+        let label_year = |x: &f64| {
+            let month = first_month as i64 - 1 + x.round() as i64;
+            format!("{}", first_year as i64 + month.div_euclid(12))
+        };
+        chart
+            .configure_mesh()
+            .x_desc("month")
+            .y_desc(axis)
+            .x_label_formatter(&label_year)
+            .light_line_style(WHITE)
+            .draw()?;
+        let y_range = axis_range(low, high);
+        for marker in markers {
+            let x = marker.month as f64;
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x, y_range.start), (x, y_range.end)],
+                RGBColor(120, 120, 120).stroke_width(1),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                marker.label.clone(),
+                (x, y_range.end),
+                ("sans-serif", 11).into_font().color(&RGBColor(90, 90, 90)),
+            )))?;
+        }
+        for (index, series) in series.iter().enumerate() {
+            let colour = colour(index);
+            let months = &series.envelope.months;
+            let band = |lower: fn(&crate::summary::Quantiles) -> f64,
+                        upper: fn(&crate::summary::Quantiles) -> f64| {
+                let mut points: Vec<(f64, f64)> = months
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(m, month)| {
+                        finite(upper(&month.quantiles)).map(|value| (m as f64, value))
+                    })
+                    .collect();
+                let lower_points: Vec<(f64, f64)> = months
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(m, month)| {
+                        finite(lower(&month.quantiles)).map(|value| (m as f64, value))
+                    })
+                    .collect();
+                points.extend(lower_points.into_iter().rev());
+                points
+            };
+            chart.draw_series(std::iter::once(Polygon::new(
+                band(|q| q.p5, |q| q.p95),
+                colour.mix(0.12).filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Polygon::new(
+                band(|q| q.p25, |q| q.p75),
+                colour.mix(0.28).filled(),
+            )))?;
+            let median: Vec<(f64, f64)> = months
+                .iter()
+                .enumerate()
+                .filter_map(|(m, month)| finite(month.quantiles.median).map(|v| (m as f64, v)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(median, colour.stroke_width(2)))?
+                .label(format!("{}: median, 50% and 90% bands", series.scenario))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+                });
+        }
+        legend(&mut chart)
+    })
+}
+
+/// One partner of the focus actor in a tie network.
+pub struct NetworkTie {
+    pub partner: String,
+    pub start: f64,
+    pub end: f64,
+}
+
+/// The focus actor's ties to each partner at the start and at the end, side by side: the
+/// actor in the middle, partners around it, each line as wide as the tie's weight.
+pub fn network(
+    title: &str,
+    actor: &str,
+    measure: &str,
+    ties: &[NetworkTie],
+    scenario_index: usize,
+) -> Result<String, ChartError> {
+    render(title, (WIDTH, HEIGHT + 60), |root| {
+        let titled = root.titled(title, ("sans-serif", 18))?;
+        let panels = titled.split_evenly((1, 2));
+        for (panel, (label, pick)) in panels.iter().zip([
+            (
+                "start",
+                (|tie: &NetworkTie| tie.start) as fn(&NetworkTie) -> f64,
+            ),
+            ("end", |tie: &NetworkTie| tie.end),
+        ]) {
+            let mut chart = ChartBuilder::on(panel)
+                .caption(format!("{label}: {measure}"), ("sans-serif", 14))
+                .margin(8)
+                .build_cartesian_2d(-1.45..1.45, -1.3..1.3)?;
+            let colour = colour(scenario_index);
+            let count = ties.len().max(1);
+            for (index, tie) in ties.iter().enumerate() {
+                let angle = std::f64::consts::TAU * index as f64 / count as f64;
+                let (x, y) = (angle.cos(), angle.sin());
+                let weight = pick(tie);
+                if weight.is_finite() && weight > 0.0 {
+                    let width = (1.0 + weight * 14.0).round() as u32;
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(0.0, 0.0), (x, y)],
+                        colour.mix(0.8).stroke_width(width),
+                    )))?;
+                }
+                chart.draw_series(std::iter::once(Circle::new(
+                    (x, y),
+                    4,
+                    RGBColor(60, 60, 60).filled(),
+                )))?;
+                chart.draw_series(std::iter::once(Text::new(
+                    format!("{} {:.2}", tie.partner, weight),
+                    (x * 1.12 - 0.12, y * 1.12),
+                    ("sans-serif", 11).into_font(),
+                )))?;
+            }
+            chart.draw_series(std::iter::once(Circle::new((0.0, 0.0), 7, BLACK.filled())))?;
+            chart.draw_series(std::iter::once(Text::new(
+                actor.to_string(),
+                (0.05, -0.12),
+                ("sans-serif", 13).into_font(),
+            )))?;
+        }
+        Ok(())
+    })
+}
+
+/// Draws the legend (the series labels) in the upper right, over a white box.
+fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(160, 160, 160))
+        .label_font(("sans-serif", 12))
+        .draw()?;
+    Ok(())
+}
