@@ -306,10 +306,28 @@ pub struct FanSeries<'a> {
 }
 
 /// A dated event marked on fan charts: its first month (index from the scenario start) and
-/// its id.
+/// its id. Markers are numbered in the order given; the key under the chart names them.
 pub struct Marker {
     pub month: usize,
     pub label: String,
+}
+
+/// Characters per line of the marker key under a fan chart.
+const KEY_LINE_CHARACTERS: usize = 120;
+
+/// The key of numbered markers, as lines of at most [`KEY_LINE_CHARACTERS`].
+fn marker_key(markers: &[Marker]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::from("events:");
+    for (index, marker) in markers.iter().enumerate() {
+        let entry = format!(" {} {}", index + 1, marker.label);
+        if line.chars().count() + entry.chars().count() > KEY_LINE_CHARACTERS {
+            lines.push(std::mem::take(&mut line));
+        }
+        line.push_str(&entry);
+    }
+    lines.push(line);
+    lines
 }
 
 /// Fan chart: per scenario, the median of a monthly measure across runs with its 50% (25th to
@@ -341,8 +359,25 @@ pub fn fan(
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), value| {
             (low.min(value), high.max(value))
         });
-    render(title, (WIDTH, HEIGHT + 40), |root| {
-        let mut chart = ChartBuilder::on(root)
+    let key = marker_key(markers);
+    let key_height = if markers.is_empty() {
+        0
+    } else {
+        14 * key.len() as u32 + 10
+    };
+    render(title, (WIDTH, HEIGHT + 40 + key_height), |root| {
+        let (plot, key_area) = root.split_vertically(HEIGHT + 40);
+        for (line, text) in key.iter().enumerate() {
+            if markers.is_empty() {
+                break;
+            }
+            key_area.draw(&Text::new(
+                text.clone(),
+                (12, 4 + 14 * line as i32),
+                ("sans-serif", 11).into_font().color(&RGBColor(70, 70, 70)),
+            ))?;
+        }
+        let mut chart = ChartBuilder::on(&plot)
             .caption(title, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(42)
@@ -360,16 +395,39 @@ pub fn fan(
             .light_line_style(WHITE)
             .draw()?;
         let y_range = axis_range(low, high);
-        for marker in markers {
-            let x = marker.month as f64;
+        let span = y_range.end - y_range.start;
+        // Numbers of markers closer than this many months go on alternating rows.
+        const CROWDED_MONTHS: usize = 4;
+        // One line per month with events, numbered with every event it starts.
+        let mut months_marked: Vec<(usize, Vec<usize>)> = Vec::new();
+        for (index, marker) in markers.iter().enumerate() {
+            match months_marked.last_mut() {
+                Some((month, numbers)) if *month == marker.month => numbers.push(index + 1),
+                _ => months_marked.push((marker.month, vec![index + 1])),
+            }
+        }
+        let mut row = 0;
+        let mut previous: Option<usize> = None;
+        for (month, numbers) in &months_marked {
+            let x = *month as f64;
+            row = match previous {
+                Some(before) if *month < before + CROWDED_MONTHS => (row + 1) % 3,
+                _ => 0,
+            };
+            previous = Some(*month);
             chart.draw_series(std::iter::once(PathElement::new(
                 vec![(x, y_range.start), (x, y_range.end)],
-                RGBColor(120, 120, 120).stroke_width(1),
+                RGBColor(150, 150, 150).stroke_width(1),
             )))?;
+            let label = match (numbers.first(), numbers.last()) {
+                (Some(first), Some(last)) if first != last => format!("{first}–{last}"),
+                (Some(first), _) => format!("{first}"),
+                _ => String::new(),
+            };
             chart.draw_series(std::iter::once(Text::new(
-                marker.label.clone(),
-                (x, y_range.end),
-                ("sans-serif", 11).into_font().color(&RGBColor(90, 90, 90)),
+                label,
+                (x, y_range.end - span * 0.035 * row as f64),
+                ("sans-serif", 10).into_font().color(&RGBColor(70, 70, 70)),
             )))?;
         }
         for (index, series) in series.iter().enumerate() {

@@ -326,15 +326,20 @@ pub fn render(input: &ReportInput<'_>) -> Result<Report, ChartError> {
     html.push_str(
         "<section id=\"envelopes\"><h2>Over time</h2>\n<p>Median across runs of each \
          monthly measure, with the 50% and 90% bands; grey lines mark the first scenario's \
-         events.</p>\n<div class=\"charts\">",
+         events after its start, numbered in the key under each chart.</p>\n<div class=\"charts\">",
     );
     if summary.envelopes.is_empty() {
         html.push_str("<p>This batch kept no monthly envelopes (<code>--no-envelopes</code>).</p>");
     }
-    let markers: Vec<Marker> = first
+    // Events already running at the start are not marked: they are the world as it begins.
+    let mut dated: Vec<&crate::scenario::Event> = first
         .events()
         .iter()
-        .filter(|event| !matches!(event.kind, EventKind::Shock { .. }))
+        .filter(|event| event.start > first.start())
+        .collect();
+    dated.sort_by_key(|event| event.start);
+    let markers: Vec<Marker> = dated
+        .iter()
         .map(|event| Marker {
             month: event.start.months_since(first.start()).max(0) as usize,
             label: event.id.clone(),

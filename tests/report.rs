@@ -1,0 +1,311 @@
+//! The HTML report (`--report`, `entente report DIR`), through the command line in a temporary
+//! directory: the page and every chart are well-formed XML, each expected chart is there with
+//! its series named, and a scenario compared with itself shows no difference.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use entente::outcome::OutcomeKind;
+use entente::scenario::Scenario;
+
+const BASELINE: &str = "scenarios/venezuela/baseline.toml";
+const NO_WAR: &str = "scenarios/venezuela/no_war.toml";
+const MINIMAL: &str = "scenarios/minimal.toml";
+
+fn entente(arguments: &[&str], extra: &[&Path]) -> std::process::Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(arguments)
+        .args(extra)
+        .output()
+        .expect("entente runs");
+    assert!(
+        output.status.success(),
+        "entente {arguments:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Parses XML, allowing the page's `<!DOCTYPE html>`.
+fn parse(text: &str) -> Result<roxmltree::Document<'_>, roxmltree::Error> {
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..roxmltree::ParsingOptions::default()
+    };
+    roxmltree::Document::parse_with_options(text, options)
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// Every text of an XML document, joined by newlines.
+fn texts(document: &roxmltree::Document<'_>) -> String {
+    document
+        .descendants()
+        .filter(|node| node.is_text())
+        .filter_map(|node| node.text())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The chart files of a report and their parsed texts, by file name.
+fn charts(directory: &Path) -> Vec<(String, String)> {
+    let mut charts: Vec<(String, String)> = std::fs::read_dir(directory)
+        .expect("the chart directory exists")
+        .map(|entry| entry.expect("a directory entry").path())
+        .map(|path: PathBuf| {
+            let svg = read(&path);
+            let document = parse(&svg)
+                .unwrap_or_else(|error| panic!("{} is not well-formed: {error}", path.display()));
+            assert_eq!(document.root_element().tag_name().name(), "svg");
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, texts(&document))
+        })
+        .collect();
+    charts.sort();
+    charts
+}
+
+fn slug(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
+}
+
+#[test]
+fn the_flagship_comparison_report_is_well_formed_and_has_every_chart_with_its_series() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let report = directory.path().join("report.html");
+    let out = directory.path().join("results");
+    entente(
+        &[
+            "compare",
+            BASELINE,
+            NO_WAR,
+            "--runs",
+            "300",
+            "--threads",
+            "2",
+        ],
+        &[Path::new("--report"), &report, Path::new("--out"), &out],
+    );
+    let html = read(&report);
+    let page = parse(&html).expect("the report is well-formed XML");
+    let page_text = texts(&page);
+    for section in [
+        "Scenarios",
+        "Comparison",
+        "Outcomes",
+        "Over time",
+        "Tie network",
+        "Provenance",
+    ] {
+        assert!(page_text.contains(section), "no {section} section");
+    }
+    // Provenance: the manifest with the seed and the scenario files' text.
+    assert!(page_text.contains("\"seed\": 2022"));
+    assert!(page_text.contains("entente_version"));
+    assert!(!html.contains("<script"), "the report runs no scripts");
+
+    let names = ["venezuela-baseline", "venezuela-no-war"];
+    let charts = charts(&directory.path().join("report-charts"));
+    let by_name = |file: &str| {
+        charts
+            .iter()
+            .find(|(name, _)| name == file)
+            .map(|(_, text)| text.as_str())
+            .unwrap_or_else(|| panic!("no chart {file}"))
+    };
+    let scenario = Scenario::load(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(BASELINE)
+            .as_path(),
+    )
+    .expect("the baseline loads");
+    // Which scenarios have values of each outcome (a month outcome may never happen).
+    let summaries: Vec<serde_json::Value> = names
+        .iter()
+        .map(|name| {
+            serde_json::from_str(&read(&out.join(format!("summary-{name}.json"))))
+                .expect("a summary is JSON")
+        })
+        .collect();
+    let mut expected = BTreeSet::new();
+    for spec in scenario.outcomes() {
+        let kind = OutcomeKind::of(spec);
+        let stem = slug(&spec.name);
+        if kind != OutcomeKind::Number {
+            let text = by_name(&format!("{stem}-probability.svg"));
+            for name in names {
+                assert!(text.contains(name), "{stem} probability lacks {name}");
+            }
+            expected.insert(format!("{stem}-probability.svg"));
+        }
+        if kind != OutcomeKind::Flag {
+            let with_values: Vec<&str> = names
+                .iter()
+                .zip(&summaries)
+                .filter(|(_, summary)| {
+                    summary["outcomes"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|outcome| outcome["name"] == spec.name && outcome["count"] != 0)
+                })
+                .map(|(name, _)| *name)
+                .collect();
+            if with_values.is_empty() {
+                continue;
+            }
+            for chart in ["distribution", "cdf"] {
+                let file = format!("{stem}-{chart}.svg");
+                let text = by_name(&file);
+                for name in names {
+                    assert_eq!(
+                        text.contains(name),
+                        with_values.contains(&name),
+                        "{file}: series {name}"
+                    );
+                }
+                expected.insert(file);
+            }
+        }
+    }
+    for name in names {
+        let text = by_name(&format!("{name}-network.svg"));
+        assert!(
+            text.contains("VEN"),
+            "the network centres on the followed regime"
+        );
+        assert!(text.contains("start") && text.contains("end"));
+        expected.insert(format!("{name}-network.svg"));
+    }
+    let fans: Vec<&(String, String)> = charts
+        .iter()
+        .filter(|(name, _)| name.ends_with("-fan.svg"))
+        .collect();
+    assert!(!fans.is_empty(), "fan charts are drawn");
+    for (file, text) in &fans {
+        for name in names {
+            assert!(text.contains(name), "{file} lacks {name}");
+        }
+        // The war is marked and named in the key.
+        assert!(
+            text.contains("russia_ukraine_war"),
+            "{file} does not mark the war"
+        );
+        expected.insert(file.clone());
+    }
+    let found: BTreeSet<String> = charts.iter().map(|(name, _)| name.clone()).collect();
+    assert_eq!(
+        found, expected,
+        "the chart files are exactly the expected ones"
+    );
+    // Each chart is also inline in the page, with a link to its file.
+    for file in &found {
+        assert!(
+            html.contains(&format!("href=\"report-charts/{file}\"")),
+            "{file} is not in the page"
+        );
+    }
+    assert_eq!(
+        page.descendants()
+            .filter(|node| node.tag_name().name() == "svg")
+            .count(),
+        found.len()
+    );
+}
+
+#[test]
+fn a_scenario_compared_with_itself_shows_no_difference_in_its_report() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let report = directory.path().join("self.html");
+    entente(
+        &[
+            "compare",
+            MINIMAL,
+            MINIMAL,
+            "--runs",
+            "400",
+            "--no-envelopes",
+        ],
+        &[Path::new("--report"), &report],
+    );
+    let html = read(&report);
+    let page = parse(&html).expect("the report is well-formed XML");
+    let table = page
+        .descendants()
+        .find(|node| node.attribute("id") == Some("comparison-1"))
+        .expect("the comparison table");
+    let rows: Vec<Vec<String>> = table
+        .children()
+        .filter(|node| node.tag_name().name() == "tr")
+        .skip(1)
+        .map(|row| {
+            row.children()
+                .filter(|cell| cell.tag_name().name() == "td")
+                .map(|cell| cell.text().unwrap_or_default().to_string())
+                .collect()
+        })
+        .collect();
+    let scenario = Scenario::load(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(MINIMAL)
+            .as_path(),
+    )
+    .expect("the minimal scenario loads");
+    assert_eq!(rows.len(), scenario.outcomes().len());
+    for row in rows {
+        let difference = row[3].trim_start_matches("ΔP ").trim_start_matches("Δ ");
+        assert!(
+            difference.starts_with("0 ["),
+            "{}: difference {}",
+            row[0],
+            row[3]
+        );
+        assert_eq!(row[4], "0", "{}: KS distance", row[0]);
+        assert_eq!(row[1], row[2], "{}: both sides", row[0]);
+    }
+    // No difference is marked as one.
+    assert!(!html.contains("<tr class=\"up\">") && !html.contains("<tr class=\"down\">"));
+}
+
+#[test]
+fn entente_report_reports_a_batch_directory_and_checks_it_against_a_rerun() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let results = directory.path().join("results");
+    entente(
+        &["batch", MINIMAL, "--runs", "300"],
+        &[Path::new("--out"), &results],
+    );
+    entente(&["report"], &[&results]);
+    let html = read(&results.join("report.html"));
+    parse(&html).expect("the report is well-formed XML");
+    assert!(html.contains("home_survives"));
+    assert!(
+        !results.join(".entente-report-rerun").exists(),
+        "the scratch rerun is removed"
+    );
+    let charts = charts(&results.join("report-charts"));
+    assert!(charts.iter().any(|(name, _)| name == "minimal-network.svg"));
+
+    // A summary that is not what the manifest gives is refused, and says which file.
+    let summary = results.join("summary.json");
+    let edited = read(&summary).replacen("\"runs\": 300", "\"runs\": 301", 1);
+    std::fs::write(&summary, edited).expect("the summary can be edited");
+    let output = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("report")
+        .arg(&results)
+        .output()
+        .expect("entente runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("summary.json differs from a rerun of its manifest"),
+        "{stderr}"
+    );
+}
