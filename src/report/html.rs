@@ -601,8 +601,8 @@ const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-se
 max-width:1600px;margin:0 auto;padding:1em 2em;color:#222;line-height:1.4}\
 h1{font-size:1.6em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}\
 h3{margin-bottom:.3em}nav{margin:1em 0}.lead{color:#444}\
-.charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0;max-width:100%}\
-figure svg{max-width:100%;height:auto}figcaption{font-size:.85em;color:#555}\
+.charts{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0;flex:0 1 620px;min-width:320px}\
+figure svg{width:100%;height:auto}figcaption{font-size:.85em;color:#555}\
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0}\
 td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}th{background:#f3f3f3}\
 tr.up td:nth-child(4){background:#dbeeff}tr.down td:nth-child(4){background:#ffe3d6}\
