@@ -174,7 +174,16 @@ fn the_flagship_comparison_report_is_well_formed_and_has_every_chart_with_its_se
             }
         }
     }
+    // The timelines: the war is an event of the baseline, not of the counterfactual.
+    let baseline_timeline = by_name("venezuela-baseline-timeline.svg");
+    assert!(baseline_timeline.contains("russia_ukraine_war"));
+    assert!(
+        baseline_timeline.contains("secondary_sanctions"),
+        "the legend names the kinds"
+    );
+    assert!(!by_name("venezuela-no-war-timeline.svg").contains("russia_ukraine_war"));
     for name in names {
+        expected.insert(format!("{name}-timeline.svg"));
         let text = by_name(&format!("{name}-network.svg"));
         assert!(
             text.contains("VEN"),

@@ -68,6 +68,17 @@ fn render(
     Ok(svg)
 }
 
+/// "YYYY-MM" of the month `offset` months after `first_year`-`first_month`, for time axes
+/// whose ticks fall where plotters puts them, not only on January.
+fn month_label(first_year: i32, first_month: u32, offset: f64) -> String {
+    let month = i64::from(first_month) - 1 + offset.round() as i64;
+    format!(
+        "{}-{:02}",
+        i64::from(first_year) + month.div_euclid(12),
+        month.rem_euclid(12) + 1
+    )
+}
+
 /// A padded range around `low..high` for an axis, never empty.
 fn axis_range(low: f64, high: f64) -> std::ops::Range<f64> {
     if !low.is_finite() || !high.is_finite() {
@@ -383,15 +394,12 @@ pub fn fan(
             .x_label_area_size(42)
             .y_label_area_size(70)
             .build_cartesian_2d(0.0..(months - 1) as f64, axis_range(low, high))?;
-        let label_year = |x: &f64| {
-            let month = first_month as i64 - 1 + x.round() as i64;
-            format!("{}", first_year as i64 + month.div_euclid(12))
-        };
+        let label_month = |x: &f64| month_label(first_year, first_month, *x);
         chart
             .configure_mesh()
             .x_desc("month")
             .y_desc(axis)
-            .x_label_formatter(&label_year)
+            .x_label_formatter(&label_month)
             .light_line_style(WHITE)
             .draw()?;
         let y_range = axis_range(low, high);
@@ -473,6 +481,104 @@ pub fn fan(
                 });
         }
         legend(&mut chart)
+    })
+}
+
+/// One event on a scenario's timeline: months from the scenario start (the end inclusive;
+/// equal to the start for one-off shocks), its id and its kind.
+pub struct TimelineEvent {
+    pub label: String,
+    pub kind: &'static str,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Pixels per event row of a timeline.
+const TIMELINE_ROW: u32 = 17;
+
+/// A scenario's events as bars over its months, one row each in date order, coloured by kind
+/// (one-off shocks as dots).
+pub fn timeline(
+    title: &str,
+    first_year: i32,
+    first_month: u32,
+    months: usize,
+    events: &[TimelineEvent],
+) -> Result<String, ChartError> {
+    let mut kinds: Vec<&str> = Vec::new();
+    for event in events {
+        if !kinds.contains(&event.kind) {
+            kinds.push(event.kind);
+        }
+    }
+    let rows = events.len().max(1);
+    let height = 130 + TIMELINE_ROW * rows as u32;
+    render(title, (WIDTH + 200, height), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(230)
+            .build_cartesian_2d(0.0..months.max(2) as f64, -0.5..rows as f64 - 0.5)?;
+        let label_month = |x: &f64| month_label(first_year, first_month, *x);
+        let label_event = |y: &f64| {
+            let row = y.round();
+            if (y - row).abs() > 1e-6 || row < 0.0 {
+                return String::new();
+            }
+            events
+                .get(rows - 1 - row as usize)
+                .map(|event| event.label.clone())
+                .unwrap_or_default()
+        };
+        chart
+            .configure_mesh()
+            .x_desc("month")
+            .y_desc("event")
+            .x_label_formatter(&label_month)
+            .y_labels(rows)
+            .y_label_formatter(&label_event)
+            .disable_y_mesh()
+            .light_line_style(WHITE)
+            .draw()?;
+        for (kind_index, kind) in kinds.iter().enumerate() {
+            let colour = colour(kind_index);
+            let mut first = true;
+            for (index, event) in events.iter().enumerate().filter(|(_, e)| e.kind == *kind) {
+                let y = (rows - 1 - index) as f64;
+                let drawn = if event.end > event.start {
+                    chart.draw_series(std::iter::once(Rectangle::new(
+                        [
+                            (event.start as f64, y - 0.35),
+                            (event.end as f64 + 1.0, y + 0.35),
+                        ],
+                        colour.mix(0.8).filled(),
+                    )))?
+                } else {
+                    chart.draw_series(std::iter::once(Rectangle::new(
+                        [
+                            (event.start as f64, y - 0.35),
+                            (event.start as f64 + 1.0, y + 0.35),
+                        ],
+                        colour.filled(),
+                    )))?
+                };
+                if first {
+                    first = false;
+                    drawn.label(*kind).legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 16, y + 5)], colour.mix(0.8).filled())
+                    });
+                }
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(160, 160, 160))
+            .label_font(("sans-serif", 12))
+            .draw()?;
+        Ok(())
     })
 }
 

@@ -225,7 +225,24 @@ pub fn render(input: &ReportInput<'_>) -> Result<Report, ChartError> {
     // The scenarios.
     html.push_str("<section id=\"scenarios\"><h2>Scenarios</h2>\n");
     for (index, scenario) in input.scenarios.iter().enumerate() {
-        scenario_section(&mut html, index, scenario.model.scenario());
+        let scenario = scenario.model.scenario();
+        scenario_section(&mut html, index, scenario);
+        let chart_title = format!("{}: events", scenario.name());
+        let svg = charts::timeline(
+            &chart_title,
+            scenario.start().year(),
+            scenario.start().month(),
+            scenario.months(),
+            &timeline_events(scenario),
+        )?;
+        push_chart(
+            &mut html,
+            &mut charts_out,
+            &input.chart_directory,
+            format!("{}-timeline.svg", slug(scenario.name())),
+            chart_title,
+            svg,
+        );
     }
     html.push_str("</section>\n");
 
@@ -439,6 +456,32 @@ pub fn render(input: &ReportInput<'_>) -> Result<Report, ChartError> {
     })
 }
 
+/// A scenario's events for its timeline chart, in date order.
+fn timeline_events(scenario: &Scenario) -> Vec<charts::TimelineEvent> {
+    let mut events: Vec<&crate::scenario::Event> = scenario.events().iter().collect();
+    events.sort_by_key(|event| event.start);
+    let last = scenario.months().saturating_sub(1);
+    let month =
+        |when: crate::time::Month| (when.months_since(scenario.start()).max(0) as usize).min(last);
+    events
+        .iter()
+        .map(|event| {
+            let start = month(event.start);
+            let end = match (&event.kind, event.end) {
+                (EventKind::Shock { .. }, _) => start,
+                (_, Some(end)) => month(end),
+                (_, None) => last,
+            };
+            charts::TimelineEvent {
+                label: event.id.clone(),
+                kind: event.kind.name(),
+                start,
+                end,
+            }
+        })
+        .collect()
+}
+
 /// Adds a chart to the page (inline, in a figure with its title) and to the chart files.
 fn push_chart(
     html: &mut String,
@@ -499,11 +542,10 @@ fn scenario_section(html: &mut String, index: usize, scenario: &Scenario) {
         );
     }
     html.push_str("</table></details>\n");
-    // The first scenario's events are shown; the others' are folded (variants repeat most).
-    let open = if index == 0 { " open=\"open\"" } else { "" };
+    // Folded: the timeline chart after the article shows the events; the table gives dates.
     let _ = writeln!(
         html,
-        "<details{open}><summary>Events ({})</summary><table><tr><th>from</th><th>to</th>\
+        "<details><summary>Events ({}), as a table</summary><table><tr><th>from</th><th>to</th>\
          <th>event</th><th>kind</th><th>actors</th></tr>",
         scenario.events().len()
     );
