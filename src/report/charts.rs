@@ -79,6 +79,20 @@ fn month_label(first_year: i32, first_month: u32, offset: f64) -> String {
     )
 }
 
+/// A chart builder with the title and the room for axis labels every plot here uses.
+fn framed<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(42)
+        .y_label_area_size(70);
+    builder
+}
+
 /// A padded range around `low..high` for an axis, never empty.
 fn axis_range(low: f64, high: f64) -> std::ops::Range<f64> {
     if !low.is_finite() || !high.is_finite() {
@@ -96,6 +110,18 @@ fn axis_range(low: f64, high: f64) -> std::ops::Range<f64> {
 pub struct HistogramSeries<'a> {
     pub scenario: &'a str,
     pub histogram: &'a Histogram,
+}
+
+/// The smallest lower edge and the largest upper edge of the series' histograms.
+fn histogram_span(series: &[HistogramSeries<'_>]) -> (f64, f64) {
+    series
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), series| {
+            (
+                low.min(series.histogram.low),
+                high.max(series.histogram.high),
+            )
+        })
 }
 
 /// Density of each bin: the share of the runs in it divided by its width, so that scenarios
@@ -131,14 +157,7 @@ pub fn distribution(
         .iter()
         .map(|series| densities(series.histogram))
         .collect();
-    let low = series
-        .iter()
-        .map(|series| series.histogram.low)
-        .fold(f64::INFINITY, f64::min);
-    let high = series
-        .iter()
-        .map(|series| series.histogram.high)
-        .fold(f64::NEG_INFINITY, f64::max);
+    let (low, high) = histogram_span(series);
     let top = binned
         .iter()
         .flatten()
@@ -146,11 +165,7 @@ pub fn distribution(
         .filter(|density| density.is_finite())
         .fold(0.0, f64::max);
     render(title, (WIDTH, HEIGHT), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(42)
-            .y_label_area_size(70)
+        let mut chart = framed(root, title)
             .build_cartesian_2d(axis_range(low, high), 0.0..(top * 1.08).max(1e-9))?;
         chart
             .configure_mesh()
@@ -192,21 +207,9 @@ pub fn cumulative(
     axis: &str,
     series: &[HistogramSeries<'_>],
 ) -> Result<String, ChartError> {
-    let low = series
-        .iter()
-        .map(|series| series.histogram.low)
-        .fold(f64::INFINITY, f64::min);
-    let high = series
-        .iter()
-        .map(|series| series.histogram.high)
-        .fold(f64::NEG_INFINITY, f64::max);
+    let (low, high) = histogram_span(series);
     render(title, (WIDTH, HEIGHT), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(42)
-            .y_label_area_size(70)
-            .build_cartesian_2d(axis_range(low, high), 0.0..1.0)?;
+        let mut chart = framed(root, title).build_cartesian_2d(axis_range(low, high), 0.0..1.0)?;
         chart
             .configure_mesh()
             .x_desc(axis)
@@ -257,12 +260,7 @@ pub fn probability(
     let names: Vec<String> = series.iter().map(|s| s.scenario.to_string()).collect();
     let count = series.len().max(1);
     render(title, (WIDTH, HEIGHT), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(42)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0.0..count as f64, 0.0..1.0)?;
+        let mut chart = framed(root, title).build_cartesian_2d(0.0..count as f64, 0.0..1.0)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -388,11 +386,7 @@ pub fn fan(
                 ("sans-serif", 11).into_font().color(&RGBColor(70, 70, 70)),
             ))?;
         }
-        let mut chart = ChartBuilder::on(&plot)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(42)
-            .y_label_area_size(70)
+        let mut chart = framed(&plot, title)
             .build_cartesian_2d(0.0..(months - 1) as f64, axis_range(low, high))?;
         let label_month = |x: &f64| month_label(first_year, first_month, *x);
         chart

@@ -254,19 +254,12 @@ pub fn render(input: &ReportInput<'_>) -> Result<Report, ChartError> {
     // Every outcome of the first scenario, with each scenario that has it.
     html.push_str("<section id=\"outcomes\"><h2>Outcomes</h2>\n");
     for spec in first.outcomes() {
-        let sides: Vec<(usize, &crate::summary::OutcomeSummary)> = input
-            .scenarios
-            .iter()
-            .enumerate()
-            .filter_map(|(index, scenario)| {
-                scenario
-                    .summary
-                    .outcomes
-                    .iter()
-                    .find(|outcome| outcome.name == spec.name)
-                    .map(|outcome| (index, outcome))
-            })
-            .collect();
+        let sides = per_scenario(input, |summary| {
+            summary
+                .outcomes
+                .iter()
+                .find(|outcome| outcome.name == spec.name)
+        });
         let kind = OutcomeKind::of(spec);
         let _ = writeln!(
             html,
@@ -375,22 +368,18 @@ pub fn render(input: &ReportInput<'_>) -> Result<Report, ChartError> {
         else {
             continue;
         };
-        let series: Vec<FanSeries<'_>> = input
-            .scenarios
-            .iter()
-            .enumerate()
-            .filter_map(|(index, scenario)| {
-                scenario
-                    .summary
-                    .envelopes
-                    .iter()
-                    .find(|candidate| candidate.outcome == envelope.outcome)
-                    .map(|envelope| FanSeries {
-                        scenario: names[index],
-                        envelope,
-                    })
-            })
-            .collect();
+        let series: Vec<FanSeries<'_>> = per_scenario(input, |summary| {
+            summary
+                .envelopes
+                .iter()
+                .find(|candidate| candidate.outcome == envelope.outcome)
+        })
+        .into_iter()
+        .map(|(index, envelope)| FanSeries {
+            scenario: names[index],
+            envelope,
+        })
+        .collect();
         let chart_title = format!("{}: monthly measure over runs", envelope.outcome);
         let svg = charts::fan(
             &chart_title,
@@ -454,6 +443,20 @@ pub fn render(input: &ReportInput<'_>) -> Result<Report, ChartError> {
         html,
         charts: charts_out,
     })
+}
+
+/// Each scenario's part of a summary that `pick` finds (an outcome, an envelope), with the
+/// scenario's index; scenarios without it are left out.
+fn per_scenario<'a, T>(
+    input: &'a ReportInput<'_>,
+    pick: impl Fn(&'a ScenarioSummary) -> Option<&'a T>,
+) -> Vec<(usize, &'a T)> {
+    input
+        .scenarios
+        .iter()
+        .enumerate()
+        .filter_map(|(index, scenario)| pick(scenario.summary).map(|part| (index, part)))
+        .collect()
 }
 
 /// A scenario's events for its timeline chart, in date order.
