@@ -112,39 +112,45 @@ pub struct HistogramSeries<'a> {
     pub histogram: &'a Histogram,
 }
 
-/// The smallest lower edge and the largest upper edge of the series' histograms.
+/// The smallest lower edge and the largest upper edge of the series' bins as drawn.
 fn histogram_span(series: &[HistogramSeries<'_>]) -> (f64, f64) {
     series
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), series| {
-            (
-                low.min(series.histogram.low),
-                high.max(series.histogram.high),
-            )
-        })
+        .flat_map(|series| densities(series.histogram))
+        .fold(
+            (f64::INFINITY, f64::NEG_INFINITY),
+            |(low, high), (left, right, _)| (low.min(left), high.max(right)),
+        )
 }
 
 /// Density of each bin: the share of the runs in it divided by its width, so that scenarios
-/// whose bins differ can be overlaid. `(left edge, right edge, density)`.
+/// whose bins differ can be overlaid. `(left edge, right edge, density)`. A histogram of one
+/// repeated value (low = high, every run in the first bin) is drawn as one narrow bin around
+/// it, [`SPIKE_WIDTH`] of its magnitude (at least of 1) wide.
 fn densities(histogram: &Histogram) -> Vec<(f64, f64, f64)> {
     let total: u64 = histogram.counts.iter().sum();
-    let bins = histogram.counts.len().max(1);
-    let width = (histogram.high - histogram.low) / bins as f64;
+    if total == 0 {
+        return Vec::new();
+    }
+    if histogram.high <= histogram.low {
+        let width = histogram.low.abs().max(1.0) * SPIKE_WIDTH;
+        let left = histogram.low - width / 2.0;
+        return vec![(left, left + width, 1.0 / width)];
+    }
+    let width = (histogram.high - histogram.low) / histogram.counts.len() as f64;
     histogram
         .counts
         .iter()
         .enumerate()
         .map(|(index, &count)| {
             let left = histogram.low + width * index as f64;
-            let density = if total == 0 || width <= 0.0 {
-                0.0
-            } else {
-                count as f64 / total as f64 / width
-            };
-            (left, left + width, density)
+            (left, left + width, count as f64 / total as f64 / width)
         })
         .collect()
 }
+
+/// Width of the bin drawn for an outcome with one value in every run, relative to the value.
+const SPIKE_WIDTH: f64 = 0.02;
 
 /// The distributions of one outcome across scenarios, overlaid as step outlines of their
 /// histograms (density, so that different bin widths compare).
@@ -218,20 +224,15 @@ pub fn cumulative(
             .draw()?;
         for (index, series) in series.iter().enumerate() {
             let colour = colour(index);
-            let histogram = series.histogram;
-            let total: u64 = histogram.counts.iter().sum();
-            let bins = histogram.counts.len().max(1);
-            let width = (histogram.high - histogram.low) / bins as f64;
-            let mut seen = 0u64;
-            let mut steps = vec![(histogram.low, 0.0)];
-            for (bin, &count) in histogram.counts.iter().enumerate() {
-                seen += count;
-                let share = if total == 0 {
-                    0.0
-                } else {
-                    seen as f64 / total as f64
-                };
-                steps.push((histogram.low + width * (bin + 1) as f64, share));
+            let bins = densities(series.histogram);
+            let mut share = 0.0;
+            let mut steps = Vec::with_capacity(bins.len() + 1);
+            if let Some(&(left, _, _)) = bins.first() {
+                steps.push((left, 0.0));
+            }
+            for &(left, right, density) in &bins {
+                share += density * (right - left);
+                steps.push((right, share.min(1.0)));
             }
             chart
                 .draw_series(LineSeries::new(steps, colour.stroke_width(2)))?
@@ -656,4 +657,57 @@ where
         .label_font(("sans-serif", 12))
         .draw()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn area(bins: &[(f64, f64, f64)]) -> f64 {
+        bins.iter()
+            .map(|&(left, right, density)| (right - left) * density)
+            .sum()
+    }
+
+    #[test]
+    fn densities_integrate_to_one_whatever_the_bins() {
+        let spread = Histogram {
+            low: -2.0,
+            high: 3.0,
+            counts: vec![1, 0, 7, 2],
+        };
+        let bins = densities(&spread);
+        assert_eq!(bins.len(), 4);
+        assert_eq!(bins[0].0, -2.0);
+        assert_eq!(bins[3].1, 3.0);
+        assert!((area(&bins) - 1.0).abs() < 1e-12);
+        assert!((bins[2].2 - 0.7 / 1.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn one_repeated_value_is_a_narrow_bin_around_it_not_an_empty_chart() {
+        let constant = Histogram {
+            low: 0.25,
+            high: 0.25,
+            counts: vec![40, 0, 0],
+        };
+        let bins = densities(&constant);
+        assert_eq!(bins.len(), 1);
+        let (left, right, _) = bins[0];
+        assert!(left < 0.25 && 0.25 < right);
+        assert!((area(&bins) - 1.0).abs() < 1e-12);
+        let empty = Histogram {
+            low: f64::NAN,
+            high: f64::NAN,
+            counts: vec![0; 20],
+        };
+        assert!(densities(&empty).is_empty());
+    }
+
+    #[test]
+    fn month_labels_count_from_the_start_month() {
+        assert_eq!(month_label(2014, 1, 0.0), "2014-01");
+        assert_eq!(month_label(2014, 11, 3.0), "2015-02");
+        assert_eq!(month_label(2014, 1, 203.0), "2030-12");
+    }
 }
