@@ -10,13 +10,15 @@
 //!
 //! This module does no I/O: per-run rows and progress go to callbacks given by the caller.
 
+use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::model::{Model, Simulation};
 use crate::outcome::{self, OutcomeKind};
 use crate::sketch::{ENVELOPE_PRECISION_BITS, SUMMARY_PRECISION_BITS, Sketch};
-use crate::stats::{Moments, PairedCounts, wilson};
+use crate::stats::{ExactSum, Moments, PairedCounts, wilson};
 
 /// Runs per chunk: the unit of work and of the fixed merge order. Changing it changes the last
 /// bits of means and standard deviations, so it is part of the reproducibility contract.
@@ -83,11 +85,19 @@ pub struct ScenarioTotals {
     pub non_finite: u64,
 }
 
-/// Sum and count of finite values of one outcome in one month, for the envelope's mean.
+/// Sum and count of finite values of one outcome in one month, for the envelope's mean. The
+/// sum is exact ([`ExactSum`]), so envelope sums merge in any order.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct EnvelopeSum {
-    pub sum: f64,
+    pub sum: ExactSum,
     pub count: u64,
+}
+
+impl EnvelopeSum {
+    fn merge(&mut self, other: &EnvelopeSum) {
+        self.sum.merge(&other.sum);
+        self.count += other.count;
+    }
 }
 
 /// Paired statistics of scenario k against the first scenario, per shared outcome.
@@ -152,6 +162,87 @@ pub fn judged_half_width(kind: OutcomeKind, moments: &Moments, ones: u64) -> f64
     }
 }
 
+/// Which part of a batch's runs one process runs: shard `index` of `count`. Shards are made of
+/// whole segments ([`SEGMENT_CHUNKS`] chunks), shared out as evenly as they go; a shard can be
+/// empty when there are fewer segments than shards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// The whole batch.
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// The chunk indices of a batch of `runs` runs that this shard runs.
+    pub fn chunks(self, runs: u64) -> Range<u64> {
+        let chunks = runs.div_ceil(CHUNK_RUNS);
+        let segments = u128::from(chunks.div_ceil(SEGMENT_CHUNKS));
+        let share = |index: u64| {
+            let segment = (segments * u128::from(index) / u128::from(self.count)) as u64;
+            (segment * SEGMENT_CHUNKS).min(chunks)
+        };
+        share(self.index)..share(self.index + 1)
+    }
+
+    /// The run indices of a batch of `runs` runs that this shard runs.
+    pub fn runs(self, runs: u64) -> Range<u64> {
+        let chunks = self.chunks(runs);
+        (chunks.start * CHUNK_RUNS).min(runs)..(chunks.end * CHUNK_RUNS).min(runs)
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// How a batch is split and kept: which shard it runs, the partial result it resumes from, and
+/// how often it hands a snapshot of its progress to the checkpoint callback.
+#[derive(Clone, Debug)]
+pub struct Sharding {
+    pub shard: Shard,
+    pub resume: Option<Partial>,
+    pub checkpoint_every: Option<Duration>,
+}
+
+impl Default for Sharding {
+    fn default() -> Sharding {
+        Sharding {
+            shard: Shard::WHOLE,
+            resume: None,
+            checkpoint_every: None,
+        }
+    }
+}
+
+/// Why a batch cannot be split, resumed or merged as asked.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum PartialError {
+    #[error(
+        "a batch run to a precision target cannot be sharded or resumed: its run count is not known in advance; give --runs"
+    )]
+    PrecisionPlan,
+    #[error("the partial result is of {found}, this batch is {expected}")]
+    OtherBatch { expected: String, found: String },
+    #[error("shard {0} is given more than once")]
+    Duplicate(Shard),
+    #[error("the partial results are of {0} and {1} shards: they are not one split")]
+    ShardCounts(u64, u64),
+    #[error("shards missing: {}; merge needs every shard of the batch", .0.iter().map(u64::to_string).collect::<Vec<_>>().join(", "))]
+    Missing(Vec<u64>),
+    #[error(
+        "shard {shard} is not finished: {done} of its {chunks} chunks are done (rerun it with --resume)"
+    )]
+    Unfinished {
+        shard: Shard,
+        done: u64,
+        chunks: u64,
+    },
+}
+
 /// Runs a batch of `models` (one for a batch, several for a paired comparison). Per-run rows
 /// (only of the first model) go to `rows` in run order; `progress` is told of every finished
 /// chunk's run count from the worker threads.
@@ -159,8 +250,31 @@ pub fn run<E>(
     models: &[Model],
     options: &BatchOptions,
     progress: &(dyn Fn(u64) + Sync),
-    mut rows: impl FnMut(RunRows<'_>) -> Result<(), E>,
+    rows: impl FnMut(RunRows<'_>) -> Result<(), E>,
 ) -> Result<BatchResult, E> {
+    let (result, _) = run_sharded(
+        models,
+        options,
+        &Sharding::default(),
+        progress,
+        rows,
+        |_| Ok(()),
+    )?;
+    Ok(result.expect("a whole batch has a result"))
+}
+
+/// [`run`] for one shard of a batch, possibly resumed from a partial result, handing a snapshot
+/// of its progress to `checkpoint` at most every `sharding.checkpoint_every` (after a round of
+/// chunks). Returns the batch result (for the whole batch only) and the partial result, which
+/// [`merge`] combines with the other shards' into exactly the whole batch's result.
+pub fn run_sharded<E>(
+    models: &[Model],
+    options: &BatchOptions,
+    sharding: &Sharding,
+    progress: &(dyn Fn(u64) + Sync),
+    mut rows: impl FnMut(RunRows<'_>) -> Result<(), E>,
+    mut checkpoint: impl FnMut(&Partial) -> Result<(), E>,
+) -> Result<(Option<BatchResult>, Partial), E> {
     assert!(!models.is_empty(), "a batch needs a scenario");
     let threads = options.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -168,23 +282,31 @@ pub fn run<E>(
         .build()
         .expect("building a thread pool only fails when threads cannot be spawned");
     let shape = Shape::new(models, options);
-    let mut totals = Totals::new(&shape);
     let mut workers: Vec<Worker<'_>> = (0..threads).map(|_| Worker::new(models, &shape)).collect();
+    let (total_runs, mut goal) = match &options.plan {
+        RunPlan::Fixed(runs) => (*runs, sharding.shard.runs(*runs).end),
+        RunPlan::Precision { max_runs, .. } => (*max_runs, PRECISION_FIRST_RUNS.min(*max_runs)),
+    };
+    let chunks = match options.plan {
+        RunPlan::Fixed(runs) => sharding.shard.chunks(runs),
+        RunPlan::Precision { max_runs, .. } => 0..max_runs.div_ceil(CHUNK_RUNS),
+    };
+    let mut partial = match &sharding.resume {
+        Some(resumed) => resumed.clone(),
+        None => Partial::new(&shape, sharding.shard, total_runs, chunks),
+    };
+    let mut done = (partial.chunks.start + partial.done) * CHUNK_RUNS;
     let mut checkpoints = Vec::new();
     let mut precision_reached = None;
-    let mut done: u64 = 0;
-    let mut goal = match &options.plan {
-        RunPlan::Fixed(runs) => *runs,
-        RunPlan::Precision { max_runs, .. } => PRECISION_FIRST_RUNS.min(*max_runs),
-    };
     let round_runs = CHUNK_RUNS * CHUNKS_PER_WORKER_PER_ROUND * threads as u64;
     let mut unflushed_runs: u64 = 0;
+    let mut last_checkpoint = Instant::now();
     loop {
         while done < goal {
             let end = goal.min(done + round_runs);
             let results = run_round(&pool, &mut workers, &shape, done, end, progress);
             for chunk in &results {
-                totals.fold(chunk);
+                partial.push(chunk);
                 if options.per_run {
                     rows(RunRows {
                         first_run: chunk.first_run,
@@ -199,11 +321,22 @@ pub fn run<E>(
             unflushed_runs += end - done;
             if unflushed_runs + round_runs > u64::from(u32::MAX) {
                 for worker in &mut workers {
-                    totals.take_envelopes(worker);
+                    partial.unordered.take_envelopes(worker);
                 }
                 unflushed_runs = 0;
             }
             done = end;
+            if let Some(every) = sharding.checkpoint_every
+                && done < goal
+                && last_checkpoint.elapsed() >= every
+            {
+                for worker in &mut workers {
+                    partial.unordered.take(worker);
+                }
+                unflushed_runs = 0;
+                checkpoint(&partial)?;
+                last_checkpoint = Instant::now();
+            }
         }
         let RunPlan::Precision {
             target,
@@ -213,7 +346,7 @@ pub fn run<E>(
         else {
             break;
         };
-        let checkpoint = totals.widest(&shape, outcomes.as_deref(), done);
+        let checkpoint = partial.widest(&shape, outcomes.as_deref(), done);
         let reached = checkpoint.widest_half_width <= *target;
         checkpoints.push(checkpoint.clone());
         if reached || done >= *max_runs {
@@ -223,16 +356,120 @@ pub fn run<E>(
         goal = next_goal(done, checkpoint.widest_half_width, *target, *max_runs);
     }
     for worker in &mut workers {
-        totals.take_envelopes(worker);
-        totals.merge_sketches(worker);
+        partial.unordered.take(worker);
     }
-    Ok(BatchResult {
-        runs: done,
-        scenarios: totals.scenarios,
-        pairs: totals.pairs,
-        checkpoints,
-        precision_reached,
-    })
+    partial.close_segment();
+    if let RunPlan::Precision { .. } = options.plan {
+        // The batch stopped where its precision was reached: that is its run count.
+        partial.runs = done;
+        partial.chunks.end = partial.chunks.start + partial.done;
+    }
+    if sharding.shard != Shard::WHOLE {
+        return Ok((None, partial));
+    }
+    let mut result = finish(&shape, std::slice::from_ref(&partial));
+    result.runs = done;
+    result.checkpoints = checkpoints;
+    result.precision_reached = precision_reached;
+    Ok((Some(result), partial))
+}
+
+/// Combines the partial results of every shard of one batch (from the same binary, scenario
+/// files and seed: the caller checks those) into exactly the result of the whole batch run in
+/// one process: ordered totals are folded segment by segment in run order, as one process
+/// folds them, and sketches and envelope sums merge exactly.
+pub fn merge(
+    models: &[Model],
+    options: &BatchOptions,
+    partials: &[Partial],
+) -> Result<BatchResult, PartialError> {
+    let shape = Shape::new(models, options);
+    let count = partials.first().map_or(1, |partial| partial.shard.count);
+    let mut seen = vec![false; count as usize];
+    for partial in partials {
+        if partial.shard.count != count {
+            return Err(PartialError::ShardCounts(count, partial.shard.count));
+        }
+        let slot = &mut seen[partial.shard.index as usize];
+        if *slot {
+            return Err(PartialError::Duplicate(partial.shard));
+        }
+        *slot = true;
+    }
+    let missing: Vec<u64> = (0..count).filter(|&index| !seen[index as usize]).collect();
+    if !missing.is_empty() {
+        return Err(PartialError::Missing(missing));
+    }
+    let mut ordered: Vec<&Partial> = partials.iter().collect();
+    ordered.sort_by_key(|partial| partial.shard.index);
+    for partial in &ordered {
+        let chunks = partial.chunks.end - partial.chunks.start;
+        if partial.done != chunks {
+            return Err(PartialError::Unfinished {
+                shard: partial.shard,
+                done: partial.done,
+                chunks,
+            });
+        }
+    }
+    let ordered: Vec<Partial> = ordered.into_iter().cloned().collect();
+    let mut result = finish(&shape, &ordered);
+    result.runs = ordered.first().map_or(0, |partial| partial.runs);
+    Ok(result)
+}
+
+/// The batch result of complete partial results given in shard order.
+fn finish(shape: &Shape, partials: &[Partial]) -> BatchResult {
+    let mut folded = Folded::empty(shape);
+    let mut unordered = Unordered::empty(shape);
+    for partial in partials {
+        for segment in &partial.segments {
+            folded.merge(segment);
+        }
+        unordered.merge(&partial.unordered);
+    }
+    let scenarios = folded
+        .moments
+        .into_iter()
+        .zip(folded.ones)
+        .zip(folded.non_finite)
+        .zip(unordered.sketches)
+        .zip(
+            unordered
+                .envelope_sums
+                .into_iter()
+                .zip(unordered.envelope_sketches),
+        )
+        .map(
+            |((((moments, ones), non_finite), sketches), (envelope_sums, envelope_sketches))| {
+                ScenarioTotals {
+                    moments,
+                    ones,
+                    sketches,
+                    envelope_sums,
+                    envelope_sketches,
+                    non_finite,
+                }
+            },
+        )
+        .collect();
+    let pairs = shape
+        .pairings
+        .iter()
+        .zip(folded.differences.into_iter().zip(folded.flags))
+        .map(|(pairing, (differences, flags))| PairTotals {
+            outcomes: pairing.clone(),
+            differences,
+            flags,
+        })
+        .collect();
+    BatchResult {
+        runs: partials.first().map_or(0, |partial| partial.runs),
+        scenarios,
+        pairs,
+        checkpoints: Vec::new(),
+        precision_reached: None,
+    }
 }
 
 /// The run count of the next precision check: what the current half-width says is needed
@@ -345,17 +582,301 @@ pub fn shared_outcomes(first: &Model, other: &Model) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// What one chunk of runs produced, folded into the totals in chunk order.
+/// What one chunk of runs produced, folded into its segment in chunk order.
 struct ChunkResult {
     index: u64,
     first_run: u64,
-    moments: Vec<Vec<Moments>>,
-    ones: Vec<Vec<u64>>,
-    envelope_sums: Vec<Vec<EnvelopeSum>>,
-    differences: Vec<Vec<Moments>>,
-    flags: Vec<Vec<PairedCounts>>,
-    non_finite: Vec<u64>,
+    folded: Folded,
     rows: Vec<f64>,
+}
+
+/// The totals whose floating-point value depends on the order of folding: moments of outcomes
+/// and of paired differences; and, kept with them, counts. A chunk's are folded into its
+/// segment's in chunk order, and segments' into the batch's in segment order, whichever
+/// thread, process or machine ran them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Folded {
+    /// Per scenario and outcome.
+    pub moments: Vec<Vec<Moments>>,
+    pub ones: Vec<Vec<u64>>,
+    /// Per scenario after the first and shared outcome.
+    pub differences: Vec<Vec<Moments>>,
+    pub flags: Vec<Vec<PairedCounts>>,
+    /// Per scenario.
+    pub non_finite: Vec<u64>,
+}
+
+impl Folded {
+    fn empty(shape: &Shape) -> Folded {
+        let models = shape.outcome_kinds.len();
+        Folded {
+            moments: (0..models)
+                .map(|model| vec![Moments::EMPTY; shape.outcome_count(model)])
+                .collect(),
+            ones: (0..models)
+                .map(|model| vec![0; shape.outcome_count(model)])
+                .collect(),
+            differences: shape
+                .pairings
+                .iter()
+                .map(|pairing| vec![Moments::EMPTY; pairing.len()])
+                .collect(),
+            flags: shape
+                .pairings
+                .iter()
+                .map(|pairing| vec![PairedCounts::default(); pairing.len()])
+                .collect(),
+            non_finite: vec![0; models],
+        }
+    }
+
+    /// Folds `other`, which comes after everything folded so far, in.
+    fn merge(&mut self, other: &Folded) {
+        for (totals, parts) in self.moments.iter_mut().zip(&other.moments) {
+            totals
+                .iter_mut()
+                .zip(parts)
+                .for_each(|(total, part)| total.merge(part));
+        }
+        for (totals, parts) in self.ones.iter_mut().zip(&other.ones) {
+            totals
+                .iter_mut()
+                .zip(parts)
+                .for_each(|(total, part)| *total += part);
+        }
+        for (totals, parts) in self.differences.iter_mut().zip(&other.differences) {
+            totals
+                .iter_mut()
+                .zip(parts)
+                .for_each(|(total, part)| total.merge(part));
+        }
+        for (totals, parts) in self.flags.iter_mut().zip(&other.flags) {
+            totals
+                .iter_mut()
+                .zip(parts)
+                .for_each(|(total, part)| total.merge(part));
+        }
+        for (total, part) in self.non_finite.iter_mut().zip(&other.non_finite) {
+            *total += part;
+        }
+    }
+
+    /// Empty totals of the same shape.
+    fn emptied(&self) -> Folded {
+        let empty = |moments: &Vec<Moments>| vec![Moments::EMPTY; moments.len()];
+        Folded {
+            moments: self.moments.iter().map(empty).collect(),
+            ones: self.ones.iter().map(|ones| vec![0; ones.len()]).collect(),
+            differences: self.differences.iter().map(empty).collect(),
+            flags: self
+                .flags
+                .iter()
+                .map(|flags| vec![PairedCounts::default(); flags.len()])
+                .collect(),
+            non_finite: vec![0; self.non_finite.len()],
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.moments
+            .iter()
+            .flatten()
+            .all(|moments| moments.count == 0 && moments.missing == 0)
+    }
+}
+
+/// The totals that merge exactly in any order: quantile sketches (integer counts) and
+/// envelope sums ([`ExactSum`]). Per scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unordered {
+    pub sketches: Vec<Vec<Sketch>>,
+    pub envelope_sums: Vec<Vec<EnvelopeSum>>,
+    pub envelope_sketches: Vec<Vec<Sketch>>,
+}
+
+impl Unordered {
+    fn empty(shape: &Shape) -> Unordered {
+        let models = shape.outcome_kinds.len();
+        Unordered {
+            sketches: (0..models)
+                .map(|model| vec![Sketch::new(SUMMARY_PRECISION_BITS); shape.outcome_count(model)])
+                .collect(),
+            envelope_sums: (0..models)
+                .map(|model| vec![EnvelopeSum::default(); shape.envelope_cells(model)])
+                .collect(),
+            envelope_sketches: (0..models)
+                .map(|model| {
+                    vec![Sketch::new(ENVELOPE_PRECISION_BITS); shape.envelope_cells(model)]
+                })
+                .collect(),
+        }
+    }
+
+    fn merge(&mut self, other: &Unordered) {
+        for (totals, parts) in self.sketches.iter_mut().zip(&other.sketches) {
+            totals
+                .iter_mut()
+                .zip(parts)
+                .for_each(|(total, part)| total.merge(part));
+        }
+        for (totals, parts) in self.envelope_sums.iter_mut().zip(&other.envelope_sums) {
+            totals
+                .iter_mut()
+                .zip(parts)
+                .for_each(|(total, part)| total.merge(part));
+        }
+        for (totals, parts) in self
+            .envelope_sketches
+            .iter_mut()
+            .zip(&other.envelope_sketches)
+        {
+            totals
+                .iter_mut()
+                .zip(parts)
+                .for_each(|(total, part)| total.merge(part));
+        }
+    }
+
+    /// Moves everything a worker has accumulated in here and empties the worker's totals
+    /// (keeping their memory).
+    fn take(&mut self, worker: &mut Worker<'_>) {
+        for (totals, parts) in self.sketches.iter_mut().zip(&mut worker.sketches) {
+            for (total, part) in totals.iter_mut().zip(parts) {
+                total.merge(part);
+                part.clear();
+            }
+        }
+        for (totals, parts) in self.envelope_sums.iter_mut().zip(&mut worker.envelope_sums) {
+            for (total, part) in totals.iter_mut().zip(parts) {
+                total.merge(part);
+                *part = EnvelopeSum::default();
+            }
+        }
+        self.take_envelopes(worker);
+    }
+
+    /// Moves a worker's envelope counts in here and empties its sketches (keeping their
+    /// memory), before its `u32` counts could overflow.
+    fn take_envelopes(&mut self, worker: &mut Worker<'_>) {
+        for (totals, parts) in self
+            .envelope_sketches
+            .iter_mut()
+            .zip(&mut worker.envelope_sketches)
+        {
+            for (total, part) in totals.iter_mut().zip(parts) {
+                total.merge(part);
+                part.clear();
+            }
+        }
+    }
+}
+
+/// Runs per segment are [`SEGMENT_CHUNKS`] × [`CHUNK_RUNS`]: chunks fold into their segment,
+/// segments into the batch. Shards are made of whole segments, so that a shard's partial result
+/// holds one folded total per segment (a few kilobytes) rather than one per chunk. Changing it
+/// changes the last bits of means and standard deviations, so it is part of the
+/// reproducibility contract.
+pub const SEGMENT_CHUNKS: u64 = 16;
+
+/// Part of a batch: the chunks of one shard, as far as they are done. It is what a shard hands
+/// to `entente merge`, and what a checkpoint saves for `--resume`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Partial {
+    pub shard: Shard,
+    /// Runs of the whole batch.
+    pub runs: u64,
+    /// The chunks this part covers.
+    pub chunks: Range<u64>,
+    /// How many of them are done, from the first.
+    pub done: u64,
+    /// The folded totals of the finished segments, in order. A part that starts at the first
+    /// chunk keeps them folded into one, so that a whole batch holds one whatever its size.
+    pub segments: Vec<Folded>,
+    /// The folded totals of the done chunks of the segment in progress.
+    pub current: Folded,
+    pub unordered: Unordered,
+}
+
+impl Partial {
+    fn new(shape: &Shape, shard: Shard, runs: u64, chunks: Range<u64>) -> Partial {
+        Partial {
+            shard,
+            runs,
+            chunks,
+            done: 0,
+            segments: Vec::new(),
+            current: Folded::empty(shape),
+            unordered: Unordered::empty(shape),
+        }
+    }
+
+    /// Folds the next chunk in.
+    fn push(&mut self, chunk: &ChunkResult) {
+        let index = self.chunks.start + self.done;
+        debug_assert_eq!(chunk.index, index, "chunks are folded in order");
+        if index > self.chunks.start && index.is_multiple_of(SEGMENT_CHUNKS) {
+            self.close_segment();
+        }
+        self.current.merge(&chunk.folded);
+        self.done += 1;
+    }
+
+    /// Ends the segment in progress: its totals join the finished segments.
+    fn close_segment(&mut self) {
+        if self.current.is_empty() {
+            return;
+        }
+        let empty = self.current.emptied();
+        let segment = std::mem::replace(&mut self.current, empty);
+        match self.segments.first_mut() {
+            Some(head) if self.chunks.start == 0 => head.merge(&segment),
+            _ => self.segments.push(segment),
+        }
+    }
+
+    /// The totals so far, folded as the finished batch will fold them up to here, for the
+    /// precision checks of a sequential batch (which is never sharded).
+    fn so_far(&self) -> Folded {
+        let mut folded = self.current.clone();
+        if let Some(head) = self.segments.first() {
+            folded = head.clone();
+            for segment in &self.segments[1..] {
+                folded.merge(segment);
+            }
+            folded.merge(&self.current);
+        }
+        folded
+    }
+
+    /// The widest judged half-width among `selected` outcomes of every scenario (all when
+    /// `None`): the precision check.
+    fn widest(&self, shape: &Shape, selected: Option<&[usize]>, runs: u64) -> Checkpoint {
+        let folded = self.so_far();
+        let mut widest = Checkpoint {
+            runs,
+            widest_half_width: 0.0,
+            widest_outcome: 0,
+        };
+        for (model, kinds) in shape.outcome_kinds.iter().enumerate() {
+            for (outcome, kind) in kinds.iter().enumerate() {
+                if selected.is_some_and(|selected| !selected.contains(&outcome)) {
+                    continue;
+                }
+                let half = judged_half_width(
+                    *kind,
+                    &folded.moments[model][outcome],
+                    folded.ones[model][outcome],
+                );
+                // An undefined half-width (fewer than two values) has not reached any target.
+                let half = if half.is_nan() { f64::INFINITY } else { half };
+                if half > widest.widest_half_width {
+                    widest.widest_half_width = half;
+                    widest.widest_outcome = outcome;
+                }
+            }
+        }
+        widest
+    }
 }
 
 /// A worker's own simulations, buffers and order-free sketches.
@@ -367,6 +888,8 @@ struct Worker<'m> {
     /// month is the bulk of a worker's memory, and these hand their counts to the totals after
     /// every round, far below `u32::MAX` values each.
     envelope_sketches: Vec<Vec<Sketch<u32>>>,
+    /// Exact sums, so a worker keeps its own and they merge in any order.
+    envelope_sums: Vec<Vec<EnvelopeSum>>,
     /// Monthly measures of up to [`ENVELOPE_PENDING_RUNS`] runs not yet added to the envelope
     /// cells, for each model: `[(month * sources + source) * ENVELOPE_PENDING_RUNS + slot]`,
     /// the sources being `Shape::own_sources`.
@@ -397,6 +920,9 @@ impl<'m> Worker<'m> {
                     vec![Sketch::with_counts(ENVELOPE_PRECISION_BITS); cells]
                 })
                 .collect(),
+            envelope_sums: (0..models.len())
+                .map(|model| vec![EnvelopeSum::default(); shape.envelope_cells(model)])
+                .collect(),
             pending_measures: (0..models.len())
                 .map(|model| {
                     let sources = if shape.envelopes {
@@ -418,35 +944,14 @@ impl<'m> Worker<'m> {
         let mut result = ChunkResult {
             index,
             first_run,
-            moments: (0..models)
-                .map(|model| vec![Moments::EMPTY; shape.outcome_count(model)])
-                .collect(),
-            ones: (0..models)
-                .map(|model| vec![0; shape.outcome_count(model)])
-                .collect(),
-            envelope_sums: (0..models)
-                .map(|model| {
-                    let cells = shape.envelope_cells(model);
-                    vec![EnvelopeSum::default(); cells]
-                })
-                .collect(),
-            differences: shape
-                .pairings
-                .iter()
-                .map(|pairing| vec![Moments::EMPTY; pairing.len()])
-                .collect(),
-            flags: shape
-                .pairings
-                .iter()
-                .map(|pairing| vec![PairedCounts::default(); pairing.len()])
-                .collect(),
-            non_finite: vec![0; models],
+            folded: Folded::empty(shape),
             rows: Vec::with_capacity(if shape.per_run {
                 (last_run - first_run) as usize * shape.row_width
             } else {
                 0
             }),
         };
+        let folded = &mut result.folded;
         for run in first_run..last_run {
             let slot = ((run - first_run) as usize) % ENVELOPE_PENDING_RUNS;
             let flush = slot + 1 == ENVELOPE_PENDING_RUNS || run + 1 == last_run;
@@ -454,7 +959,7 @@ impl<'m> Worker<'m> {
                 let envelopes = shape.envelopes;
                 let own_sources = &shape.own_sources[model];
                 let pending = &mut self.pending_measures[model];
-                result.non_finite[model] += self.simulations[model].run_into(
+                folded.non_finite[model] += self.simulations[model].run_into(
                     shape.seed,
                     run,
                     &mut self.outcomes[model],
@@ -475,14 +980,14 @@ impl<'m> Worker<'m> {
                         model,
                         pending,
                         slot + 1,
-                        &mut result.envelope_sums[model],
+                        &mut self.envelope_sums[model],
                         &mut self.envelope_sketches[model],
                     );
                 }
                 let values = &self.outcomes[model];
                 for (outcome, &value) in values.iter().enumerate() {
-                    result.moments[model][outcome].push(value);
-                    result.ones[model][outcome] += u64::from(value == 1.0);
+                    folded.moments[model][outcome].push(value);
+                    folded.ones[model][outcome] += u64::from(value == 1.0);
                     self.sketches[model][outcome].insert(value);
                 }
                 if shape.per_run && model == 0 {
@@ -497,11 +1002,11 @@ impl<'m> Worker<'m> {
                 let (first, other) = (&self.outcomes[0], &self.outcomes[pair + 1]);
                 for (slot, &(left, right)) in pairing.iter().enumerate() {
                     let (a, b) = (first[left], other[right]);
-                    result.differences[pair][slot].push(b - a);
+                    folded.differences[pair][slot].push(b - a);
                     match shape.outcome_kinds[0][left] {
-                        OutcomeKind::Flag => result.flags[pair][slot].push(a == 1.0, b == 1.0),
+                        OutcomeKind::Flag => folded.flags[pair][slot].push(a == 1.0, b == 1.0),
                         OutcomeKind::Month => {
-                            result.flags[pair][slot].push(a.is_finite(), b.is_finite())
+                            folded.flags[pair][slot].push(a.is_finite(), b.is_finite())
                         }
                         OutcomeKind::Number => {}
                     }
@@ -512,8 +1017,8 @@ impl<'m> Worker<'m> {
     }
 }
 
-/// Adds the first `runs` pending runs' monthly measures of one model to its envelope cells:
-/// cell by cell, each cell's values in run order (the sums' order is part of the bits).
+/// Adds the first `runs` pending runs' monthly measures of one model to its envelope cells,
+/// cell by cell.
 fn add_pending_measures(
     shape: &Shape,
     model: usize,
@@ -530,7 +1035,7 @@ fn add_pending_measures(
         let (sum, sketch) = (&mut sums[cell], &mut sketches[cell]);
         for &value in &values[..runs] {
             if value.is_finite() {
-                sum.sum += value;
+                sum.sum.add(value);
                 sum.count += 1;
                 sketch.insert(value);
             }
@@ -579,118 +1084,6 @@ fn run_round(
         .expect("a worker panicked while holding the results");
     results.sort_by_key(|chunk| chunk.index);
     results
-}
-
-/// The batch's running totals.
-struct Totals {
-    scenarios: Vec<ScenarioTotals>,
-    pairs: Vec<PairTotals>,
-}
-
-impl Totals {
-    fn new(shape: &Shape) -> Totals {
-        let scenarios = (0..shape.outcome_kinds.len())
-            .map(|model| {
-                let outcomes = shape.outcome_count(model);
-                let cells = shape.envelope_cells(model);
-                ScenarioTotals {
-                    moments: vec![Moments::EMPTY; outcomes],
-                    ones: vec![0; outcomes],
-                    sketches: vec![Sketch::new(SUMMARY_PRECISION_BITS); outcomes],
-                    envelope_sums: vec![EnvelopeSum::default(); cells],
-                    envelope_sketches: vec![Sketch::new(ENVELOPE_PRECISION_BITS); cells],
-                    non_finite: 0,
-                }
-            })
-            .collect();
-        let pairs = shape
-            .pairings
-            .iter()
-            .map(|pairing| PairTotals {
-                outcomes: pairing.clone(),
-                differences: vec![Moments::EMPTY; pairing.len()],
-                flags: vec![PairedCounts::default(); pairing.len()],
-            })
-            .collect();
-        Totals { scenarios, pairs }
-    }
-
-    /// Folds one chunk in; called in chunk order.
-    fn fold(&mut self, chunk: &ChunkResult) {
-        for (model, totals) in self.scenarios.iter_mut().enumerate() {
-            for (total, part) in totals.moments.iter_mut().zip(&chunk.moments[model]) {
-                total.merge(part);
-            }
-            for (total, part) in totals.ones.iter_mut().zip(&chunk.ones[model]) {
-                *total += part;
-            }
-            for (total, part) in totals
-                .envelope_sums
-                .iter_mut()
-                .zip(&chunk.envelope_sums[model])
-            {
-                total.sum += part.sum;
-                total.count += part.count;
-            }
-            totals.non_finite += chunk.non_finite[model];
-        }
-        for (pair, totals) in self.pairs.iter_mut().enumerate() {
-            for (total, part) in totals.differences.iter_mut().zip(&chunk.differences[pair]) {
-                total.merge(part);
-            }
-            for (total, part) in totals.flags.iter_mut().zip(&chunk.flags[pair]) {
-                total.merge(part);
-            }
-        }
-    }
-
-    fn merge_sketches(&mut self, worker: &Worker<'_>) {
-        for (model, totals) in self.scenarios.iter_mut().enumerate() {
-            for (total, part) in totals.sketches.iter_mut().zip(&worker.sketches[model]) {
-                total.merge(part);
-            }
-        }
-    }
-
-    /// Moves a worker's envelope counts into the totals and empties its sketches (keeping
-    /// their memory), before its `u32` counts could overflow.
-    fn take_envelopes(&mut self, worker: &mut Worker<'_>) {
-        for (model, totals) in self.scenarios.iter_mut().enumerate() {
-            for (total, part) in totals
-                .envelope_sketches
-                .iter_mut()
-                .zip(&mut worker.envelope_sketches[model])
-            {
-                total.merge(part);
-                part.clear();
-            }
-        }
-    }
-
-    /// The widest judged half-width among `selected` outcomes of every scenario (all when
-    /// `None`): the precision check.
-    fn widest(&self, shape: &Shape, selected: Option<&[usize]>, runs: u64) -> Checkpoint {
-        let mut widest = Checkpoint {
-            runs,
-            widest_half_width: 0.0,
-            widest_outcome: 0,
-        };
-        for (model, totals) in self.scenarios.iter().enumerate() {
-            for (outcome, kind) in shape.outcome_kinds[model].iter().enumerate() {
-                if selected.is_some_and(|selected| !selected.contains(&outcome)) {
-                    continue;
-                }
-                let half = judged_half_width(*kind, &totals.moments[outcome], totals.ones[outcome]);
-                // An undefined half-width (fewer than two values) has not reached any target.
-                let half = if half.is_nan() { f64::INFINITY } else { half };
-                if half > widest.widest_half_width {
-                    widest.widest_half_width = half;
-                    widest.widest_outcome = outcome;
-                }
-            }
-        }
-        widest
-    }
 }
 
 #[cfg(test)]

@@ -313,7 +313,7 @@ fn envelopes(model: &Model, totals: &ScenarioTotals) -> Vec<Envelope> {
                     EnvelopeMonth {
                         month: scenario.start().plus(month as i32).to_string(),
                         count,
-                        mean: sum / count as f64,
+                        mean: sum.value() / count as f64,
                         quantiles: Quantiles::of(&totals.envelope_sketches[cell]),
                     }
                 })
