@@ -225,8 +225,6 @@ pub enum PartialError {
         "a batch run to a precision target cannot be sharded or resumed: its run count is not known in advance; give --runs"
     )]
     PrecisionPlan,
-    #[error("the partial result is of {found}, this batch is {expected}")]
-    OtherBatch { expected: String, found: String },
     #[error("shard {0} is given more than once")]
     Duplicate(Shard),
     #[error("the partial results are of {0} and {1} shards: they are not one split")]
@@ -241,6 +239,61 @@ pub enum PartialError {
         done: u64,
         chunks: u64,
     },
+    #[error("its totals do not have the shape of this batch's ({0}): the file is damaged")]
+    Shape(&'static str),
+}
+
+/// Checks that a partial result read from a file fits a batch of `models` with `options`: its
+/// chunks are its shard's, and every list of totals has the batch's length. (Whether it comes
+/// from the same scenarios, seed and binary is the file header's business.)
+pub fn check_partial(
+    models: &[Model],
+    options: &BatchOptions,
+    partial: &Partial,
+) -> Result<(), PartialError> {
+    let shape = Shape::new(models, options);
+    if let RunPlan::Fixed(runs) = options.plan
+        && (partial.runs != runs || partial.chunks != partial.shard.chunks(runs))
+    {
+        return Err(PartialError::Shape("the chunks of its shard"));
+    }
+    let folded_lengths = |folded: &Folded| {
+        (
+            folded.moments.iter().map(Vec::len).collect::<Vec<_>>(),
+            folded.ones.iter().map(Vec::len).collect::<Vec<_>>(),
+            folded.differences.iter().map(Vec::len).collect::<Vec<_>>(),
+            folded.flags.iter().map(Vec::len).collect::<Vec<_>>(),
+            folded.non_finite.len(),
+        )
+    };
+    let expected = folded_lengths(&Folded::empty(&shape));
+    if partial
+        .segments
+        .iter()
+        .chain(std::iter::once(&partial.current))
+        .any(|folded| folded_lengths(folded) != expected)
+    {
+        return Err(PartialError::Shape("moments and counts"));
+    }
+    let unordered_lengths = |unordered: &Unordered| {
+        (
+            unordered.sketches.iter().map(Vec::len).collect::<Vec<_>>(),
+            unordered
+                .envelope_sums
+                .iter()
+                .map(Vec::len)
+                .collect::<Vec<_>>(),
+            unordered
+                .envelope_sketches
+                .iter()
+                .map(Vec::len)
+                .collect::<Vec<_>>(),
+        )
+    };
+    if unordered_lengths(&partial.unordered) != unordered_lengths(&Unordered::empty(&shape)) {
+        return Err(PartialError::Shape("sketches and envelopes"));
+    }
+    Ok(())
 }
 
 /// Runs a batch of `models` (one for a batch, several for a paired comparison). Per-run rows

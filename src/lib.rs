@@ -9,6 +9,7 @@ pub mod batch;
 pub mod model;
 pub mod outcome;
 pub mod param;
+pub mod partial;
 pub mod report;
 pub mod rng;
 pub mod scenario;

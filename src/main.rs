@@ -116,6 +116,22 @@ enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
         threads: Option<u32>,
     },
+    /// Combine the partial results of every shard of a batch or comparison (`--shard`) into the
+    /// result one process would give: bit-identical for the same binary, seed and scenarios.
+    Merge {
+        /// Shard output directories (holding partial.entente) or partial-result files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Write the merged results into this directory (created if needed), each file atomically.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Also write the HTML report of the merged results to FILE.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// What to print on standard output.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Repeat a batch or comparison from its manifest.json alone (the scenario texts are in it).
     Rerun {
         /// The manifest.json of an earlier batch or comparison.
@@ -147,6 +163,22 @@ struct BatchArgs {
     /// Do not keep monthly envelopes (faster; no envelopes.csv).
     #[arg(long)]
     no_envelopes: bool,
+    /// Run only shard K of N of the runs (K from 0), or `auto`: K and N from a Slurm job array
+    /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX, with N from --shard-count or ENTENTE_SHARD_COUNT). Needs --out;
+    /// writes a partial result there for `entente merge`.
+    #[arg(long, value_name = "K/N|auto")]
+    shard: Option<String>,
+    /// With --shard auto under a Kubernetes Indexed Job: the number of shards (its completions).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    shard_count: Option<u64>,
+    /// Continue the batch whose checkpoint is in --out, running only the runs it lacks; starts
+    /// afresh if there is none, and does nothing if the batch there is finished.
+    #[arg(long, requires = "out")]
+    resume: bool,
+    /// With --out: save progress (a checkpoint) at most this often, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    checkpoint_every: f64,
     /// Also write a self-contained HTML report (charts inline, no network) to FILE, and each
     /// chart as an SVG file in FILE's directory under `<FILE stem>-charts/`.
     #[arg(long, value_name = "FILE")]
@@ -258,6 +290,12 @@ fn execute(cli: Cli) -> Result<()> {
             out,
             threads,
         } => rerun_command(&manifest, out, threads, None),
+        Command::Merge {
+            inputs,
+            out,
+            report,
+            format,
+        } => merge_command(&inputs, out.as_deref(), report.as_deref(), format),
         Command::Report {
             directory,
             out,
@@ -640,56 +678,39 @@ fn batch_command(
     let started = SystemTime::now();
     let clock = Instant::now();
     let models = [model];
-    let result = batch::run(
+    let scenarios = vec![files];
+    let executed = run_as_asked(
         &models,
         &options,
+        common,
+        &scenarios,
+        command,
         &|runs| bar.inc(runs),
         |rows| match runs_writer.as_mut() {
-            Some(writer) => writer.write(rows),
+            Some(writer) => writer.write(rows).context("cannot write per-run rows"),
             None => Ok(()),
         },
-    )
-    .context("cannot write per-run rows")?;
-    let elapsed = clock.elapsed();
+    )?;
     bar.finish_and_clear();
-    let summary = ScenarioSummary::new(&models[0], seed, &result, 0, precision);
-    let mut record = report::BatchRecord {
+    let Executed::Whole(result) = executed else {
+        return Ok(());
+    };
+    let record = report::BatchRecord {
         command: command.to_vec(),
-        scenarios: vec![files],
-        scenario: summary.scenario.clone(),
+        scenarios,
+        scenario: String::new(),
         options,
         runs: result.runs,
         started,
-        elapsed,
+        elapsed: clock.elapsed(),
         outputs: Vec::new(),
     };
-    if let Some(directory) = &common.out {
-        let mut outputs = Vec::new();
-        write_scenario_summary(directory, &summary, "", &mut outputs)?;
-        write_output(
-            directory,
-            "summary.csv",
-            &report::summary_csv(&summary),
-            &mut outputs,
-        )?;
-        if let Some(writer) = runs_writer.take() {
-            outputs.extend(writer.finish().with_context(|| {
-                format!("cannot write per-run files in {}", directory.display())
-            })?);
-        }
-        record.outputs = outputs;
-        write_manifest(directory, record.clone())?;
-    }
-    if let Some(path) = &common.report {
-        write_report(path, &models, &[&summary], None, &record)?;
-    }
-    match common.format {
-        Format::Text => emit(&report::batch_text(&summary))?,
-        Format::Json => emit(&report::summary_json(&summary))?,
-        Format::Markdown => emit(&report::batch_markdown(&summary))?,
-    }
-    finished_line(result.runs, 1, elapsed, threads);
-    Ok(())
+    let outputs = Outputs {
+        directory: common.out.as_deref(),
+        report: common.report.as_deref(),
+        format: common.format,
+    };
+    conclude(&models, &result, precision, record, outputs, runs_writer)
 }
 
 fn compare_command(
@@ -717,60 +738,481 @@ fn compare_command(
     let bar = progress_bar(Some(runs));
     let started = SystemTime::now();
     let clock = Instant::now();
-    let result = batch::run(&models, &options, &|runs| bar.inc(runs), |_| {
-        Ok::<(), std::convert::Infallible>(())
-    })
-    .unwrap_or_else(|never| match never {});
-    let elapsed = clock.elapsed();
+    let executed = run_as_asked(
+        &models,
+        &options,
+        common,
+        &scenarios,
+        command,
+        &|runs| bar.inc(runs),
+        |_| Ok(()),
+    )?;
     bar.finish_and_clear();
-    let summary = ComparisonSummary::new(&models, seed, &result);
-    let scenario_summaries: Vec<ScenarioSummary> = models
-        .iter()
-        .enumerate()
-        .map(|(index, model)| ScenarioSummary::new(model, seed, &result, index, None))
-        .collect();
-    let mut record = report::BatchRecord {
+    let Executed::Whole(result) = executed else {
+        return Ok(());
+    };
+    let record = report::BatchRecord {
         command: command.to_vec(),
         scenarios,
-        scenario: summary.scenarios.join(" vs "),
+        scenario: String::new(),
         options,
         runs: result.runs,
         started,
-        elapsed,
+        elapsed: clock.elapsed(),
         outputs: Vec::new(),
     };
-    if let Some(directory) = &common.out {
-        let mut outputs = Vec::new();
-        write_output(
-            directory,
-            "comparison.json",
-            &report::comparison_json(&summary),
-            &mut outputs,
-        )?;
-        write_output(
-            directory,
-            "comparison.csv",
-            &report::comparison_csv(&summary),
-            &mut outputs,
-        )?;
-        for scenario_summary in &scenario_summaries {
-            let suffix = format!("-{}", scenario_summary.scenario);
-            write_scenario_summary(directory, scenario_summary, &suffix, &mut outputs)?;
+    let outputs = Outputs {
+        directory: common.out.as_deref(),
+        report: common.report.as_deref(),
+        format: common.format,
+    };
+    conclude(&models, &result, None, record, outputs, None)
+}
+
+/// Where a finished batch's results go.
+struct Outputs<'a> {
+    directory: Option<&'a Path>,
+    report: Option<&'a Path>,
+    format: Format,
+}
+
+/// Writes and prints the results of a finished batch (one model) or comparison (several):
+/// the summaries, per-run files, manifest and report, then the table on standard output.
+fn conclude(
+    models: &[Model],
+    result: &batch::BatchResult,
+    precision: Option<f64>,
+    mut record: report::BatchRecord,
+    outputs: Outputs<'_>,
+    runs_writer: Option<report::RunsWriter>,
+) -> Result<()> {
+    let seed = record.options.seed;
+    let summaries: Vec<ScenarioSummary> = models
+        .iter()
+        .enumerate()
+        .map(|(index, model)| ScenarioSummary::new(model, seed, result, index, precision))
+        .collect();
+    let comparison = (models.len() > 1).then(|| ComparisonSummary::new(models, seed, result));
+    record.scenario = match &comparison {
+        Some(comparison) => comparison.scenarios.join(" vs "),
+        None => summaries[0].scenario.clone(),
+    };
+    if let Some(directory) = outputs.directory {
+        let mut written = Vec::new();
+        match &comparison {
+            None => {
+                write_scenario_summary(directory, &summaries[0], "", &mut written)?;
+                write_output(
+                    directory,
+                    "summary.csv",
+                    &report::summary_csv(&summaries[0]),
+                    &mut written,
+                )?;
+            }
+            Some(comparison) => {
+                write_output(
+                    directory,
+                    "comparison.json",
+                    &report::comparison_json(comparison),
+                    &mut written,
+                )?;
+                write_output(
+                    directory,
+                    "comparison.csv",
+                    &report::comparison_csv(comparison),
+                    &mut written,
+                )?;
+                for summary in &summaries {
+                    let suffix = format!("-{}", summary.scenario);
+                    write_scenario_summary(directory, summary, &suffix, &mut written)?;
+                }
+            }
         }
-        record.outputs = outputs;
+        if let Some(writer) = runs_writer {
+            written.extend(writer.finish().with_context(|| {
+                format!("cannot write per-run files in {}", directory.display())
+            })?);
+        }
+        record.outputs = written;
         write_manifest(directory, record.clone())?;
+        // The results are whole: the checkpoint they were resumed from is no longer needed.
+        remove_if_present(&directory.join(CHECKPOINT_FILE))?;
     }
-    if let Some(path) = &common.report {
-        let summaries: Vec<&ScenarioSummary> = scenario_summaries.iter().collect();
-        write_report(path, &models, &summaries, Some(&summary), &record)?;
+    if let Some(path) = outputs.report {
+        let summary_references: Vec<&ScenarioSummary> = summaries.iter().collect();
+        write_report(
+            path,
+            models,
+            &summary_references,
+            comparison.as_ref(),
+            &record,
+        )?;
     }
-    match common.format {
-        Format::Text => emit(&report::comparison_text(&summary))?,
-        Format::Json => emit(&report::comparison_json(&summary))?,
-        Format::Markdown => emit(&report::comparison_markdown(&summary))?,
+    match (&comparison, outputs.format) {
+        (None, Format::Text) => emit(&report::batch_text(&summaries[0]))?,
+        (None, Format::Json) => emit(&report::summary_json(&summaries[0]))?,
+        (None, Format::Markdown) => emit(&report::batch_markdown(&summaries[0]))?,
+        (Some(comparison), Format::Text) => emit(&report::comparison_text(comparison))?,
+        (Some(comparison), Format::Json) => emit(&report::comparison_json(comparison))?,
+        (Some(comparison), Format::Markdown) => emit(&report::comparison_markdown(comparison))?,
     }
-    finished_line(result.runs, models.len(), elapsed, threads);
+    finished_line(
+        result.runs,
+        models.len(),
+        record.elapsed,
+        record.options.threads,
+    );
     Ok(())
+}
+
+/// The checkpoint a batch with `--out` saves as it goes, and the partial result a shard leaves.
+const CHECKPOINT_FILE: &str = "checkpoint.entente";
+const PARTIAL_FILE: &str = "partial.entente";
+
+/// How [`run_as_asked`] ended.
+enum Executed {
+    /// The whole batch ran (perhaps resumed): its result, to be written by the caller.
+    Whole(batch::BatchResult),
+    /// A shard ran and its partial result is written; or `--resume` found it already done.
+    Written,
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            Err(error).with_context(|| format!("cannot remove {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// FNV-1a of this executable's bytes: partial results merge bit-identically only when the same
+/// binary wrote them all.
+fn binary_fingerprint() -> Result<String> {
+    let path = std::env::current_exe().context("cannot find this program's executable")?;
+    let bytes = std::fs::read(&path)
+        .with_context(|| format!("cannot read this program's executable {}", path.display()))?;
+    Ok(format!("{:016x}", entente::rng::fnv1a(&bytes)))
+}
+
+/// The shard `--shard` asks for (the whole batch without it).
+fn resolve_shard(common: &BatchArgs) -> Result<batch::Shard> {
+    let Some(spec) = common.shard.as_deref() else {
+        return Ok(batch::Shard::WHOLE);
+    };
+    let variable = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    let number = |name: &str, text: String| -> Result<u64> {
+        text.trim()
+            .parse::<u64>()
+            .with_context(|| format!("{name}={text:?} is not a whole number"))
+    };
+    let (index, count) = if spec == "auto" {
+        if let (Some(id), Some(count)) = (
+            variable("SLURM_ARRAY_TASK_ID"),
+            variable("SLURM_ARRAY_TASK_COUNT"),
+        ) {
+            let id = number("SLURM_ARRAY_TASK_ID", id)?;
+            let minimum = match variable("SLURM_ARRAY_TASK_MIN") {
+                Some(minimum) => number("SLURM_ARRAY_TASK_MIN", minimum)?,
+                None => 0,
+            };
+            let index = id.checked_sub(minimum).with_context(|| {
+                format!("SLURM_ARRAY_TASK_ID {id} is below SLURM_ARRAY_TASK_MIN {minimum}")
+            })?;
+            (index, number("SLURM_ARRAY_TASK_COUNT", count)?)
+        } else if let Some(index) = variable("JOB_COMPLETION_INDEX") {
+            let index = number("JOB_COMPLETION_INDEX", index)?;
+            let count = match (common.shard_count, variable("ENTENTE_SHARD_COUNT")) {
+                (Some(count), _) => count,
+                (None, Some(count)) => number("ENTENTE_SHARD_COUNT", count)?,
+                (None, None) => anyhow::bail!(
+                    "--shard auto: JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but not \
+                     the number of shards; give --shard-count N or set ENTENTE_SHARD_COUNT to \
+                     the job's completions"
+                ),
+            };
+            (index, count)
+        } else {
+            anyhow::bail!(
+                "--shard auto: neither SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (a Slurm job \
+                 array) nor JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) is set; give --shard \
+                 K/N, for example --shard 3/64"
+            )
+        }
+    } else {
+        let (index, count) = spec.split_once('/').with_context(|| {
+            format!("--shard {spec:?}: expected K/N (shard K of N, K from 0) or auto")
+        })?;
+        (
+            number("--shard K", index.to_string())?,
+            number("--shard N", count.to_string())?,
+        )
+    };
+    if count == 0 || index >= count {
+        anyhow::bail!(
+            "--shard {index}/{count}: K must be at least 0 and below N, and N at least 1"
+        );
+    }
+    Ok(batch::Shard { index, count })
+}
+
+/// Runs a batch or comparison as `common` asks: whole or one shard, from the start or from the
+/// checkpoint in `--out` (`--resume`), saving checkpoints there as it goes.
+fn run_as_asked(
+    models: &[Model],
+    options: &BatchOptions,
+    common: &BatchArgs,
+    scenarios: &[Vec<(String, String)>],
+    command: &[String],
+    progress: &(dyn Fn(u64) + Sync),
+    rows: impl FnMut(batch::RunRows<'_>) -> Result<()>,
+) -> Result<Executed> {
+    let shard = resolve_shard(common)?;
+    let sharded = shard != batch::Shard::WHOLE;
+    let RunPlan::Fixed(runs) = options.plan else {
+        if sharded || common.resume {
+            return Err(batch::PartialError::PrecisionPlan.into());
+        }
+        let result = batch::run(models, options, progress, rows)?;
+        return Ok(Executed::Whole(result));
+    };
+    let directory = common.out.as_deref();
+    if sharded && directory.is_none() {
+        anyhow::bail!("--shard needs --out DIR: the shard's partial result is written there");
+    }
+    if options.per_run && (sharded || common.resume) {
+        anyhow::bail!(
+            "--per-run cannot be combined with --shard or --resume yet: per-run files are \
+             written as the runs go and are not split or resumed"
+        );
+    }
+    if !(common.checkpoint_every.is_finite() && common.checkpoint_every >= 0.0) {
+        anyhow::bail!(
+            "--checkpoint-every must be a number of seconds, got {}",
+            common.checkpoint_every
+        );
+    }
+    let Some(directory) = directory else {
+        let result = batch::run(models, options, progress, rows)?;
+        return Ok(Executed::Whole(result));
+    };
+    let header = entente::partial::Header {
+        entente_version: env!("CARGO_PKG_VERSION").to_string(),
+        binary: binary_fingerprint()?,
+        seed: options.seed,
+        runs,
+        shard,
+        envelopes: options.envelopes,
+        command: command.to_vec(),
+        scenarios: scenarios.to_vec(),
+    };
+    let checkpoint_path = directory.join(CHECKPOINT_FILE);
+    let mut sharding = batch::Sharding {
+        shard,
+        resume: None,
+        checkpoint_every: Some(std::time::Duration::from_secs_f64(common.checkpoint_every)),
+    };
+    let finished = if sharded {
+        directory.join(PARTIAL_FILE)
+    } else {
+        directory.join(if models.len() > 1 {
+            "comparison.json"
+        } else {
+            "summary.json"
+        })
+    };
+    if common.resume {
+        match std::fs::read(&checkpoint_path) {
+            Ok(bytes) => {
+                let (found, partial) = entente::partial::decode(&bytes)
+                    .with_context(|| format!("cannot resume from {}", checkpoint_path.display()))?;
+                let mut differences = header.differences(&found);
+                if found.shard != shard {
+                    differences.push(format!("the shard ({} vs {})", shard, found.shard));
+                }
+                if !differences.is_empty() {
+                    anyhow::bail!(
+                        "cannot resume from {}: it is a checkpoint of another batch; it differs in {}",
+                        checkpoint_path.display(),
+                        differences.join("; ")
+                    );
+                }
+                batch::check_partial(models, options, &partial)
+                    .with_context(|| format!("cannot resume from {}", checkpoint_path.display()))?;
+                eprintln!(
+                    "resuming from {}: {} of {} chunks done",
+                    checkpoint_path.display(),
+                    partial.done,
+                    partial.chunks.end - partial.chunks.start
+                );
+                progress(
+                    ((partial.chunks.start + partial.done) * batch::CHUNK_RUNS).min(runs)
+                        - shard.runs(runs).start,
+                );
+                sharding.resume = Some(partial);
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                if finished.exists() {
+                    eprintln!(
+                        "{} already holds the finished results ({}); nothing to resume",
+                        directory.display(),
+                        finished.display()
+                    );
+                    return Ok(Executed::Written);
+                }
+                eprintln!(
+                    "no checkpoint in {}: starting from the first run",
+                    directory.display()
+                );
+            }
+            Err(error) => {
+                return Err(error)
+                    .with_context(|| format!("cannot read {}", checkpoint_path.display()));
+            }
+        }
+    }
+    let (result, partial) =
+        batch::run_sharded(models, options, &sharding, progress, rows, |partial| {
+            report::write_atomic(
+                &checkpoint_path,
+                &entente::partial::encode(&header, partial),
+            )
+            .with_context(|| format!("cannot write checkpoint {}", checkpoint_path.display()))
+        })?;
+    if let Some(result) = result {
+        return Ok(Executed::Whole(result));
+    }
+    let partial_path = directory.join(PARTIAL_FILE);
+    report::write_atomic(&partial_path, &entente::partial::encode(&header, &partial))
+        .with_context(|| format!("cannot write {}", partial_path.display()))?;
+    remove_if_present(&checkpoint_path)?;
+    let span = shard.runs(runs);
+    eprintln!(
+        "shard {shard}: runs {} to {} of {runs} ({} runs) in {}; combine every shard with `entente merge`",
+        span.start,
+        span.end.saturating_sub(1),
+        span.end - span.start,
+        partial_path.display()
+    );
+    Ok(Executed::Written)
+}
+
+/// `entente merge`: reads every shard's partial result, checks they are one batch's, and writes
+/// and prints what the batch would have given in one process.
+fn merge_command(
+    inputs: &[PathBuf],
+    out: Option<&Path>,
+    report: Option<&Path>,
+    format: Format,
+) -> Result<()> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let mut read: Vec<(PathBuf, entente::partial::Header, batch::Partial)> = Vec::new();
+    for input in inputs {
+        let path = if input.is_dir() {
+            input.join(PARTIAL_FILE)
+        } else {
+            input.clone()
+        };
+        let bytes = std::fs::read(&path).with_context(|| {
+            if input.is_dir() {
+                format!(
+                    "cannot read {}: is {} a finished shard's output directory?",
+                    path.display(),
+                    input.display()
+                )
+            } else {
+                format!("cannot read {}", path.display())
+            }
+        })?;
+        let (header, partial) = entente::partial::decode(&bytes)
+            .with_context(|| format!("cannot merge {}", path.display()))?;
+        read.push((path, header, partial));
+    }
+    let (first_path, first, _) = &read[0];
+    for (path, header, _) in &read[1..] {
+        let differences = first.differences(header);
+        if !differences.is_empty() {
+            anyhow::bail!(
+                "{} and {} are not shards of one batch: they differ in {}",
+                first_path.display(),
+                path.display(),
+                differences.join("; ")
+            );
+        }
+    }
+    let mut models = Vec::new();
+    for files in &first.scenarios {
+        models.push(Model::new(Scenario::from_files(files)?));
+    }
+    let options = BatchOptions {
+        seed: first.seed,
+        plan: RunPlan::Fixed(first.runs),
+        threads: 1,
+        envelopes: first.envelopes,
+        per_run: false,
+    };
+    for (path, _, partial) in &read {
+        batch::check_partial(&models, &options, partial)
+            .with_context(|| format!("cannot merge {}", path.display()))?;
+    }
+    let partials: Vec<batch::Partial> =
+        read.iter().map(|(_, _, partial)| partial.clone()).collect();
+    let result = batch::merge(&models, &options, &partials).with_context(|| {
+        format!(
+            "cannot merge the {} partial results given (from {})",
+            partials.len(),
+            first_path.display()
+        )
+    })?;
+    if let Some(directory) = out {
+        prepare_out(Some(directory))?;
+    }
+    eprintln!(
+        "merged {} shards of {} runs (entente {}, binary {})",
+        partials.len(),
+        first.runs,
+        first.entente_version,
+        first.binary
+    );
+    let record = report::BatchRecord {
+        command: whole_batch_command(&first.command),
+        scenarios: first.scenarios.clone(),
+        scenario: String::new(),
+        options,
+        runs: result.runs,
+        started,
+        elapsed: clock.elapsed(),
+        outputs: Vec::new(),
+    };
+    let outputs = Outputs {
+        directory: out,
+        report,
+        format,
+    };
+    conclude(&models, &result, None, record, outputs, None)
+}
+
+/// A shard's command without what made it a shard (`--shard`, `--shard-count`, `--resume`,
+/// `--out`, `--checkpoint-every`): the command of the whole batch, which is what the merged
+/// manifest records, so that `entente rerun` repeats the whole batch in one process.
+fn whole_batch_command(command: &[String]) -> Vec<String> {
+    const WITH_VALUE: [&str; 4] = ["--shard", "--shard-count", "--out", "--checkpoint-every"];
+    let mut whole = Vec::new();
+    let mut arguments = command.iter();
+    while let Some(argument) = arguments.next() {
+        if WITH_VALUE.contains(&argument.as_str()) {
+            arguments.next();
+        } else if argument == "--resume"
+            || WITH_VALUE
+                .iter()
+                .any(|flag| argument.starts_with(&format!("{flag}=")))
+        {
+        } else {
+            whole.push(argument.clone());
+        }
+    }
+    whole
 }
 
 /// Writes `text` to standard output. A closed pipe (`entente check f | head -1`) is not an

@@ -118,6 +118,58 @@ impl Sketch<u64> {
     pub fn new(precision_bits: u32) -> Sketch<u64> {
         Sketch::with_counts(precision_bits)
     }
+
+    /// The sketch's whole state, for storing partial results (see `crate::partial`).
+    pub fn to_parts(&self) -> SketchParts {
+        SketchParts {
+            precision_bits: self.precision_bits,
+            positive: (self.positive.first_key, self.positive.counts.clone()),
+            negative: (self.negative.first_key, self.negative.counts.clone()),
+            zero: self.zero,
+            count: self.count,
+            min: self.min,
+            max: self.max,
+        }
+    }
+
+    /// The sketch whose state `parts` is; `None` if it cannot be one (more mantissa bits than
+    /// a double has, or counts that do not add up).
+    pub fn from_parts(parts: SketchParts) -> Option<Sketch<u64>> {
+        let sketch = Sketch {
+            precision_bits: parts.precision_bits,
+            positive: Buckets {
+                first_key: parts.positive.0,
+                counts: parts.positive.1,
+            },
+            negative: Buckets {
+                first_key: parts.negative.0,
+                counts: parts.negative.1,
+            },
+            zero: parts.zero,
+            count: parts.count,
+            min: parts.min,
+            max: parts.max,
+        };
+        let counted = sketch
+            .positive
+            .counts
+            .iter()
+            .chain(&sketch.negative.counts)
+            .try_fold(sketch.zero, |total, &count| total.checked_add(count));
+        (sketch.precision_bits <= 52 && counted == Some(sketch.count)).then_some(sketch)
+    }
+}
+
+/// A sketch's state as plain values: the bucket counts of each sign from their first key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SketchParts {
+    pub precision_bits: u32,
+    pub positive: (u64, Vec<u64>),
+    pub negative: (u64, Vec<u64>),
+    pub zero: u64,
+    pub count: u64,
+    pub min: f64,
+    pub max: f64,
 }
 
 impl<C: Count> Sketch<C> {

@@ -1,0 +1,413 @@
+//! Partial-result files: what a shard of a batch writes for `entente merge`, and what a batch
+//! writes as it goes so that `--resume` can finish it after an interruption.
+//!
+//! A file is a first line naming the format, then a gzip stream of one header (entente's
+//! version, a hash of the binary that wrote it, the seed, the run count, the shard, whether
+//! envelopes are kept, the command and every scenario file's text) and one
+//! [`batch::Partial`], every number in little-endian binary (floats as their bits, so that
+//! NaN and infinities survive and nothing is rounded). This module turns them into bytes and
+//! back; `main` reads and writes the files.
+
+use std::io::{Read, Write};
+
+use crate::batch::{EnvelopeSum, Folded, Partial, Shard, Unordered};
+use crate::sketch::{Sketch, SketchParts};
+use crate::stats::{ExactSum, Moments, PairedCounts};
+
+/// The first line of every partial-result file.
+pub const MAGIC: &[u8] = b"entente partial result, format 1\n";
+
+/// Everything that must be the same for two partial results to belong to one batch, and what
+/// `merge` needs to rebuild the scenarios and to write the manifest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Header {
+    pub entente_version: String,
+    /// FNV-1a (64-bit) of the executable that wrote the file, in hex: results are bit-identical
+    /// only for the same binary.
+    pub binary: String,
+    pub seed: u64,
+    /// Runs of the whole batch.
+    pub runs: u64,
+    pub shard: Shard,
+    pub envelopes: bool,
+    /// The command that wrote it, the program first.
+    pub command: Vec<String>,
+    /// Per scenario, its files as (path, text): the one named, then each file it extends.
+    pub scenarios: Vec<Vec<(String, String)>>,
+}
+
+impl Header {
+    /// What differs between two headers that should describe one batch (the shard aside), in
+    /// words; empty when they agree.
+    pub fn differences(&self, other: &Header) -> Vec<String> {
+        let mut differences = Vec::new();
+        if self.binary != other.binary || self.entente_version != other.entente_version {
+            differences.push(format!(
+                "the binary (entente {} {} vs entente {} {})",
+                self.entente_version, self.binary, other.entente_version, other.binary
+            ));
+        }
+        let texts = |header: &Header| -> Vec<Vec<String>> {
+            header
+                .scenarios
+                .iter()
+                .map(|files| files.iter().map(|(_, text)| text.clone()).collect())
+                .collect()
+        };
+        if texts(self) != texts(other) {
+            let names = |header: &Header| {
+                header
+                    .scenarios
+                    .iter()
+                    .filter_map(|files| files.first().map(|(path, _)| path.clone()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            differences.push(format!(
+                "the scenario files' text ({} vs {})",
+                names(self),
+                names(other)
+            ));
+        }
+        if self.seed != other.seed {
+            differences.push(format!("the seed ({} vs {})", self.seed, other.seed));
+        }
+        if self.runs != other.runs {
+            differences.push(format!("the run count ({} vs {})", self.runs, other.runs));
+        }
+        if self.envelopes != other.envelopes {
+            differences.push("whether envelopes are kept (--no-envelopes)".to_string());
+        }
+        if self.shard.count != other.shard.count {
+            differences.push(format!(
+                "the number of shards ({} vs {})",
+                self.shard.count, other.shard.count
+            ));
+        }
+        differences
+    }
+}
+
+/// Why bytes are not a partial result.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("not an entente partial result (its first line is not {:?})", String::from_utf8_lossy(MAGIC).trim_end())]
+    NotPartial,
+    #[error("damaged or cut short: {0}")]
+    Damaged(String),
+}
+
+/// The bytes of a partial-result file.
+pub fn encode(header: &Header, partial: &Partial) -> Vec<u8> {
+    let mut writer = Writer(Vec::new());
+    writer.header(header);
+    writer.partial(partial);
+    let mut gzip = flate2::write::GzEncoder::new(MAGIC.to_vec(), flate2::Compression::fast());
+    gzip.write_all(&writer.0)
+        .and_then(|()| gzip.finish())
+        .expect("compressing into memory cannot fail")
+}
+
+/// Reads a partial-result file's bytes.
+pub fn decode(bytes: &[u8]) -> Result<(Header, Partial), DecodeError> {
+    let compressed = bytes.strip_prefix(MAGIC).ok_or(DecodeError::NotPartial)?;
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(compressed)
+        .read_to_end(&mut plain)
+        .map_err(|error| DecodeError::Damaged(error.to_string()))?;
+    let mut reader = Reader(&plain);
+    let header = reader.header()?;
+    let partial = reader.partial()?;
+    if !reader.0.is_empty() {
+        return Err(DecodeError::Damaged(format!(
+            "{} bytes after the end",
+            reader.0.len()
+        )));
+    }
+    Ok((header, partial))
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u64(&mut self, value: u64) {
+        self.0.extend_from_slice(&value.to_le_bytes());
+    }
+    fn i128(&mut self, value: i128) {
+        self.0.extend_from_slice(&value.to_le_bytes());
+    }
+    fn f64(&mut self, value: f64) {
+        self.u64(value.to_bits());
+    }
+    fn bool(&mut self, value: bool) {
+        self.0.push(u8::from(value));
+    }
+    fn text(&mut self, text: &str) {
+        self.u64(text.len() as u64);
+        self.0.extend_from_slice(text.as_bytes());
+    }
+    fn list<T>(&mut self, items: &[T], mut each: impl FnMut(&mut Writer, &T)) {
+        self.u64(items.len() as u64);
+        for item in items {
+            each(self, item);
+        }
+    }
+
+    fn header(&mut self, header: &Header) {
+        self.text(&header.entente_version);
+        self.text(&header.binary);
+        self.u64(header.seed);
+        self.u64(header.runs);
+        self.u64(header.shard.index);
+        self.u64(header.shard.count);
+        self.bool(header.envelopes);
+        self.list(&header.command, |writer, argument| writer.text(argument));
+        self.list(&header.scenarios, |writer, files| {
+            writer.list(files, |writer, (path, text)| {
+                writer.text(path);
+                writer.text(text);
+            })
+        });
+    }
+
+    fn moments(&mut self, moments: &Moments) {
+        self.u64(moments.count);
+        self.u64(moments.missing);
+        self.f64(moments.mean);
+        self.f64(moments.squares);
+        self.f64(moments.min);
+        self.f64(moments.max);
+    }
+
+    fn folded(&mut self, folded: &Folded) {
+        self.list(&folded.moments, |writer, moments| {
+            writer.list(moments, Writer::moments)
+        });
+        self.list(&folded.ones, |writer, ones| {
+            writer.list(ones, |writer, &one| writer.u64(one))
+        });
+        self.list(&folded.differences, |writer, moments| {
+            writer.list(moments, Writer::moments)
+        });
+        self.list(&folded.flags, |writer, flags| {
+            writer.list(flags, |writer, counts| {
+                for count in [
+                    counts.both,
+                    counts.only_first,
+                    counts.only_second,
+                    counts.neither,
+                ] {
+                    writer.u64(count);
+                }
+            })
+        });
+        self.list(&folded.non_finite, |writer, &count| writer.u64(count));
+    }
+
+    fn sketch(&mut self, sketch: &Sketch) {
+        let parts = sketch.to_parts();
+        self.u64(u64::from(parts.precision_bits));
+        for (first_key, counts) in [&parts.positive, &parts.negative] {
+            self.u64(*first_key);
+            self.list(counts, |writer, &count| writer.u64(count));
+        }
+        self.u64(parts.zero);
+        self.u64(parts.count);
+        self.f64(parts.min);
+        self.f64(parts.max);
+    }
+
+    fn unordered(&mut self, unordered: &Unordered) {
+        self.list(&unordered.sketches, |writer, sketches| {
+            writer.list(sketches, Writer::sketch)
+        });
+        self.list(&unordered.envelope_sums, |writer, sums| {
+            writer.list(sums, |writer, sum| {
+                let (units, overflowed) = sum.sum.to_parts();
+                writer.i128(units);
+                writer.bool(overflowed);
+                writer.u64(sum.count);
+            })
+        });
+        self.list(&unordered.envelope_sketches, |writer, sketches| {
+            writer.list(sketches, Writer::sketch)
+        });
+    }
+
+    fn partial(&mut self, partial: &Partial) {
+        self.u64(partial.shard.index);
+        self.u64(partial.shard.count);
+        self.u64(partial.runs);
+        self.u64(partial.chunks.start);
+        self.u64(partial.chunks.end);
+        self.u64(partial.done);
+        self.list(&partial.segments, Writer::folded);
+        self.folded(&partial.current);
+        self.unordered(&partial.unordered);
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+/// More items than this in one list is damage, not data (a guard against allocating from a
+/// corrupted length).
+const MAXIMUM_LIST: u64 = 1 << 32;
+
+impl Reader<'_> {
+    fn bytes(&mut self, count: usize) -> Result<&[u8], DecodeError> {
+        if self.0.len() < count {
+            return Err(DecodeError::Damaged("it ends early".to_string()));
+        }
+        let (taken, rest) = self.0.split_at(count);
+        self.0 = rest;
+        Ok(taken)
+    }
+    fn u64(&mut self) -> Result<u64, DecodeError> {
+        Ok(u64::from_le_bytes(
+            self.bytes(8)?.try_into().expect("8 bytes"),
+        ))
+    }
+    fn i128(&mut self) -> Result<i128, DecodeError> {
+        Ok(i128::from_le_bytes(
+            self.bytes(16)?.try_into().expect("16 bytes"),
+        ))
+    }
+    fn f64(&mut self) -> Result<f64, DecodeError> {
+        Ok(f64::from_bits(self.u64()?))
+    }
+    fn bool(&mut self) -> Result<bool, DecodeError> {
+        match self.bytes(1)?[0] {
+            0 => Ok(false),
+            1 => Ok(true),
+            other => Err(DecodeError::Damaged(format!("{other} is not a yes/no"))),
+        }
+    }
+    fn length(&mut self) -> Result<usize, DecodeError> {
+        let length = self.u64()?;
+        if length > MAXIMUM_LIST {
+            return Err(DecodeError::Damaged(format!("a list of {length} items")));
+        }
+        Ok(length as usize)
+    }
+    fn text(&mut self) -> Result<String, DecodeError> {
+        let length = self.length()?;
+        String::from_utf8(self.bytes(length)?.to_vec())
+            .map_err(|_| DecodeError::Damaged("text that is not UTF-8".to_string()))
+    }
+    fn list<T>(
+        &mut self,
+        mut each: impl FnMut(&mut Self) -> Result<T, DecodeError>,
+    ) -> Result<Vec<T>, DecodeError> {
+        let length = self.length()?;
+        (0..length).map(|_| each(self)).collect()
+    }
+
+    fn header(&mut self) -> Result<Header, DecodeError> {
+        Ok(Header {
+            entente_version: self.text()?,
+            binary: self.text()?,
+            seed: self.u64()?,
+            runs: self.u64()?,
+            shard: self.shard()?,
+            envelopes: self.bool()?,
+            command: self.list(Reader::text)?,
+            scenarios: self
+                .list(|reader| reader.list(|reader| Ok((reader.text()?, reader.text()?))))?,
+        })
+    }
+
+    fn shard(&mut self) -> Result<Shard, DecodeError> {
+        let (index, count) = (self.u64()?, self.u64()?);
+        if count == 0 || index >= count {
+            return Err(DecodeError::Damaged(format!("shard {index}/{count}")));
+        }
+        Ok(Shard { index, count })
+    }
+
+    fn moments(&mut self) -> Result<Moments, DecodeError> {
+        Ok(Moments {
+            count: self.u64()?,
+            missing: self.u64()?,
+            mean: self.f64()?,
+            squares: self.f64()?,
+            min: self.f64()?,
+            max: self.f64()?,
+        })
+    }
+
+    fn folded(&mut self) -> Result<Folded, DecodeError> {
+        Ok(Folded {
+            moments: self.list(|reader| reader.list(Reader::moments))?,
+            ones: self.list(|reader| reader.list(Reader::u64))?,
+            differences: self.list(|reader| reader.list(Reader::moments))?,
+            flags: self.list(|reader| {
+                reader.list(|reader| {
+                    Ok(PairedCounts {
+                        both: reader.u64()?,
+                        only_first: reader.u64()?,
+                        only_second: reader.u64()?,
+                        neither: reader.u64()?,
+                    })
+                })
+            })?,
+            non_finite: self.list(Reader::u64)?,
+        })
+    }
+
+    fn sketch(&mut self) -> Result<Sketch, DecodeError> {
+        let precision_bits = u32::try_from(self.u64()?)
+            .map_err(|_| DecodeError::Damaged("a sketch's precision".to_string()))?;
+        let positive = (self.u64()?, self.list(Reader::u64)?);
+        let negative = (self.u64()?, self.list(Reader::u64)?);
+        let parts = SketchParts {
+            precision_bits,
+            positive,
+            negative,
+            zero: self.u64()?,
+            count: self.u64()?,
+            min: self.f64()?,
+            max: self.f64()?,
+        };
+        Sketch::from_parts(parts)
+            .ok_or_else(|| DecodeError::Damaged("a sketch whose counts do not add up".to_string()))
+    }
+
+    fn unordered(&mut self) -> Result<Unordered, DecodeError> {
+        Ok(Unordered {
+            sketches: self.list(|reader| reader.list(Reader::sketch))?,
+            envelope_sums: self.list(|reader| {
+                reader.list(|reader| {
+                    let units = reader.i128()?;
+                    let overflowed = reader.bool()?;
+                    Ok(EnvelopeSum {
+                        sum: ExactSum::from_parts(units, overflowed),
+                        count: reader.u64()?,
+                    })
+                })
+            })?,
+            envelope_sketches: self.list(|reader| reader.list(Reader::sketch))?,
+        })
+    }
+
+    fn partial(&mut self) -> Result<Partial, DecodeError> {
+        let shard = self.shard()?;
+        let runs = self.u64()?;
+        let chunks = self.u64()?..self.u64()?;
+        let done = self.u64()?;
+        if chunks.start > chunks.end || done > chunks.end - chunks.start {
+            return Err(DecodeError::Damaged(format!(
+                "{done} chunks done of {}..{}",
+                chunks.start, chunks.end
+            )));
+        }
+        Ok(Partial {
+            shard,
+            runs,
+            chunks,
+            done,
+            segments: self.list(Reader::folded)?,
+            current: self.folded()?,
+            unordered: self.unordered()?,
+        })
+    }
+}
