@@ -1,0 +1,551 @@
+//! Scaling out: shards of a batch merge into exactly the one-process result, for any split;
+//! `merge` refuses what is not one batch; and a batch killed with SIGKILL finishes with
+//! `--resume` into the same bits as an uninterrupted run.
+
+use std::convert::Infallible;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use entente::batch::{self, BatchOptions, CHUNK_RUNS, RunPlan, SEGMENT_CHUNKS, Shard, Sharding};
+use entente::model::Model;
+use entente::report;
+use entente::scenario::Scenario;
+use entente::summary::{ComparisonSummary, ScenarioSummary};
+
+/// Two actors over a year: fast enough in a debug build for batches of many segments.
+const SMALL: &str = r#"
+[scenario]
+name = "small"
+start = "2020-01"
+end = "2020-12"
+seed = 11
+channels = ["trade", "arms"]
+
+[[actors]]
+id = "A"
+capacity = { dist = "normal", mean = 1.0, sd = 0.2, low = 0.1, high = 2.0 }
+growth = 0.02
+position = -0.5
+stubbornness = 0.1
+stability = { dist = "uniform", low = 0.5, high = 0.9 }
+location = [10.0, -66.0]
+
+[[actors]]
+id = "B"
+capacity = 2.0
+growth = 0.01
+position = { dist = "uniform", low = 0.0, high = 0.8 }
+stubbornness = 0.1
+location = [55.0, 37.0]
+
+[[ties]]
+from = "A"
+to = "B"
+channel = "trade"
+weight = { dist = "uniform", low = 0.2, high = 0.6 }
+
+[[rules]]
+rule = "capacity"
+growth_noise = 0.01
+
+[[rules]]
+rule = "homophily"
+
+[[rules]]
+rule = "influence"
+
+[[rules]]
+rule = "regime_survival"
+
+[[outcomes]]
+name = "a_survives"
+measure = "survives"
+actor = "A"
+
+[[outcomes]]
+name = "a_capacity"
+measure = "capacity"
+actor = "A"
+
+[[outcomes]]
+name = "a_position_mean"
+measure = "position"
+actor = "A"
+over = "mean"
+"#;
+
+fn small_model(name: &str) -> Model {
+    let text = SMALL.replace("name = \"small\"", &format!("name = \"{name}\""));
+    Model::new(Scenario::from_toml(&text, "small.toml").expect("the small scenario is valid"))
+}
+
+fn options(runs: u64, threads: usize) -> BatchOptions {
+    BatchOptions {
+        seed: 11,
+        plan: RunPlan::Fixed(runs),
+        threads,
+        envelopes: true,
+        per_run: false,
+    }
+}
+
+/// Every summary of a batch result as JSON text: what `summary.json` would hold.
+fn summaries(models: &[Model], result: &batch::BatchResult) -> String {
+    let mut text: String = models
+        .iter()
+        .enumerate()
+        .map(|(index, model)| {
+            report::summary_json(&ScenarioSummary::new(model, 11, result, index, None))
+        })
+        .collect();
+    if models.len() > 1 {
+        text.push_str(&report::comparison_json(&ComparisonSummary::new(
+            models, 11, result,
+        )));
+    }
+    text
+}
+
+fn whole(models: &[Model], runs: u64) -> String {
+    let result = batch::run(models, &options(runs, 2), &|_| {}, |_| {
+        Ok::<(), Infallible>(())
+    })
+    .expect("no rows, no errors");
+    summaries(models, &result)
+}
+
+fn sharded(models: &[Model], runs: u64, count: u64, threads: usize) -> String {
+    let partials: Vec<batch::Partial> = (0..count)
+        .map(|index| {
+            let sharding = Sharding {
+                shard: Shard { index, count },
+                ..Sharding::default()
+            };
+            let (result, partial) = batch::run_sharded(
+                models,
+                &options(runs, threads),
+                &sharding,
+                &|_| {},
+                |_| Ok::<(), Infallible>(()),
+                |_| Ok(()),
+            )
+            .expect("no errors");
+            assert_eq!(
+                result.is_some(),
+                count == 1,
+                "only the whole batch has a result"
+            );
+            partial
+        })
+        .collect();
+    // Merged in a scrambled order: the order partials are given in must not matter.
+    let mut scrambled = partials.clone();
+    scrambled.reverse();
+    let result = batch::merge(models, &options(runs, 1), &scrambled).expect("every shard");
+    summaries(models, &result)
+}
+
+#[test]
+fn merged_shards_equal_one_process_for_any_split() {
+    let models = [small_model("small")];
+    // 9 segments and a half: shard boundaries inside the run range, a short last chunk, and
+    // splits with more shards than segments (some shards empty).
+    let runs = 9 * SEGMENT_CHUNKS * CHUNK_RUNS + 5 * CHUNK_RUNS + 17;
+    let expected = whole(&models, runs);
+    for (count, threads) in [(1, 2), (2, 1), (3, 2), (4, 3), (9, 2), (16, 1)] {
+        assert_eq!(
+            sharded(&models, runs, count, threads),
+            expected,
+            "{count} shards on {threads} threads"
+        );
+    }
+}
+
+#[test]
+fn merged_shards_of_a_comparison_equal_one_process() {
+    let models = [small_model("small"), small_model("other")];
+    let runs = 3 * SEGMENT_CHUNKS * CHUNK_RUNS + 100;
+    assert_eq!(sharded(&models, runs, 5, 2), whole(&models, runs));
+}
+
+#[test]
+fn shards_cover_every_run_once_in_whole_segments() {
+    for runs in [1, 255, 256, 4096, 4097, 100_000, 10_000_000] {
+        for count in [1, 2, 7, 64] {
+            let mut next = 0;
+            for index in 0..count {
+                let span = Shard { index, count }.runs(runs);
+                assert_eq!(span.start, next, "{runs} runs, shard {index}/{count}");
+                assert!(span.start % (SEGMENT_CHUNKS * CHUNK_RUNS) == 0 || span.is_empty());
+                next = span.end;
+            }
+            assert_eq!(next, runs, "{runs} runs in {count} shards");
+        }
+    }
+}
+
+#[test]
+fn merge_says_which_shards_are_missing_or_doubled() {
+    let models = [small_model("small")];
+    let runs = 4 * SEGMENT_CHUNKS * CHUNK_RUNS;
+    let shard = |index| {
+        let sharding = Sharding {
+            shard: Shard { index, count: 4 },
+            ..Sharding::default()
+        };
+        batch::run_sharded(
+            &models,
+            &options(runs, 1),
+            &sharding,
+            &|_| {},
+            |_| Ok::<(), Infallible>(()),
+            |_| Ok(()),
+        )
+        .expect("no errors")
+        .1
+    };
+    let (zero, two) = (shard(0), shard(2));
+    let error = batch::merge(&models, &options(runs, 1), &[zero.clone(), two.clone()])
+        .expect_err("shards 1 and 3 are missing");
+    assert_eq!(
+        error.to_string(),
+        "shards missing: 1, 3; merge needs every shard of the batch"
+    );
+    let error =
+        batch::merge(&models, &options(runs, 1), &[zero.clone(), zero]).expect_err("shard 0 twice");
+    assert_eq!(
+        error,
+        batch::PartialError::Duplicate(Shard { index: 0, count: 4 })
+    );
+}
+
+// --- Through the command line --------------------------------------------------------------
+
+fn entente(arguments: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_entente"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(arguments)
+        .output()
+        .expect("entente runs")
+}
+
+fn succeeds(arguments: &[&str]) -> Output {
+    let output = entente(arguments);
+    assert!(
+        output.status.success(),
+        "entente {arguments:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn fails(arguments: &[&str]) -> String {
+    let output = entente(arguments);
+    assert!(
+        !output.status.success(),
+        "entente {arguments:?} should fail"
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+fn text(path: &Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8")
+}
+
+#[test]
+fn the_command_line_shards_merges_and_refuses_what_is_not_one_batch() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let scenario = directory.path().join("small.toml");
+    std::fs::write(&scenario, SMALL).expect("the scenario is written");
+    let runs = (5 * SEGMENT_CHUNKS * CHUNK_RUNS).to_string();
+    let whole = directory.path().join("whole");
+    succeeds(&[
+        "batch",
+        text(&scenario),
+        "--runs",
+        &runs,
+        "--out",
+        text(&whole),
+    ]);
+    let shard_directory = |index: u64| directory.path().join(format!("shards/{index}"));
+    for index in 0..3 {
+        let spec = format!("{index}/3");
+        succeeds(&[
+            "batch",
+            text(&scenario),
+            "--runs",
+            &runs,
+            "--shard",
+            &spec,
+            "--out",
+            text(&shard_directory(index)),
+        ]);
+        assert!(shard_directory(index).join("partial.entente").exists());
+        assert!(!shard_directory(index).join("checkpoint.entente").exists());
+    }
+    let merged = directory.path().join("merged");
+    succeeds(&[
+        "merge",
+        text(&shard_directory(2)),
+        text(&shard_directory(0)),
+        text(&shard_directory(1)),
+        "--out",
+        text(&merged),
+    ]);
+    for file in ["summary.json", "summary.csv", "envelopes.csv"] {
+        assert_eq!(read(&whole.join(file)), read(&merged.join(file)), "{file}");
+    }
+    // The merged manifest records the whole batch's command: rerun gives the same bits.
+    let rerun = directory.path().join("rerun");
+    succeeds(&[
+        "rerun",
+        text(&merged.join("manifest.json")),
+        "--out",
+        text(&rerun),
+    ]);
+    assert_eq!(
+        read(&whole.join("summary.json")),
+        read(&rerun.join("summary.json"))
+    );
+
+    let stderr = fails(&[
+        "merge",
+        text(&shard_directory(0)),
+        text(&shard_directory(2)),
+    ]);
+    assert!(stderr.contains("shards missing: 1;"), "{stderr}");
+    let stderr = fails(&[
+        "merge",
+        text(&shard_directory(0)),
+        text(&shard_directory(0)),
+    ]);
+    assert!(
+        stderr.contains("shard 0/3 is given more than once"),
+        "{stderr}"
+    );
+    // Another seed, and another binary (a header rewritten as another build would write it).
+    let other_seed = directory.path().join("other-seed");
+    succeeds(&[
+        "batch",
+        text(&scenario),
+        "--runs",
+        &runs,
+        "--seed",
+        "99",
+        "--shard",
+        "1/3",
+        "--out",
+        text(&other_seed),
+    ]);
+    let stderr = fails(&[
+        "merge",
+        text(&shard_directory(0)),
+        text(&other_seed),
+        text(&shard_directory(2)),
+    ]);
+    assert!(stderr.contains("differ in the seed (11 vs 99)"), "{stderr}");
+    let (mut header, partial) =
+        entente::partial::decode(&read(&shard_directory(1).join("partial.entente")))
+            .expect("a partial result");
+    header.binary = "0123456789abcdef".to_string();
+    let other_binary = directory.path().join("other-binary.entente");
+    std::fs::write(&other_binary, entente::partial::encode(&header, &partial)).unwrap();
+    let stderr = fails(&[
+        "merge",
+        text(&shard_directory(0)),
+        text(&other_binary),
+        text(&shard_directory(2)),
+    ]);
+    assert!(stderr.contains("differ in the binary"), "{stderr}");
+    // Shard specifications that cannot be.
+    for (spec, message) in [
+        ("3/3", "K must be at least 0 and below N"),
+        ("1-3", "expected K/N"),
+        ("auto", "neither SLURM_ARRAY_TASK_ID"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_entente"))
+            .args([
+                "batch",
+                text(&scenario),
+                "--runs",
+                "10",
+                "--shard",
+                spec,
+                "--out",
+            ])
+            .arg(directory.path().join("never"))
+            .env_remove("SLURM_ARRAY_TASK_ID")
+            .env_remove("JOB_COMPLETION_INDEX")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !output.status.success() && stderr.contains(message),
+            "{spec}: {stderr}"
+        );
+    }
+    // `auto` reads a Slurm array task's index and count.
+    let output = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args([
+            "batch",
+            text(&scenario),
+            "--runs",
+            &runs,
+            "--shard",
+            "auto",
+            "--out",
+        ])
+        .arg(directory.path().join("slurm-task"))
+        .env("SLURM_ARRAY_TASK_ID", "5")
+        .env("SLURM_ARRAY_TASK_MIN", "4")
+        .env("SLURM_ARRAY_TASK_COUNT", "3")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let (header, _) =
+        entente::partial::decode(&read(&directory.path().join("slurm-task/partial.entente")))
+            .expect("a partial result");
+    assert_eq!(header.shard, Shard { index: 1, count: 3 });
+}
+
+/// Regression test for the scale-out issue: a batch killed with SIGKILL after a checkpoint
+/// finishes with `--resume` into the same bytes as a batch never interrupted.
+#[test]
+fn a_batch_killed_mid_way_resumes_to_the_same_bits() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let scenario = "scenarios/minimal.toml";
+    let runs = "12000";
+    let uninterrupted = directory.path().join("uninterrupted");
+    succeeds(&[
+        "batch",
+        scenario,
+        "--runs",
+        runs,
+        "--out",
+        text(&uninterrupted),
+    ]);
+
+    let killed = directory.path().join("killed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["batch", scenario, "--runs", runs, "--threads", "1"])
+        .args(["--checkpoint-every", "0", "--out", text(&killed)])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("entente starts");
+    let checkpoint = killed.join("checkpoint.entente");
+    let waited = Instant::now();
+    while !checkpoint.exists() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(120),
+            "no checkpoint appeared"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("the batch ends");
+    assert!(
+        !killed.join("summary.json").exists(),
+        "the batch was killed before it finished (make it longer if this fails)"
+    );
+    let output = succeeds(&[
+        "batch",
+        scenario,
+        "--runs",
+        runs,
+        "--resume",
+        "--out",
+        text(&killed),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("resuming from"), "{stderr}");
+    for file in ["summary.json", "summary.csv", "envelopes.csv"] {
+        assert_eq!(
+            read(&uninterrupted.join(file)),
+            read(&killed.join(file)),
+            "{file}"
+        );
+    }
+    assert!(
+        !checkpoint.exists(),
+        "the checkpoint is removed once the results are whole"
+    );
+    // Resuming a finished batch does nothing and says so.
+    let output = succeeds(&[
+        "batch",
+        scenario,
+        "--runs",
+        runs,
+        "--resume",
+        "--out",
+        text(&killed),
+    ]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nothing to resume"));
+    // A checkpoint of another batch is refused.
+    let other = directory.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let (mut header, partial) =
+        entente::partial::decode(&encode_fresh_checkpoint()).expect("a partial result");
+    header.seed = 4;
+    std::fs::write(
+        other.join("checkpoint.entente"),
+        entente::partial::encode(&header, &partial),
+    )
+    .unwrap();
+    let stderr = fails(&[
+        "batch",
+        scenario,
+        "--runs",
+        runs,
+        "--resume",
+        "--out",
+        text(&other),
+    ]);
+    assert!(
+        stderr.contains("it is a checkpoint of another batch"),
+        "{stderr}"
+    );
+}
+
+/// A checkpoint file of the minimal scenario written through the library, for refusals.
+fn encode_fresh_checkpoint() -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/minimal.toml");
+    let scenario = Scenario::load(&path).expect("the minimal scenario loads");
+    let models = [Model::new(scenario)];
+    let runs = 2 * CHUNK_RUNS;
+    let (_, partial) = batch::run_sharded(
+        &models,
+        &BatchOptions {
+            seed: 1,
+            plan: RunPlan::Fixed(runs),
+            threads: 1,
+            envelopes: true,
+            per_run: false,
+        },
+        &Sharding::default(),
+        &|_| {},
+        |_| Ok::<(), Infallible>(()),
+        |_| Ok(()),
+    )
+    .expect("no errors");
+    let header = entente::partial::Header {
+        entente_version: env!("CARGO_PKG_VERSION").to_string(),
+        binary: "0".to_string(),
+        seed: 1,
+        runs,
+        shard: Shard::WHOLE,
+        envelopes: true,
+        command: Vec::new(),
+        scenarios: vec![vec![(
+            "scenarios/minimal.toml".to_string(),
+            std::fs::read_to_string(&path).unwrap(),
+        )]],
+    };
+    entente::partial::encode(&header, &partial)
+}
