@@ -177,7 +177,7 @@ fn shards_cover_every_run_once_in_whole_segments() {
             for index in 0..count {
                 let span = Shard { index, count }.runs(runs);
                 assert_eq!(span.start, next, "{runs} runs, shard {index}/{count}");
-                assert!(span.start % (SEGMENT_CHUNKS * CHUNK_RUNS) == 0 || span.is_empty());
+                assert!(span.start.is_multiple_of(SEGMENT_CHUNKS * CHUNK_RUNS) || span.is_empty());
                 next = span.end;
             }
             assert_eq!(next, runs, "{runs} runs in {count} shards");
