@@ -692,7 +692,7 @@ fn batch_command(
         },
     )?;
     bar.finish_and_clear();
-    let Executed::Whole(result) = executed else {
+    let Executed::Whole(result, runs_done) = executed else {
         return Ok(());
     };
     let record = report::BatchRecord {
@@ -709,6 +709,7 @@ fn batch_command(
         directory: common.out.as_deref(),
         report: common.report.as_deref(),
         format: common.format,
+        runs_done: Some(runs_done),
     };
     conclude(&models, &result, precision, record, outputs, runs_writer)
 }
@@ -748,7 +749,7 @@ fn compare_command(
         |_| Ok(()),
     )?;
     bar.finish_and_clear();
-    let Executed::Whole(result) = executed else {
+    let Executed::Whole(result, runs_done) = executed else {
         return Ok(());
     };
     let record = report::BatchRecord {
@@ -765,6 +766,7 @@ fn compare_command(
         directory: common.out.as_deref(),
         report: common.report.as_deref(),
         format: common.format,
+        runs_done: Some(runs_done),
     };
     conclude(&models, &result, None, record, outputs, None)
 }
@@ -774,6 +776,9 @@ struct Outputs<'a> {
     directory: Option<&'a Path>,
     report: Option<&'a Path>,
     format: Format,
+    /// Runs this process did (fewer than the batch's when it resumed or merged), for the
+    /// closing line; `None` prints none.
+    runs_done: Option<u64>,
 }
 
 /// Writes and prints the results of a finished batch (one model) or comparison (several):
@@ -856,12 +861,14 @@ fn conclude(
         (Some(comparison), Format::Json) => emit(&report::comparison_json(comparison))?,
         (Some(comparison), Format::Markdown) => emit(&report::comparison_markdown(comparison))?,
     }
-    finished_line(
-        result.runs,
-        models.len(),
-        record.elapsed,
-        record.options.threads,
-    );
+    if let Some(runs_done) = outputs.runs_done {
+        finished_line(
+            runs_done,
+            models.len(),
+            record.elapsed,
+            record.options.threads,
+        );
+    }
     Ok(())
 }
 
@@ -871,8 +878,9 @@ const PARTIAL_FILE: &str = "partial.entente";
 
 /// How [`run_as_asked`] ended.
 enum Executed {
-    /// The whole batch ran (perhaps resumed): its result, to be written by the caller.
-    Whole(batch::BatchResult),
+    /// The whole batch ran (perhaps resumed): its result, to be written by the caller, and the
+    /// runs done now (fewer than the batch's after a resume).
+    Whole(batch::BatchResult, u64),
     /// A shard ran and its partial result is written; or `--resume` found it already done.
     Written,
 }
@@ -974,7 +982,8 @@ fn run_as_asked(
             return Err(batch::PartialError::PrecisionPlan.into());
         }
         let result = batch::run(models, options, progress, rows)?;
-        return Ok(Executed::Whole(result));
+        let runs = result.runs;
+        return Ok(Executed::Whole(result, runs));
     };
     let directory = common.out.as_deref();
     if sharded && directory.is_none() {
@@ -994,7 +1003,7 @@ fn run_as_asked(
     }
     let Some(directory) = directory else {
         let result = batch::run(models, options, progress, rows)?;
-        return Ok(Executed::Whole(result));
+        return Ok(Executed::Whole(result, runs));
     };
     let header = entente::partial::Header {
         entente_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -1079,8 +1088,12 @@ fn run_as_asked(
             )
             .with_context(|| format!("cannot write checkpoint {}", checkpoint_path.display()))
         })?;
+    let resumed_runs = sharding.resume.as_ref().map_or(0, |partial| {
+        ((partial.chunks.start + partial.done) * batch::CHUNK_RUNS).min(runs)
+    });
     if let Some(result) = result {
-        return Ok(Executed::Whole(result));
+        let runs_done = result.runs - resumed_runs;
+        return Ok(Executed::Whole(result, runs_done));
     }
     let partial_path = directory.join(PARTIAL_FILE);
     report::write_atomic(&partial_path, &entente::partial::encode(&header, &partial))
@@ -1189,6 +1202,7 @@ fn merge_command(
         directory: out,
         report,
         format,
+        runs_done: None,
     };
     conclude(&models, &result, None, record, outputs, None)
 }

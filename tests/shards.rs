@@ -411,6 +411,28 @@ fn the_command_line_shards_merges_and_refuses_what_is_not_one_batch() {
         entente::partial::decode(&read(&directory.path().join("slurm-task/partial.entente")))
             .expect("a partial result");
     assert_eq!(header.shard, Shard { index: 1, count: 3 });
+    // ... or a Kubernetes Indexed Job's completion index, with the count from the environment.
+    let output = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args([
+            "batch",
+            text(&scenario),
+            "--runs",
+            &runs,
+            "--shard",
+            "auto",
+            "--out",
+        ])
+        .arg(directory.path().join("k8s-pod"))
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env("JOB_COMPLETION_INDEX", "2")
+        .env("ENTENTE_SHARD_COUNT", "3")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let (header, _) =
+        entente::partial::decode(&read(&directory.path().join("k8s-pod/partial.entente")))
+            .expect("a partial result");
+    assert_eq!(header.shard, Shard { index: 2, count: 3 });
 }
 
 /// Regression test for the scale-out issue: a batch killed with SIGKILL after a checkpoint
