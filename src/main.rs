@@ -692,26 +692,14 @@ fn batch_command(
         },
     )?;
     bar.finish_and_clear();
-    let Executed::Whole(result, runs_done) = executed else {
-        return Ok(());
-    };
-    let record = report::BatchRecord {
-        command: command.to_vec(),
+    let run = Started {
+        command,
         scenarios,
-        scenario: String::new(),
         options,
-        runs: result.runs,
         started,
-        elapsed: clock.elapsed(),
-        outputs: Vec::new(),
+        clock,
     };
-    let outputs = Outputs {
-        directory: common.out.as_deref(),
-        report: common.report.as_deref(),
-        format: common.format,
-        runs_done: Some(runs_done),
-    };
-    conclude(&models, &result, precision, record, outputs, runs_writer)
+    conclude_executed(&models, executed, run, common, precision, runs_writer)
 }
 
 fn compare_command(
@@ -749,17 +737,46 @@ fn compare_command(
         |_| Ok(()),
     )?;
     bar.finish_and_clear();
+    let run = Started {
+        command,
+        scenarios,
+        options,
+        started,
+        clock,
+    };
+    conclude_executed(&models, executed, run, common, None, None)
+}
+
+/// What a batch or comparison was started with, for its manifest.
+struct Started<'a> {
+    command: &'a [String],
+    scenarios: Vec<Vec<(String, String)>>,
+    options: BatchOptions,
+    started: SystemTime,
+    clock: Instant,
+}
+
+/// Writes and prints a batch's or comparison's results if it ran whole (a shard has written its
+/// partial result already).
+fn conclude_executed(
+    models: &[Model],
+    executed: Executed,
+    run: Started<'_>,
+    common: &BatchArgs,
+    precision: Option<f64>,
+    runs_writer: Option<report::RunsWriter>,
+) -> Result<()> {
     let Executed::Whole(result, runs_done) = executed else {
         return Ok(());
     };
     let record = report::BatchRecord {
-        command: command.to_vec(),
-        scenarios,
+        command: run.command.to_vec(),
+        scenarios: run.scenarios,
         scenario: String::new(),
-        options,
+        options: run.options,
         runs: result.runs,
-        started,
-        elapsed: clock.elapsed(),
+        started: run.started,
+        elapsed: run.clock.elapsed(),
         outputs: Vec::new(),
     };
     let outputs = Outputs {
@@ -768,7 +785,7 @@ fn compare_command(
         format: common.format,
         runs_done: Some(runs_done),
     };
-    conclude(&models, &result, None, record, outputs, None)
+    conclude(models, &result, precision, record, outputs, runs_writer)
 }
 
 /// Where a finished batch's results go.

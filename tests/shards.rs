@@ -389,50 +389,39 @@ fn the_command_line_shards_merges_and_refuses_what_is_not_one_batch() {
             "{spec}: {stderr}"
         );
     }
-    // `auto` reads a Slurm array task's index and count.
-    let output = Command::new(env!("CARGO_BIN_EXE_entente"))
-        .args([
-            "batch",
-            text(&scenario),
-            "--runs",
-            &runs,
-            "--shard",
-            "auto",
-            "--out",
-        ])
-        .arg(directory.path().join("slurm-task"))
-        .env("SLURM_ARRAY_TASK_ID", "5")
-        .env("SLURM_ARRAY_TASK_MIN", "4")
-        .env("SLURM_ARRAY_TASK_COUNT", "3")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let (header, _) =
-        entente::partial::decode(&read(&directory.path().join("slurm-task/partial.entente")))
-            .expect("a partial result");
-    assert_eq!(header.shard, Shard { index: 1, count: 3 });
+    // `auto` reads a Slurm array task's index and count ...
+    let auto_shard = |name: &str, environment: &[(&str, &str)]| {
+        let out = directory.path().join(name);
+        let output = Command::new(env!("CARGO_BIN_EXE_entente"))
+            .args(["batch", text(&scenario), "--runs", &runs, "--shard", "auto"])
+            .arg("--out")
+            .arg(&out)
+            .env_remove("SLURM_ARRAY_TASK_ID")
+            .env_remove("JOB_COMPLETION_INDEX")
+            .envs(environment.iter().copied())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{name}");
+        entente::partial::decode(&read(&out.join("partial.entente")))
+            .expect("a partial result")
+            .0
+            .shard
+    };
+    let slurm = [
+        ("SLURM_ARRAY_TASK_ID", "5"),
+        ("SLURM_ARRAY_TASK_MIN", "4"),
+        ("SLURM_ARRAY_TASK_COUNT", "3"),
+    ];
+    assert_eq!(
+        auto_shard("slurm-task", &slurm),
+        Shard { index: 1, count: 3 }
+    );
     // ... or a Kubernetes Indexed Job's completion index, with the count from the environment.
-    let output = Command::new(env!("CARGO_BIN_EXE_entente"))
-        .args([
-            "batch",
-            text(&scenario),
-            "--runs",
-            &runs,
-            "--shard",
-            "auto",
-            "--out",
-        ])
-        .arg(directory.path().join("k8s-pod"))
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env("JOB_COMPLETION_INDEX", "2")
-        .env("ENTENTE_SHARD_COUNT", "3")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let (header, _) =
-        entente::partial::decode(&read(&directory.path().join("k8s-pod/partial.entente")))
-            .expect("a partial result");
-    assert_eq!(header.shard, Shard { index: 2, count: 3 });
+    let kubernetes = [("JOB_COMPLETION_INDEX", "2"), ("ENTENTE_SHARD_COUNT", "3")];
+    assert_eq!(
+        auto_shard("k8s-pod", &kubernetes),
+        Shard { index: 2, count: 3 }
+    );
 }
 
 /// Regression test for the scale-out issue: a batch killed with SIGKILL after a checkpoint
@@ -476,7 +465,7 @@ fn a_batch_killed_mid_way_resumes_to_the_same_bits() {
         !killed.join("summary.json").exists(),
         "the batch was killed before it finished (make it longer if this fails)"
     );
-    let output = succeeds(&[
+    let resume = [
         "batch",
         scenario,
         "--runs",
@@ -484,7 +473,8 @@ fn a_batch_killed_mid_way_resumes_to_the_same_bits() {
         "--resume",
         "--out",
         text(&killed),
-    ]);
+    ];
+    let output = succeeds(&resume);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("resuming from"), "{stderr}");
     for file in ["summary.json", "summary.csv", "envelopes.csv"] {
@@ -499,15 +489,7 @@ fn a_batch_killed_mid_way_resumes_to_the_same_bits() {
         "the checkpoint is removed once the results are whole"
     );
     // Resuming a finished batch does nothing and says so.
-    let output = succeeds(&[
-        "batch",
-        scenario,
-        "--runs",
-        runs,
-        "--resume",
-        "--out",
-        text(&killed),
-    ]);
+    let output = succeeds(&resume);
     assert!(String::from_utf8_lossy(&output.stderr).contains("nothing to resume"));
     // A checkpoint of another batch is refused.
     let other = directory.path().join("other");
