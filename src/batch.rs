@@ -436,6 +436,20 @@ pub fn merge(
     options: &BatchOptions,
     partials: &[Partial],
 ) -> Result<BatchResult, PartialError> {
+    let whole = combine(models, options, partials)?;
+    let mut result = finish(&Shape::new(models, options), std::slice::from_ref(&whole));
+    result.runs = whole.runs;
+    Ok(result)
+}
+
+/// The partial result of the whole batch that every shard's partial results make together:
+/// one folded total and the merged sketches, which [`merge`] turns into the batch result and a
+/// results directory keeps (so that reports and later merges need no rerun).
+pub fn combine(
+    models: &[Model],
+    options: &BatchOptions,
+    partials: &[Partial],
+) -> Result<Partial, PartialError> {
     let shape = Shape::new(models, options);
     let count = partials.first().map_or(1, |partial| partial.shard.count);
     let mut seen = vec![false; count as usize];
@@ -455,7 +469,10 @@ pub fn merge(
     }
     let mut ordered: Vec<&Partial> = partials.iter().collect();
     ordered.sort_by_key(|partial| partial.shard.index);
-    for partial in &ordered {
+    let runs = ordered.first().map_or(0, |partial| partial.runs);
+    let mut whole = Partial::new(&shape, Shard::WHOLE, runs, 0..0);
+    let mut folded = Folded::empty(&shape);
+    for partial in ordered {
         let chunks = partial.chunks.end - partial.chunks.start;
         if partial.done != chunks {
             return Err(PartialError::Unfinished {
@@ -464,11 +481,15 @@ pub fn merge(
                 chunks,
             });
         }
+        for segment in &partial.segments {
+            folded.merge(segment);
+        }
+        whole.unordered.merge(&partial.unordered);
+        whole.chunks.end = whole.chunks.end.max(partial.chunks.end);
     }
-    let ordered: Vec<Partial> = ordered.into_iter().cloned().collect();
-    let mut result = finish(&shape, &ordered);
-    result.runs = ordered.first().map_or(0, |partial| partial.runs);
-    Ok(result)
+    whole.done = whole.chunks.end;
+    whole.segments.push(folded);
+    Ok(whole)
 }
 
 /// The batch result of complete partial results given in shard order.

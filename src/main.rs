@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use entente::batch::{self, BatchOptions, RunPlan};
 use entente::model::{Model, Simulation};
 use entente::outcome::Trace;
+use entente::partial::Header;
 use entente::report;
 use entente::scenario::Scenario;
 use entente::summary::{ComparisonSummary, ScenarioSummary};
@@ -103,9 +104,9 @@ enum Command {
     },
     /// Write the HTML report (and its SVG charts) of a batch or comparison output directory.
     ///
-    /// The directory's manifest.json holds the scenario texts, seed and run count: the batch
-    /// is run again from it (the same binary gives the same bits) and reported, and the
-    /// directory's summary files are checked against the rerun.
+    /// It reads the exact totals the directory keeps (partial.entente) and its manifest. A
+    /// directory without them (from an older entente) is rerun from its manifest.json (the
+    /// same binary gives the same bits), and its summary files are checked against the rerun.
     Report {
         /// The output directory of `entente batch --out` or `entente compare --out`.
         directory: PathBuf,
@@ -310,6 +311,15 @@ fn execute(cli: Cli) -> Result<()> {
 /// report from the rerun, and checks that the rerun's summary files are DIR's, byte for byte.
 fn report_command(directory: &Path, out: Option<PathBuf>, threads: Option<u32>) -> Result<()> {
     let report = out.unwrap_or_else(|| directory.join("report.html"));
+    let partial_path = directory.join(PARTIAL_FILE);
+    if partial_path.exists() {
+        return report_from_partial(directory, &partial_path, &report);
+    }
+    eprintln!(
+        "{} has no {PARTIAL_FILE} (written by entente since it could shard): rerunning the batch \
+         from its manifest",
+        directory.display()
+    );
     let scratch = directory.join(".entente-report-rerun");
     // A scratch directory left by an interrupted report holds nothing of the user's.
     let _ = std::fs::remove_dir_all(&scratch);
@@ -322,6 +332,59 @@ fn report_command(directory: &Path, out: Option<PathBuf>, threads: Option<u32>) 
     let checked = rerun.and_then(|()| same_summaries(directory, &scratch, &report));
     let _ = std::fs::remove_dir_all(&scratch);
     checked
+}
+
+/// `entente report DIR` from the exact totals a results directory keeps: no run is repeated.
+fn report_from_partial(directory: &Path, partial_path: &Path, report: &Path) -> Result<()> {
+    let (header, partial) = entente::partial::decode(
+        &std::fs::read(partial_path)
+            .with_context(|| format!("cannot read {}", partial_path.display()))?,
+    )
+    .with_context(|| format!("cannot report {}", partial_path.display()))?;
+    if header.shard != batch::Shard::WHOLE {
+        anyhow::bail!(
+            "{} holds shard {} of a batch, not its results: merge every shard first \
+             (`entente merge DIR... --out RESULTS`), then report RESULTS",
+            directory.display(),
+            header.shard
+        );
+    }
+    let mut models = Vec::new();
+    for files in &header.scenarios {
+        models.push(Model::new(Scenario::from_files(files)?));
+    }
+    let options = BatchOptions {
+        seed: header.seed,
+        plan: RunPlan::Fixed(header.runs),
+        threads: 1,
+        envelopes: header.envelopes,
+        per_run: false,
+    };
+    batch::check_partial(&models, &options, &partial)
+        .with_context(|| format!("cannot report {}", partial_path.display()))?;
+    let result = batch::merge(&models, &options, std::slice::from_ref(&partial))?;
+    let summaries: Vec<ScenarioSummary> = models
+        .iter()
+        .enumerate()
+        .map(|(index, model)| ScenarioSummary::new(model, header.seed, &result, index, None))
+        .collect();
+    let comparison =
+        (models.len() > 1).then(|| ComparisonSummary::new(&models, header.seed, &result));
+    let manifest_path = directory.join("manifest.json");
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .with_context(|| format!("cannot read {}", manifest_path.display()))?;
+    let summary_references: Vec<&ScenarioSummary> = summaries.iter().collect();
+    write_report(
+        report,
+        &ReportSources {
+            models: &models,
+            summaries: &summary_references,
+            comparison: comparison.as_ref(),
+            seed: header.seed,
+            runs: result.runs,
+            manifest: &manifest,
+        },
+    )
 }
 
 /// Fails unless each summary file of the rerun in `rerun` equals the one in `directory`.
@@ -500,8 +563,17 @@ fn prepare_out(out: Option<&Path>) -> Result<()> {
 }
 
 fn write_output(directory: &Path, name: &str, text: &str, outputs: &mut Vec<String>) -> Result<()> {
+    write_bytes(directory, name, text.as_bytes(), outputs)
+}
+
+fn write_bytes(
+    directory: &Path,
+    name: &str,
+    bytes: &[u8],
+    outputs: &mut Vec<String>,
+) -> Result<()> {
     let path = directory.join(name);
-    report::write_atomic(&path, text.as_bytes())
+    report::write_atomic(&path, bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
     outputs.push(name.to_string());
     Ok(())
@@ -525,22 +597,27 @@ fn write_scenario_summary(
 
 /// Writes the HTML report to `path` and each chart into `<stem>-charts/` beside it, every
 /// file atomically; the charts first, so that the page's links hold when it appears.
-fn write_report(
-    path: &Path,
-    models: &[Model],
-    summaries: &[&ScenarioSummary],
-    comparison: Option<&ComparisonSummary>,
-    record: &report::BatchRecord,
-) -> Result<()> {
-    let seed = record.options.seed;
-    let network_runs = record.runs.min(report::html::NETWORK_RUNS);
-    let scenarios = models
+/// What a report is made from, besides the charts' own computation.
+struct ReportSources<'a> {
+    models: &'a [Model],
+    summaries: &'a [&'a ScenarioSummary],
+    comparison: Option<&'a ComparisonSummary>,
+    seed: u64,
+    runs: u64,
+    /// The text of `manifest.json`, shown as the report's provenance.
+    manifest: &'a str,
+}
+
+fn write_report(path: &Path, sources: &ReportSources<'_>) -> Result<()> {
+    let network_runs = sources.runs.min(report::html::NETWORK_RUNS);
+    let scenarios = sources
+        .models
         .iter()
-        .zip(summaries)
+        .zip(sources.summaries)
         .map(|(model, summary)| report::html::ReportScenario {
             model,
             summary,
-            network: report::html::focus_network(model, seed, network_runs),
+            network: report::html::focus_network(model, sources.seed, network_runs),
         })
         .collect();
     let stem = path.file_stem().map_or_else(
@@ -550,8 +627,8 @@ fn write_report(
     let chart_directory = format!("{stem}-charts");
     let input = report::html::ReportInput {
         scenarios,
-        comparison,
-        manifest: report::manifest_json(record),
+        comparison: sources.comparison,
+        manifest: sources.manifest.to_string(),
         chart_directory: chart_directory.clone(),
     };
     let rendered = report::html::render(&input)?;
@@ -766,7 +843,7 @@ fn conclude_executed(
     precision: Option<f64>,
     runs_writer: Option<report::RunsWriter>,
 ) -> Result<()> {
-    let Executed::Whole(result, runs_done) = executed else {
+    let Executed::Whole(result, runs_done, partial) = executed else {
         return Ok(());
     };
     let record = report::BatchRecord {
@@ -785,7 +862,15 @@ fn conclude_executed(
         format: common.format,
         runs_done: Some(runs_done),
     };
-    conclude(models, &result, precision, record, outputs, runs_writer)
+    conclude(
+        models,
+        &result,
+        precision,
+        record,
+        outputs,
+        runs_writer,
+        partial,
+    )
 }
 
 /// Where a finished batch's results go.
@@ -807,6 +892,7 @@ fn conclude(
     mut record: report::BatchRecord,
     outputs: Outputs<'_>,
     runs_writer: Option<report::RunsWriter>,
+    partial: Option<Box<(Header, batch::Partial)>>,
 ) -> Result<()> {
     let seed = record.options.seed;
     let summaries: Vec<ScenarioSummary> = models
@@ -855,6 +941,16 @@ fn conclude(
                 format!("cannot write per-run files in {}", directory.display())
             })?);
         }
+        if let Some(kept) = &partial {
+            let (header, partial) = kept.as_ref();
+            // The exact totals, so that `entente report` and `entente merge` need no rerun.
+            write_bytes(
+                directory,
+                PARTIAL_FILE,
+                &entente::partial::encode(header, partial),
+                &mut written,
+            )?;
+        }
         record.outputs = written;
         write_manifest(directory, record.clone())?;
         // The results are whole: the checkpoint they were resumed from is no longer needed.
@@ -862,13 +958,16 @@ fn conclude(
     }
     if let Some(path) = outputs.report {
         let summary_references: Vec<&ScenarioSummary> = summaries.iter().collect();
-        write_report(
-            path,
+        let manifest = report::manifest_json(&record);
+        let report_input = ReportSources {
             models,
-            &summary_references,
-            comparison.as_ref(),
-            &record,
-        )?;
+            summaries: &summary_references,
+            comparison: comparison.as_ref(),
+            seed,
+            runs: result.runs,
+            manifest: &manifest,
+        };
+        write_report(path, &report_input)?;
     }
     match (&comparison, outputs.format) {
         (None, Format::Text) => emit(&report::batch_text(&summaries[0]))?,
@@ -895,9 +994,14 @@ const PARTIAL_FILE: &str = "partial.entente";
 
 /// How [`run_as_asked`] ended.
 enum Executed {
-    /// The whole batch ran (perhaps resumed): its result, to be written by the caller, and the
-    /// runs done now (fewer than the batch's after a resume).
-    Whole(batch::BatchResult, u64),
+    /// The whole batch ran (perhaps resumed): its result, to be written by the caller, the
+    /// runs done now (fewer than the batch's after a resume), and its partial result with its
+    /// header when it ran with `--out` and a run count.
+    Whole(
+        batch::BatchResult,
+        u64,
+        Option<Box<(Header, batch::Partial)>>,
+    ),
     /// A shard ran and its partial result is written; or `--resume` found it already done.
     Written,
 }
@@ -1000,7 +1104,7 @@ fn run_as_asked(
         }
         let result = batch::run(models, options, progress, rows)?;
         let runs = result.runs;
-        return Ok(Executed::Whole(result, runs));
+        return Ok(Executed::Whole(result, runs, None));
     };
     let directory = common.out.as_deref();
     if sharded && directory.is_none() {
@@ -1020,9 +1124,9 @@ fn run_as_asked(
     }
     let Some(directory) = directory else {
         let result = batch::run(models, options, progress, rows)?;
-        return Ok(Executed::Whole(result, runs));
+        return Ok(Executed::Whole(result, runs, None));
     };
-    let header = entente::partial::Header {
+    let header = Header {
         entente_version: env!("CARGO_PKG_VERSION").to_string(),
         binary: binary_fingerprint()?,
         seed: options.seed,
@@ -1110,7 +1214,8 @@ fn run_as_asked(
     });
     if let Some(result) = result {
         let runs_done = result.runs - resumed_runs;
-        return Ok(Executed::Whole(result, runs_done));
+        let kept = Box::new((header, partial));
+        return Ok(Executed::Whole(result, runs_done, Some(kept)));
     }
     let partial_path = directory.join(PARTIAL_FILE);
     report::write_atomic(&partial_path, &entente::partial::encode(&header, &partial))
@@ -1137,7 +1242,7 @@ fn merge_command(
 ) -> Result<()> {
     let started = SystemTime::now();
     let clock = Instant::now();
-    let mut read: Vec<(PathBuf, entente::partial::Header, batch::Partial)> = Vec::new();
+    let mut read: Vec<(PathBuf, Header, batch::Partial)> = Vec::new();
     for input in inputs {
         let path = if input.is_dir() {
             input.join(PARTIAL_FILE)
@@ -1188,13 +1293,19 @@ fn merge_command(
     }
     let partials: Vec<batch::Partial> =
         read.iter().map(|(_, _, partial)| partial.clone()).collect();
-    let result = batch::merge(&models, &options, &partials).with_context(|| {
+    let whole = batch::combine(&models, &options, &partials).with_context(|| {
         format!(
             "cannot merge the {} partial results given (from {})",
             partials.len(),
             first_path.display()
         )
     })?;
+    let result = batch::merge(&models, &options, std::slice::from_ref(&whole))?;
+    let whole_header = Header {
+        shard: batch::Shard::WHOLE,
+        command: whole_batch_command(&first.command),
+        ..first.clone()
+    };
     if let Some(directory) = out {
         prepare_out(Some(directory))?;
     }
@@ -1221,7 +1332,8 @@ fn merge_command(
         format,
         runs_done: None,
     };
-    conclude(&models, &result, None, record, outputs, None)
+    let kept = Some(Box::new((whole_header, whole)));
+    conclude(&models, &result, None, record, outputs, None, kept)
 }
 
 /// A shard's command without what made it a shard (`--shard`, `--shard-count`, `--resume`,

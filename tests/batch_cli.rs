@@ -106,6 +106,7 @@ fn batch_writes_every_output_and_they_read_back_to_the_same_numbers() {
             "ema.tar.gz",
             "envelopes.csv",
             "manifest.json",
+            "partial.entente",
             "runs.csv",
             "summary.csv",
             "summary.json"

@@ -283,14 +283,39 @@ fn a_scenario_compared_with_itself_shows_no_difference_in_its_report() {
 }
 
 #[test]
-fn entente_report_reports_a_batch_directory_and_checks_it_against_a_rerun() {
+fn entente_report_of_a_directory_is_the_report_the_batch_would_have_written() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let results = directory.path().join("results");
+    let during = directory.path().join("during/report.html");
+    entente(
+        &["compare", MINIMAL, MINIMAL, "--runs", "300"],
+        &[Path::new("--out"), &results, Path::new("--report"), &during],
+    );
+    // From the exact totals the directory keeps: the same page, byte for byte, as the one the
+    // comparison wrote as it finished, and no rerun.
+    let after = directory.path().join("after/report.html");
+    let output = entente(&["report"], &[&results, Path::new("--out"), &after]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("rerunning"), "{stderr}");
+    assert_eq!(read(&during), read(&after));
+    assert_eq!(
+        charts(&directory.path().join("during/report-charts")),
+        charts(&directory.path().join("after/report-charts"))
+    );
+}
+
+#[test]
+fn entente_report_of_a_directory_without_totals_reruns_it_and_checks_the_summaries() {
     let directory = tempfile::tempdir().expect("a temporary directory");
     let results = directory.path().join("results");
     entente(
         &["batch", MINIMAL, "--runs", "300"],
         &[Path::new("--out"), &results],
     );
-    entente(&["report"], &[&results]);
+    // As an older entente left it: no partial.entente.
+    std::fs::remove_file(results.join("partial.entente")).expect("the batch kept its totals");
+    let output = entente(&["report"], &[&results]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("rerunning"));
     let html = read(&results.join("report.html"));
     parse(&html).expect("the report is well-formed XML");
     assert!(html.contains("home_survives"));
