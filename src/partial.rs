@@ -223,8 +223,9 @@ impl Writer {
         });
         self.list(&unordered.envelope_sums, |writer, sums| {
             writer.list(sums, |writer, sum| {
-                let (units, overflowed) = sum.sum.to_parts();
-                writer.i128(units);
+                let (fine, coarse, overflowed) = sum.sum.to_parts();
+                writer.i128(fine);
+                writer.i128(coarse);
                 writer.bool(overflowed);
                 writer.u64(sum.count);
             })
@@ -377,10 +378,11 @@ impl Reader<'_> {
             sketches: self.list(|reader| reader.list(Reader::sketch))?,
             envelope_sums: self.list(|reader| {
                 reader.list(|reader| {
-                    let units = reader.i128()?;
+                    let fine = reader.i128()?;
+                    let coarse = reader.i128()?;
                     let overflowed = reader.bool()?;
                     Ok(EnvelopeSum {
-                        sum: ExactSum::from_parts(units, overflowed),
+                        sum: ExactSum::from_parts(fine, coarse, overflowed),
                         count: reader.u64()?,
                     })
                 })

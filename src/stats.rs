@@ -15,9 +15,10 @@
 //! - **Paired proportions.** Newcombe's (1998) method 10: Wilson intervals of both margins
 //!   combined with the observed correlation φ of the paired outcomes.
 //! - **Exact sums.** Envelope means add values in fixed point: each value rounded once to a
-//!   multiple of 2^-64 ([`EXACT_SUM_UNIT`]), then added as integers, which is associative, so
-//!   the sum is the same for any order or split of the runs (shards, resumed batches). The
-//!   idea is Kulisch's exact accumulator (Kulisch and Miranker 1981), cut to one `i128`.
+//!   multiple of 2^-64 (below 2^20 in magnitude) or of 2^-20 (above), then added as integers,
+//!   which is associative, so the sum is the same for any order or split of the runs (shards,
+//!   resumed batches). The idea is Kulisch's exact accumulator (Kulisch and Miranker 1981),
+//!   cut to two `i128`s.
 //! - **Kolmogorov–Smirnov.** The asymptotic Kolmogorov distribution
 //!   Q(λ) = 2 Σ (−1)^(j−1) exp(−2 j² λ²) with Stephens' (1970) small-sample correction
 //!   λ = (√nₑ + 0.12 + 0.11/√nₑ)·D, nₑ = n·m/(n + m), as in Numerical Recipes' `probks`.
@@ -247,16 +248,26 @@ fn student_t_central(t: f64, degrees: u32) -> f64 {
     }
 }
 
-/// The unit of an [`ExactSum`]: 2^-64. Each value is rounded to a multiple of it once (an
-/// absolute error below 2.8e-20); sums of magnitude up to 2^63 (9.2e18) fit.
+/// The unit of an [`ExactSum`]'s fine part: 2^-64. A value below [`EXACT_SUM_SPLIT`] in
+/// magnitude is rounded to a multiple of it once (an absolute error below 2.8e-20).
 pub const EXACT_SUM_UNIT: f64 = 1.0 / 18_446_744_073_709_551_616.0;
 
+/// Values of at least this magnitude (2^20, about 10^6) go to an [`ExactSum`]'s coarse part,
+/// in units of [`EXACT_SUM_COARSE_UNIT`]: a relative error below 2^-41 each.
+pub const EXACT_SUM_SPLIT: f64 = 1_048_576.0;
+
+/// The unit of an [`ExactSum`]'s coarse part: 2^-20.
+pub const EXACT_SUM_COARSE_UNIT: f64 = 1.0 / 1_048_576.0;
+
 /// A sum of finite values in fixed point (see the module documentation): the same bits
-/// whatever the order in which values and partial sums are added. A sum that would leave the
-/// `i128` range is marked overflowed and reads as NaN.
+/// whatever the order in which values and partial sums are added. Small values add up in
+/// units of 2^-64 (up to a total of 9.2e18), large ones in units of 2^-20 (up to 1.6e32), so
+/// that quantities in any unit, shares or dollars, sum over 10^8 runs. A sum that would leave
+/// that range is marked overflowed and reads as NaN.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ExactSum {
-    units: i128,
+    fine: i128,
+    coarse: i128,
     overflowed: bool,
 }
 
@@ -264,44 +275,61 @@ impl ExactSum {
     /// Adds one value; non-finite values or values too large to hold mark the sum overflowed.
     #[inline]
     pub fn add(&mut self, value: f64) {
-        let scaled = (value / EXACT_SUM_UNIT).round();
+        let (part, unit) = if value.abs() < EXACT_SUM_SPLIT {
+            (&mut self.fine, EXACT_SUM_UNIT)
+        } else {
+            (&mut self.coarse, EXACT_SUM_COARSE_UNIT)
+        };
+        let scaled = (value / unit).round();
         // 2^126 leaves room below i128::MAX for adding it to anything that fits; NaN and
         // infinities fail the test too.
         if scaled.is_nan() || scaled.abs() >= 2f64.powi(126) {
             self.overflowed = true;
             return;
         }
-        self.add_units(scaled as i128, false);
+        match part.checked_add(scaled as i128) {
+            Some(sum) => *part = sum,
+            None => self.overflowed = true,
+        }
     }
 
     /// Adds another sum.
     pub fn merge(&mut self, other: &ExactSum) {
-        self.add_units(other.units, other.overflowed);
-    }
-
-    fn add_units(&mut self, units: i128, overflowed: bool) {
-        match self.units.checked_add(units) {
-            Some(sum) if !overflowed => self.units = sum,
+        match (
+            self.fine.checked_add(other.fine),
+            self.coarse.checked_add(other.coarse),
+        ) {
+            (Some(fine), Some(coarse)) => {
+                self.fine = fine;
+                self.coarse = coarse;
+                self.overflowed |= other.overflowed;
+            }
             _ => self.overflowed = true,
         }
     }
 
-    /// The sum, rounded once to the nearest `f64`, or NaN if it overflowed.
+    /// The sum, or NaN if it overflowed: each part rounded once to the nearest `f64`, then
+    /// added.
     pub fn value(&self) -> f64 {
         if self.overflowed {
             f64::NAN
         } else {
-            self.units as f64 * EXACT_SUM_UNIT
+            self.fine as f64 * EXACT_SUM_UNIT + self.coarse as f64 * EXACT_SUM_COARSE_UNIT
         }
     }
 
-    /// The sum's raw state, for storing partial results: (units of 2^-64, overflowed).
-    pub fn to_parts(self) -> (i128, bool) {
-        (self.units, self.overflowed)
+    /// The sum's raw state, for storing partial results: (fine units, coarse units,
+    /// overflowed).
+    pub fn to_parts(self) -> (i128, i128, bool) {
+        (self.fine, self.coarse, self.overflowed)
     }
 
-    pub fn from_parts(units: i128, overflowed: bool) -> ExactSum {
-        ExactSum { units, overflowed }
+    pub fn from_parts(fine: i128, coarse: i128, overflowed: bool) -> ExactSum {
+        ExactSum {
+            fine,
+            coarse,
+            overflowed,
+        }
     }
 }
 
@@ -493,14 +521,27 @@ mod tests {
         let mut sum = ExactSum::default();
         sum.add(1.0);
         assert_eq!(sum.value(), 1.0);
-        sum.add(1e30);
+        sum.add(1e38);
         assert!(sum.value().is_nan());
+        // Dollars, not billions: sums of 2.5e13 over many runs fit, with a tiny relative error.
+        let mut dollars = ExactSum::default();
+        let mut halves = [ExactSum::default(); 2];
+        for run in 0..100_000u32 {
+            let value = 2.5e13 + f64::from(run) * 0.37;
+            dollars.add(value);
+            halves[(run % 2) as usize].add(value);
+        }
+        let [even, mut odd] = halves;
+        odd.merge(&even);
+        assert_eq!(dollars, odd);
+        let expected = 2.5e13 * 1e5 + 0.37 * (99_999.0 * 100_000.0 / 2.0);
+        assert!((dollars.value() - expected).abs() <= expected * 1e-15);
         let mut near_limit = ExactSum::default();
-        near_limit.add(8e18);
-        near_limit.add(8e18);
+        near_limit.add(1e32);
+        near_limit.add(1e32);
         assert!(
             near_limit.value().is_nan(),
-            "the i128 range is ±9.2e18 in value"
+            "the coarse range is ±1.6e32 in value"
         );
     }
 
