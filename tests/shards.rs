@@ -349,6 +349,44 @@ fn the_command_line_shards_merges_and_refuses_what_is_not_one_batch() {
         text(&shard_directory(2)),
     ]);
     assert!(stderr.contains("differ in the seed (11 vs 99)"), "{stderr}");
+    // Another scenario text (the same file name, one number changed), and another split.
+    let edited = directory.path().join("edited/small.toml");
+    std::fs::create_dir_all(edited.parent().unwrap()).unwrap();
+    std::fs::write(&edited, SMALL.replace("growth = 0.02", "growth = 0.03")).unwrap();
+    let other_scenario = directory.path().join("other-scenario");
+    succeeds(&[
+        "batch",
+        text(&edited),
+        "--runs",
+        &runs,
+        "--shard",
+        "1/3",
+        "--out",
+        text(&other_scenario),
+    ]);
+    let stderr = fails(&[
+        "merge",
+        text(&shard_directory(0)),
+        text(&other_scenario),
+        text(&shard_directory(2)),
+    ]);
+    assert!(
+        stderr.contains("differ in the scenario files' text"),
+        "{stderr}"
+    );
+    let other_split = directory.path().join("other-split");
+    succeeds(&[
+        "batch",
+        text(&scenario),
+        "--runs",
+        &runs,
+        "--shard",
+        "1/4",
+        "--out",
+        text(&other_split),
+    ]);
+    let stderr = fails(&["merge", text(&shard_directory(0)), text(&other_split)]);
+    assert!(stderr.contains("the number of shards (3 vs 4)"), "{stderr}");
     let (mut header, partial) =
         entente::partial::decode(&read(&shard_directory(1).join("partial.entente")))
             .expect("a partial result");
