@@ -348,7 +348,7 @@ pub fn run_sharded<E>(
         Some(resumed) => resumed.clone(),
         None => Partial::new(&shape, sharding.shard, total_runs, chunks),
     };
-    let mut done = (partial.chunks.start + partial.done) * CHUNK_RUNS;
+    let mut done = ((partial.chunks.start + partial.done) * CHUNK_RUNS).min(goal);
     let mut checkpoints = Vec::new();
     let mut precision_reached = None;
     let round_runs = CHUNK_RUNS * CHUNKS_PER_WORKER_PER_ROUND * threads as u64;
