@@ -420,8 +420,7 @@ pub fn run_sharded<E>(
     if sharding.shard != Shard::WHOLE {
         return Ok((None, partial));
     }
-    let mut result = finish(&shape, std::slice::from_ref(&partial));
-    result.runs = done;
+    let mut result = finish(&shape, &partial);
     result.checkpoints = checkpoints;
     result.precision_reached = precision_reached;
     Ok((Some(result), partial))
@@ -437,9 +436,7 @@ pub fn merge(
     partials: &[Partial],
 ) -> Result<BatchResult, PartialError> {
     let whole = combine(models, options, partials)?;
-    let mut result = finish(&Shape::new(models, options), std::slice::from_ref(&whole));
-    result.runs = whole.runs;
-    Ok(result)
+    Ok(finish(&Shape::new(models, options), &whole))
 }
 
 /// The partial result of the whole batch that every shard's partial results make together:
@@ -492,16 +489,14 @@ pub fn combine(
     Ok(whole)
 }
 
-/// The batch result of complete partial results given in shard order.
-fn finish(shape: &Shape, partials: &[Partial]) -> BatchResult {
+/// The batch result of the complete partial result of a whole batch: its segments folded in
+/// order from empty totals, as every batch folds them.
+fn finish(shape: &Shape, whole: &Partial) -> BatchResult {
     let mut folded = Folded::empty(shape);
-    let mut unordered = Unordered::empty(shape);
-    for partial in partials {
-        for segment in &partial.segments {
-            folded.merge(segment);
-        }
-        unordered.merge(&partial.unordered);
+    for segment in &whole.segments {
+        folded.merge(segment);
     }
+    let unordered = whole.unordered.clone();
     let scenarios = folded
         .moments
         .into_iter()
@@ -538,7 +533,7 @@ fn finish(shape: &Shape, partials: &[Partial]) -> BatchResult {
         })
         .collect();
     BatchResult {
-        runs: partials.first().map_or(0, |partial| partial.runs),
+        runs: whole.runs,
         scenarios,
         pairs,
         checkpoints: Vec::new(),
@@ -735,20 +730,17 @@ impl Folded {
         }
     }
 
-    /// Empty totals of the same shape.
-    fn emptied(&self) -> Folded {
-        let empty = |moments: &Vec<Moments>| vec![Moments::EMPTY; moments.len()];
-        Folded {
-            moments: self.moments.iter().map(empty).collect(),
-            ones: self.ones.iter().map(|ones| vec![0; ones.len()]).collect(),
-            differences: self.differences.iter().map(empty).collect(),
-            flags: self
-                .flags
-                .iter()
-                .map(|flags| vec![PairedCounts::default(); flags.len()])
-                .collect(),
-            non_finite: vec![0; self.non_finite.len()],
-        }
+    /// Empties the totals in place, keeping their shape.
+    fn clear(&mut self) {
+        self.moments
+            .iter_mut()
+            .chain(&mut self.differences)
+            .for_each(|moments| moments.fill(Moments::EMPTY));
+        self.ones.iter_mut().for_each(|ones| ones.fill(0));
+        self.flags
+            .iter_mut()
+            .for_each(|flags| flags.fill(PairedCounts::default()));
+        self.non_finite.fill(0);
     }
 
     fn is_empty(&self) -> bool {
@@ -900,24 +892,22 @@ impl Partial {
         if self.current.is_empty() {
             return;
         }
-        let empty = self.current.emptied();
-        let segment = std::mem::replace(&mut self.current, empty);
         match self.segments.first_mut() {
-            Some(head) if self.chunks.start == 0 => head.merge(&segment),
-            _ => self.segments.push(segment),
+            Some(head) if self.chunks.start == 0 => head.merge(&self.current),
+            _ => self.segments.push(self.current.clone()),
         }
+        self.current.clear();
     }
 
     /// The totals so far, folded as the finished batch will fold them up to here, for the
     /// precision checks of a sequential batch (which is never sharded).
     fn so_far(&self) -> Folded {
-        let mut folded = self.current.clone();
-        if let Some(head) = self.segments.first() {
-            folded = head.clone();
-            for segment in &self.segments[1..] {
-                folded.merge(segment);
-            }
-            folded.merge(&self.current);
+        let Some((head, rest)) = self.segments.split_first() else {
+            return self.current.clone();
+        };
+        let mut folded = head.clone();
+        for segment in rest.iter().chain(std::iter::once(&self.current)) {
+            folded.merge(segment);
         }
         folded
     }

@@ -349,27 +349,11 @@ fn report_from_partial(directory: &Path, partial_path: &Path, report: &Path) -> 
             header.shard
         );
     }
-    let mut models = Vec::new();
-    for files in &header.scenarios {
-        models.push(Model::new(Scenario::from_files(files)?));
-    }
-    let options = BatchOptions {
-        seed: header.seed,
-        plan: RunPlan::Fixed(header.runs),
-        threads: 1,
-        envelopes: header.envelopes,
-        per_run: false,
-    };
+    let (models, options) = batch_of(&header)?;
     batch::check_partial(&models, &options, &partial)
         .with_context(|| format!("cannot report {}", partial_path.display()))?;
     let result = batch::merge(&models, &options, std::slice::from_ref(&partial))?;
-    let summaries: Vec<ScenarioSummary> = models
-        .iter()
-        .enumerate()
-        .map(|(index, model)| ScenarioSummary::new(model, header.seed, &result, index, None))
-        .collect();
-    let comparison =
-        (models.len() > 1).then(|| ComparisonSummary::new(&models, header.seed, &result));
+    let (summaries, comparison) = summarise(&models, header.seed, &result, None);
     let manifest_path = directory.join("manifest.json");
     let manifest = std::fs::read_to_string(&manifest_path)
         .with_context(|| format!("cannot read {}", manifest_path.display()))?;
@@ -895,12 +879,7 @@ fn conclude(
     partial: Option<Box<(Header, batch::Partial)>>,
 ) -> Result<()> {
     let seed = record.options.seed;
-    let summaries: Vec<ScenarioSummary> = models
-        .iter()
-        .enumerate()
-        .map(|(index, model)| ScenarioSummary::new(model, seed, result, index, precision))
-        .collect();
-    let comparison = (models.len() > 1).then(|| ComparisonSummary::new(models, seed, result));
+    let (summaries, comparison) = summarise(models, seed, result, precision);
     record.scenario = match &comparison {
         Some(comparison) => comparison.scenarios.join(" vs "),
         None => summaries[0].scenario.clone(),
@@ -1276,17 +1255,7 @@ fn merge_command(
             );
         }
     }
-    let mut models = Vec::new();
-    for files in &first.scenarios {
-        models.push(Model::new(Scenario::from_files(files)?));
-    }
-    let options = BatchOptions {
-        seed: first.seed,
-        plan: RunPlan::Fixed(first.runs),
-        threads: 1,
-        envelopes: first.envelopes,
-        per_run: false,
-    };
+    let (models, options) = batch_of(first)?;
     for (path, _, partial) in &read {
         batch::check_partial(&models, &options, partial)
             .with_context(|| format!("cannot merge {}", path.display()))?;
@@ -1344,18 +1313,48 @@ fn whole_batch_command(command: &[String]) -> Vec<String> {
     let mut whole = Vec::new();
     let mut arguments = command.iter();
     while let Some(argument) = arguments.next() {
+        let flag = argument
+            .split_once('=')
+            .map_or(argument.as_str(), |(flag, _)| flag);
         if WITH_VALUE.contains(&argument.as_str()) {
-            arguments.next();
-        } else if argument == "--resume"
-            || WITH_VALUE
-                .iter()
-                .any(|flag| argument.starts_with(&format!("{flag}=")))
-        {
-        } else {
+            arguments.next(); // its value
+        } else if !(argument == "--resume" || WITH_VALUE.contains(&flag)) {
             whole.push(argument.clone());
         }
     }
     whole
+}
+
+/// The scenarios and batch options a partial-result header records, to summarise or merge it.
+fn batch_of(header: &Header) -> Result<(Vec<Model>, BatchOptions)> {
+    let mut models = Vec::new();
+    for files in &header.scenarios {
+        models.push(Model::new(Scenario::from_files(files)?));
+    }
+    let options = BatchOptions {
+        seed: header.seed,
+        plan: RunPlan::Fixed(header.runs),
+        threads: 1,
+        envelopes: header.envelopes,
+        per_run: false,
+    };
+    Ok((models, options))
+}
+
+/// Each scenario's summary of a batch result, and the comparison when there are several.
+fn summarise(
+    models: &[Model],
+    seed: u64,
+    result: &batch::BatchResult,
+    precision: Option<f64>,
+) -> (Vec<ScenarioSummary>, Option<ComparisonSummary>) {
+    let summaries = models
+        .iter()
+        .enumerate()
+        .map(|(index, model)| ScenarioSummary::new(model, seed, result, index, precision))
+        .collect();
+    let comparison = (models.len() > 1).then(|| ComparisonSummary::new(models, seed, result));
+    (summaries, comparison)
 }
 
 /// Writes `text` to standard output. A closed pipe (`entente check f | head -1`) is not an
