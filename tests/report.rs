@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use entente::outcome::OutcomeKind;
 use entente::scenario::Scenario;
@@ -13,19 +12,16 @@ const BASELINE: &str = "scenarios/venezuela/baseline.toml";
 const NO_WAR: &str = "scenarios/venezuela/no_war.toml";
 const MINIMAL: &str = "scenarios/minimal.toml";
 
+mod common;
+
+/// Runs `entente` from the repository root with `arguments` then the paths `extra`, and
+/// asserts that it succeeded.
 fn entente(arguments: &[&str], extra: &[&Path]) -> std::process::Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_entente"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(arguments)
-        .args(extra)
-        .output()
-        .expect("entente runs");
-    assert!(
-        output.status.success(),
-        "entente {arguments:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+    let extra: Vec<&str> = extra
+        .iter()
+        .map(|path| path.to_str().expect("temporary paths are UTF-8"))
+        .collect();
+    common::entente_ok(common::repository(), &[arguments, &extra].concat())
 }
 
 /// Parses XML, allowing the page's `<!DOCTYPE html>`.
@@ -330,14 +326,8 @@ fn entente_report_of_a_directory_without_totals_reruns_it_and_checks_the_summari
     let summary = results.join("summary.json");
     let edited = read(&summary).replacen("\"runs\": 300", "\"runs\": 301", 1);
     std::fs::write(&summary, edited).expect("the summary can be edited");
-    let output = Command::new(env!("CARGO_BIN_EXE_entente"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("report")
-        .arg(&results)
-        .output()
-        .expect("entente runs");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let results_text = results.to_str().expect("temporary paths are UTF-8");
+    let stderr = common::entente_fails(common::repository(), &["report", results_text]);
     assert!(
         stderr.contains("summary.json differs from a rerun of its manifest"),
         "{stderr}"

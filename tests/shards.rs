@@ -222,31 +222,14 @@ fn merge_says_which_shards_are_missing_or_doubled() {
 
 // --- Through the command line --------------------------------------------------------------
 
-fn entente(arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_entente"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(arguments)
-        .output()
-        .expect("entente runs")
-}
+mod common;
 
 fn succeeds(arguments: &[&str]) -> Output {
-    let output = entente(arguments);
-    assert!(
-        output.status.success(),
-        "entente {arguments:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+    common::entente_ok(common::repository(), arguments)
 }
 
 fn fails(arguments: &[&str]) -> String {
-    let output = entente(arguments);
-    assert!(
-        !output.status.success(),
-        "entente {arguments:?} should fail"
-    );
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    common::entente_fails(common::repository(), arguments)
 }
 
 fn read(path: &Path) -> Vec<u8> {
@@ -263,28 +246,20 @@ fn the_command_line_shards_merges_and_refuses_what_is_not_one_batch() {
     let scenario = directory.path().join("small.toml");
     std::fs::write(&scenario, SMALL).expect("the scenario is written");
     let runs = (5 * SEGMENT_CHUNKS * CHUNK_RUNS).to_string();
+    // `entente batch <scenario> --runs <runs> <extra> --out <out>`.
+    let batch = |scenario: &Path, extra: &[&str], out: &Path| {
+        let arguments = [&["batch", text(scenario), "--runs", &runs], extra].concat();
+        succeeds(&[arguments.as_slice(), &["--out", text(out)]].concat());
+    };
     let whole = directory.path().join("whole");
-    succeeds(&[
-        "batch",
-        text(&scenario),
-        "--runs",
-        &runs,
-        "--out",
-        text(&whole),
-    ]);
+    batch(&scenario, &[], &whole);
     let shard_directory = |index: u64| directory.path().join(format!("shards/{index}"));
     for index in 0..3 {
-        let spec = format!("{index}/3");
-        succeeds(&[
-            "batch",
-            text(&scenario),
-            "--runs",
-            &runs,
-            "--shard",
-            &spec,
-            "--out",
-            text(&shard_directory(index)),
-        ]);
+        batch(
+            &scenario,
+            &["--shard", &format!("{index}/3")],
+            &shard_directory(index),
+        );
         assert!(shard_directory(index).join("partial.entente").exists());
         assert!(!shard_directory(index).join("checkpoint.entente").exists());
     }
@@ -328,77 +303,44 @@ fn the_command_line_shards_merges_and_refuses_what_is_not_one_batch() {
         stderr.contains("shard 0/3 is given more than once"),
         "{stderr}"
     );
-    // Another seed, and another binary (a header rewritten as another build would write it).
+    // Shards 0 and 2 of this batch with something else in the middle: refused.
+    let merge_with = |middle: &Path| {
+        fails(&[
+            "merge",
+            text(&shard_directory(0)),
+            text(middle),
+            text(&shard_directory(2)),
+        ])
+    };
+    // Another seed.
     let other_seed = directory.path().join("other-seed");
-    succeeds(&[
-        "batch",
-        text(&scenario),
-        "--runs",
-        &runs,
-        "--seed",
-        "99",
-        "--shard",
-        "1/3",
-        "--out",
-        text(&other_seed),
-    ]);
-    let stderr = fails(&[
-        "merge",
-        text(&shard_directory(0)),
-        text(&other_seed),
-        text(&shard_directory(2)),
-    ]);
+    batch(&scenario, &["--seed", "99", "--shard", "1/3"], &other_seed);
+    let stderr = merge_with(&other_seed);
     assert!(stderr.contains("differ in the seed (11 vs 99)"), "{stderr}");
-    // Another scenario text (the same file name, one number changed), and another split.
+    // Another scenario text (the same file name, one number changed).
     let edited = directory.path().join("edited/small.toml");
     std::fs::create_dir_all(edited.parent().unwrap()).unwrap();
     std::fs::write(&edited, SMALL.replace("growth = 0.02", "growth = 0.03")).unwrap();
     let other_scenario = directory.path().join("other-scenario");
-    succeeds(&[
-        "batch",
-        text(&edited),
-        "--runs",
-        &runs,
-        "--shard",
-        "1/3",
-        "--out",
-        text(&other_scenario),
-    ]);
-    let stderr = fails(&[
-        "merge",
-        text(&shard_directory(0)),
-        text(&other_scenario),
-        text(&shard_directory(2)),
-    ]);
+    batch(&edited, &["--shard", "1/3"], &other_scenario);
+    let stderr = merge_with(&other_scenario);
     assert!(
         stderr.contains("differ in the scenario files' text"),
         "{stderr}"
     );
+    // Another split.
     let other_split = directory.path().join("other-split");
-    succeeds(&[
-        "batch",
-        text(&scenario),
-        "--runs",
-        &runs,
-        "--shard",
-        "1/4",
-        "--out",
-        text(&other_split),
-    ]);
+    batch(&scenario, &["--shard", "1/4"], &other_split);
     let stderr = fails(&["merge", text(&shard_directory(0)), text(&other_split)]);
     assert!(stderr.contains("the number of shards (3 vs 4)"), "{stderr}");
+    // Another binary (a header rewritten as another build would write it).
     let (mut header, partial) =
         entente::partial::decode(&read(&shard_directory(1).join("partial.entente")))
             .expect("a partial result");
     header.binary = "0123456789abcdef".to_string();
     let other_binary = directory.path().join("other-binary.entente");
     std::fs::write(&other_binary, entente::partial::encode(&header, &partial)).unwrap();
-    let stderr = fails(&[
-        "merge",
-        text(&shard_directory(0)),
-        text(&other_binary),
-        text(&shard_directory(2)),
-    ]);
+    let stderr = merge_with(&other_binary);
     assert!(stderr.contains("differ in the binary"), "{stderr}");
     // Shard specifications that cannot be.
     for (spec, message) in [
@@ -532,8 +474,10 @@ fn a_batch_killed_mid_way_resumes_to_the_same_bits() {
     // A checkpoint of another batch is refused.
     let other = directory.path().join("other");
     std::fs::create_dir_all(&other).unwrap();
+    // (The finished batch's own totals, presented as another seed's checkpoint.)
     let (mut header, partial) =
-        entente::partial::decode(&encode_fresh_checkpoint()).expect("a partial result");
+        entente::partial::decode(&read(&uninterrupted.join("partial.entente")))
+            .expect("a finished batch keeps its totals");
     header.seed = 4;
     std::fs::write(
         other.join("checkpoint.entente"),
@@ -553,41 +497,4 @@ fn a_batch_killed_mid_way_resumes_to_the_same_bits() {
         stderr.contains("it is a checkpoint of another batch"),
         "{stderr}"
     );
-}
-
-/// A checkpoint file of the minimal scenario written through the library, for refusals.
-fn encode_fresh_checkpoint() -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/minimal.toml");
-    let scenario = Scenario::load(&path).expect("the minimal scenario loads");
-    let models = [Model::new(scenario)];
-    let runs = 2 * CHUNK_RUNS;
-    let (_, partial) = batch::run_sharded(
-        &models,
-        &BatchOptions {
-            seed: 1,
-            plan: RunPlan::Fixed(runs),
-            threads: 1,
-            envelopes: true,
-            per_run: false,
-        },
-        &Sharding::default(),
-        &|_| {},
-        |_| Ok::<(), Infallible>(()),
-        |_| Ok(()),
-    )
-    .expect("no errors");
-    let header = entente::partial::Header {
-        entente_version: env!("CARGO_PKG_VERSION").to_string(),
-        binary: "0".to_string(),
-        seed: 1,
-        runs,
-        shard: Shard::WHOLE,
-        envelopes: true,
-        command: Vec::new(),
-        scenarios: vec![vec![(
-            "scenarios/minimal.toml".to_string(),
-            std::fs::read_to_string(&path).unwrap(),
-        )]],
-    };
-    entente::partial::encode(&header, &partial)
 }

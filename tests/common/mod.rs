@@ -28,3 +28,21 @@ pub fn entente_ok(directory: &Path, arguments: &[&str]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
 }
+
+/// Runs `entente`, asserts that it failed, and returns its standard error.
+#[allow(dead_code)] // not every test crate that includes this module uses it
+pub fn entente_fails(directory: &Path, arguments: &[&str]) -> String {
+    let output = entente(directory, arguments);
+    assert!(
+        !output.status.success(),
+        "entente {} should fail",
+        arguments.join(" ")
+    );
+    text(&output.stderr)
+}
+
+/// The repository root, where the scenario paths of the tests start.
+#[allow(dead_code)] // not every test crate that includes this module uses it
+pub fn repository() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
