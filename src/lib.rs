@@ -11,6 +11,7 @@ pub mod outcome;
 pub mod param;
 pub mod partial;
 pub mod report;
+pub mod results;
 pub mod rng;
 pub mod scenario;
 pub mod sketch;

@@ -5,8 +5,13 @@
 //! version, a hash of the binary that wrote it, the seed, the run count, the shard, whether
 //! envelopes are kept, the command and every scenario file's text) and one
 //! [`batch::Partial`], every number in little-endian binary (floats as their bits, so that
-//! NaN and infinities survive and nothing is rounded). This module turns them into bytes and
-//! back; `main` reads and writes the files.
+//! NaN and infinities survive and nothing is rounded), then a CRC-32 of every byte before it,
+//! the first line included. The checksum is checked before anything is decompressed: gzip's
+//! own CRC covers only the decompressed body and is read only at the end of the stream, so a
+//! flipped bit in gzip's header fields or a decoder that stops early could pass unseen. CRC-32
+//! detects every error of one to 32 consecutive bits (ISO 3309), so any single flipped bit is
+//! refused. This module turns them into bytes and back; the `results` module and the commands
+//! read and write the files.
 
 use std::io::{Read, Write};
 
@@ -15,7 +20,17 @@ use crate::sketch::{Sketch, SketchParts};
 use crate::stats::{ExactSum, Moments, PairedCounts};
 
 /// The first line of every partial-result file.
-pub const MAGIC: &[u8] = b"entente partial result, format 1\n";
+pub const MAGIC: &[u8] = b"entente partial result, format 2\n";
+
+/// The first line of the format before the checksum was added, named in the error for it.
+const OLD_MAGIC: &[u8] = b"entente partial result, format 1\n";
+
+/// Bytes of the CRC-32 at the end of every file.
+const CHECKSUM_BYTES: usize = 4;
+
+/// The largest decompressed body accepted (a guard against a crafted stream that expands
+/// without end; a flagship comparison's body is about 10 MB).
+const MAXIMUM_BODY_BYTES: u64 = 1 << 32;
 
 /// Everything that must be the same for two partial results to belong to one batch, and what
 /// `merge` needs to rebuild the scenarios and to write the manifest.
@@ -93,6 +108,14 @@ impl Header {
 pub enum DecodeError {
     #[error("not an entente partial result (its first line is not {:?})", String::from_utf8_lossy(MAGIC).trim_end())]
     NotPartial,
+    #[error(
+        "written by an older entente (partial-result format 1, without a checksum): rerun the batch with this one"
+    )]
+    OldFormat,
+    #[error(
+        "damaged: its checksum does not match its content (CRC-32 {stored:08x} stored, {computed:08x} computed)"
+    )]
+    Checksum { stored: u32, computed: u32 },
     #[error("damaged or cut short: {0}")]
     Damaged(String),
 }
@@ -103,18 +126,28 @@ pub fn encode(header: &Header, partial: &Partial) -> Vec<u8> {
     writer.header(header);
     writer.partial(partial);
     let mut gzip = flate2::write::GzEncoder::new(MAGIC.to_vec(), flate2::Compression::fast());
-    gzip.write_all(&writer.0)
+    let mut bytes = gzip
+        .write_all(&writer.0)
         .and_then(|()| gzip.finish())
-        .expect("compressing into memory cannot fail")
+        .expect("compressing into memory cannot fail");
+    let checksum = crc32fast::hash(&bytes);
+    bytes.extend_from_slice(&checksum.to_le_bytes());
+    bytes
 }
 
 /// Reads a partial-result file's bytes.
 pub fn decode(bytes: &[u8]) -> Result<(Header, Partial), DecodeError> {
-    let compressed = bytes.strip_prefix(MAGIC).ok_or(DecodeError::NotPartial)?;
+    let body = checked_body(bytes)?;
     let mut plain = Vec::new();
-    flate2::read::GzDecoder::new(compressed)
+    let mut decoder = flate2::read::GzDecoder::new(body).take(MAXIMUM_BODY_BYTES + 1);
+    decoder
         .read_to_end(&mut plain)
         .map_err(|error| DecodeError::Damaged(error.to_string()))?;
+    if plain.len() as u64 > MAXIMUM_BODY_BYTES {
+        return Err(DecodeError::Damaged(format!(
+            "its body is larger than {MAXIMUM_BODY_BYTES} bytes"
+        )));
+    }
     let mut reader = Reader(&plain);
     let header = reader.header()?;
     let partial = reader.partial()?;
@@ -125,6 +158,26 @@ pub fn decode(bytes: &[u8]) -> Result<(Header, Partial), DecodeError> {
         )));
     }
     Ok((header, partial))
+}
+
+/// The compressed body of a partial-result file, once its first line and checksum are checked.
+fn checked_body(bytes: &[u8]) -> Result<&[u8], DecodeError> {
+    if bytes.starts_with(OLD_MAGIC) {
+        return Err(DecodeError::OldFormat);
+    }
+    if !bytes.starts_with(MAGIC) {
+        return Err(DecodeError::NotPartial);
+    }
+    if bytes.len() < MAGIC.len() + CHECKSUM_BYTES {
+        return Err(DecodeError::Damaged("it ends early".to_string()));
+    }
+    let (content, stored) = bytes.split_at(bytes.len() - CHECKSUM_BYTES);
+    let stored = u32::from_le_bytes(stored.try_into().expect("four bytes"));
+    let computed = crc32fast::hash(content);
+    if stored != computed {
+        return Err(DecodeError::Checksum { stored, computed });
+    }
+    Ok(&content[MAGIC.len()..])
 }
 
 struct Writer(Vec<u8>);
