@@ -17,12 +17,17 @@ use std::time::{Duration, Instant};
 
 use crate::model::{Model, Simulation};
 use crate::outcome::{self, OutcomeKind};
+use crate::scenario::Scenario;
 use crate::sketch::{ENVELOPE_PRECISION_BITS, SUMMARY_PRECISION_BITS, Sketch};
 use crate::stats::{ExactSum, Moments, PairedCounts, wilson};
 
 /// Runs per chunk: the unit of work and of the fixed merge order. Changing it changes the last
 /// bits of means and standard deviations, so it is part of the reproducibility contract.
 pub const CHUNK_RUNS: u64 = 256;
+
+/// The most runs a batch may have (2^53): run, chunk and segment indices then never overflow,
+/// and run counts are exact in the `f64` arithmetic of the summaries.
+pub const MAX_RUNS: u64 = 1 << 53;
 
 /// Runs before the first precision check of a sequential batch: enough for the standard
 /// deviation estimate behind the check to be stable (see `RunPlan::Precision`).
@@ -189,7 +194,10 @@ impl Shard {
     /// The run indices of a batch of `runs` runs that this shard runs.
     pub fn runs(self, runs: u64) -> Range<u64> {
         let chunks = self.chunks(runs);
-        (chunks.start * CHUNK_RUNS).min(runs)..(chunks.end * CHUNK_RUNS).min(runs)
+        // Saturating: past MAX_RUNS (refused by the command line) the ends stay at `runs`
+        // instead of wrapping to an empty range.
+        (chunks.start.saturating_mul(CHUNK_RUNS)).min(runs)
+            ..(chunks.end.saturating_mul(CHUNK_RUNS)).min(runs)
     }
 }
 
@@ -218,6 +226,80 @@ impl Default for Sharding {
     }
 }
 
+/// What a batch is estimated to hold in memory, from its scenarios' sizes alone (computed
+/// before anything is allocated, so that an impossible batch is refused at once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryEstimate {
+    /// The compiled models and the batch's merged totals, held once.
+    pub shared: u64,
+    /// Each worker thread's runs in flight and running totals.
+    pub per_thread: u64,
+    pub threads: u64,
+}
+
+impl MemoryEstimate {
+    pub fn total(&self) -> u64 {
+        self.shared
+            .saturating_add(self.per_thread.saturating_mul(self.threads))
+    }
+}
+
+/// Bytes assumed for one quantile sketch (an outcome's, or an envelope cell's): its buckets
+/// grow with the spread of the values, and a few hundred buckets of 8 bytes cover the
+/// flagship's widest. An estimate, not a bound.
+const SKETCH_BYTES_ESTIMATE: u64 = 2048;
+
+/// Bytes assumed for everything else a run in flight holds per actor (about 40 vectors of
+/// `f64` and `f32` values, the random streams and the tracker).
+const PER_ACTOR_BYTES_ESTIMATE: u64 = 512;
+
+/// Estimates the memory of a batch of `scenarios` run with `options` (see [`MemoryEstimate`]):
+/// per scenario, the dense tie weights (channels × actors × actors padded to 8 lanes, `f32`)
+/// in the model and in every worker's state, the distance and ordering tables (actors², 12
+/// bytes), per-actor vectors, and the sketches of outcomes and envelope cells. Saturates
+/// instead of overflowing, so absurd sizes give a huge estimate.
+pub fn memory_estimate(scenarios: &[&Scenario], options: &BatchOptions) -> MemoryEstimate {
+    let mut shared = 0u64;
+    let mut per_thread = 0u64;
+    for scenario in scenarios {
+        let actors = scenario.actors().len() as u64;
+        let padded = actors.div_ceil(8).saturating_mul(8);
+        let weights = (scenario.channels().len() as u64)
+            .saturating_mul(actors)
+            .saturating_mul(padded)
+            .saturating_mul(4);
+        let tables = actors.saturating_mul(actors).saturating_mul(12);
+        let outcomes = scenario.outcomes().len() as u64;
+        let cells = if options.envelopes {
+            outcomes.saturating_mul(scenario.months() as u64)
+        } else {
+            0
+        };
+        let sketches = outcomes
+            .saturating_add(cells)
+            .saturating_mul(SKETCH_BYTES_ESTIMATE);
+        shared = shared
+            .saturating_add(weights)
+            .saturating_add(tables)
+            .saturating_add(sketches);
+        per_thread = per_thread
+            .saturating_add(weights)
+            .saturating_add(actors.saturating_mul(actors)) // the barred-tie table
+            .saturating_add(actors.saturating_mul(PER_ACTOR_BYTES_ESTIMATE))
+            .saturating_add(sketches)
+            // Envelope values held for ENVELOPE_PENDING_RUNS runs.
+            .saturating_add(cells.saturating_mul(8 * ENVELOPE_PENDING_RUNS as u64));
+    }
+    MemoryEstimate {
+        shared,
+        per_thread,
+        threads: options.threads.max(1) as u64,
+    }
+}
+
+/// At most this many missing shards are named in an error.
+const MISSING_SHARDS_NAMED: usize = 20;
+
 /// Why a batch cannot be split, resumed or merged as asked.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum PartialError {
@@ -229,8 +311,8 @@ pub enum PartialError {
     Duplicate(Shard),
     #[error("the partial results are of {0} and {1} shards: they are not one split")]
     ShardCounts(u64, u64),
-    #[error("shards missing: {}; merge needs every shard of the batch", .0.iter().map(u64::to_string).collect::<Vec<_>>().join(", "))]
-    Missing(Vec<u64>),
+    #[error("{count} shard{} missing: {}{}; merge needs every shard of the batch", if *count == 1 { " is" } else { "s are" }, named.iter().map(u64::to_string).collect::<Vec<_>>().join(", "), if named.len() as u64 == *count { "" } else { ", ..." })]
+    Missing { named: Vec<u64>, count: u64 },
     #[error(
         "shard {shard} is not finished: {done} of its {chunks} chunks are done (rerun it with --resume)"
     )]
@@ -449,20 +531,25 @@ pub fn combine(
 ) -> Result<Partial, PartialError> {
     let shape = Shape::new(models, options);
     let count = partials.first().map_or(1, |partial| partial.shard.count);
-    let mut seen = vec![false; count as usize];
+    // A set of the indices seen, not a table of `count` slots: the count comes from a file.
+    let mut seen = std::collections::BTreeSet::new();
     for partial in partials {
         if partial.shard.count != count {
             return Err(PartialError::ShardCounts(count, partial.shard.count));
         }
-        let slot = &mut seen[partial.shard.index as usize];
-        if *slot {
+        if !seen.insert(partial.shard.index) {
             return Err(PartialError::Duplicate(partial.shard));
         }
-        *slot = true;
     }
-    let missing: Vec<u64> = (0..count).filter(|&index| !seen[index as usize]).collect();
-    if !missing.is_empty() {
-        return Err(PartialError::Missing(missing));
+    if (seen.len() as u64) < count {
+        let missing: Vec<u64> = (0..count)
+            .filter(|index| !seen.contains(index))
+            .take(MISSING_SHARDS_NAMED)
+            .collect();
+        return Err(PartialError::Missing {
+            named: missing,
+            count: count - seen.len() as u64,
+        });
     }
     let mut ordered: Vec<&Partial> = partials.iter().collect();
     ordered.sort_by_key(|partial| partial.shard.index);

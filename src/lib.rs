@@ -6,6 +6,7 @@
 //! run) → `report` (text, JSON and CSV out). See ARCHITECTURE.md.
 
 pub mod batch;
+pub mod cli;
 pub mod model;
 pub mod outcome;
 pub mod param;

@@ -416,6 +416,9 @@ fn read_record(path: &Path) -> Result<CommitRecord> {
     Ok(record)
 }
 
+/// The largest checkpoint read (a flagship comparison's is a few megabytes).
+const MAXIMUM_CHECKPOINT_BYTES: u64 = 1 << 32;
+
 /// The largest commit record read (a few hundred bytes a file).
 const MAXIMUM_RECORD_BYTES: u64 = 1 << 20;
 
@@ -488,6 +491,11 @@ impl Staging {
         Ok(())
     }
 
+    /// The result files staged so far, in the order they were written.
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
+
     /// Counts a file already written into [`Staging::path`] among the results.
     pub fn adopt(&mut self, name: &str) {
         if !self.files.iter().any(|file| file == name) {
@@ -503,6 +511,21 @@ impl Staging {
             .join(format!(".{CHECKPOINT_FILE}.tmp-{}", std::process::id()));
         write_synced(&temporary, bytes, &self.faults)?;
         rename(&temporary, &path, &self.faults)
+    }
+
+    /// The directory's current finished results, checked against their commit record (under
+    /// this writer's lock).
+    pub fn committed(&self) -> Result<Option<Committed>> {
+        Committed::verify(self.directory(), None)
+    }
+
+    /// The directory's checkpoint, if it has one.
+    pub fn checkpoint_bytes(&self) -> Result<Option<Vec<u8>>> {
+        let path = self.directory().join(CHECKPOINT_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        read_limited(&path, MAXIMUM_CHECKPOINT_BYTES).map(Some)
     }
 
     /// Commits the staged files as the directory's results (see the module's header), removes
@@ -572,7 +595,8 @@ fn superseded_names(directory: &Path) -> Result<Vec<String>> {
 pub struct Committed {
     directory: PathBuf,
     record: CommitRecord,
-    _lock: Lock,
+    /// The shared lock, unless the directory's writer opened it under its own lock.
+    _lock: Option<Lock>,
 }
 
 impl Committed {
@@ -592,6 +616,11 @@ impl Committed {
             recover(&lock, &Faults::default())?;
         }
         let lock = Lock::shared(directory)?;
+        Committed::verify(directory, Some(lock))
+    }
+
+    /// Reads and checks the commit record of `directory`, whose lock the caller holds.
+    fn verify(directory: &Path, lock: Option<Lock>) -> Result<Option<Committed>> {
         let record_path = directory.join(COMMIT_FILE);
         if !record_path.exists() {
             return Ok(None);

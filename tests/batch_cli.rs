@@ -103,6 +103,8 @@ fn batch_writes_every_output_and_they_read_back_to_the_same_numbers() {
     assert_eq!(
         names,
         [
+            ".entente.lock",
+            "commit.json",
             "ema.tar.gz",
             "envelopes.csv",
             "manifest.json",
@@ -231,14 +233,13 @@ fn batch_writes_every_output_and_they_read_back_to_the_same_numbers() {
         changes.lines().any(|line| line == "nan"),
         "survivals are written as nan"
     );
-    // No scratch or temporary file is left behind.
-    assert!(!std::fs::read_dir(&out).unwrap().any(|entry| {
-        entry
-            .unwrap()
-            .file_name()
-            .to_string_lossy()
-            .starts_with('.')
-    }));
+    // No scratch or temporary file is left behind: only the lock file is hidden.
+    let hidden: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with('.'))
+        .collect();
+    assert_eq!(hidden, [".entente.lock"]);
 }
 
 #[test]
@@ -317,7 +318,11 @@ fn batch_rejects_bad_options_with_clear_errors() {
         &["batch", "minimal.toml", "--precision", "0"],
     );
     assert!(!negative.status.success());
-    assert!(text(&negative.stderr).contains("--precision must be a positive number"));
+    assert!(
+        text(&negative.stderr).contains("is not a half-width entente can reach"),
+        "{}",
+        text(&negative.stderr)
+    );
     let per_run = entente(directory.path(), &["batch", "minimal.toml", "--per-run"]);
     assert!(!per_run.status.success());
     assert!(

@@ -304,29 +304,52 @@ fn entente_report_of_a_directory_is_the_report_the_batch_would_have_written() {
 fn entente_report_of_a_directory_without_totals_reruns_it_and_checks_the_summaries() {
     let directory = tempfile::tempdir().expect("a temporary directory");
     let results = directory.path().join("results");
+    // A batch run to a precision target keeps no exact totals (partial.entente).
     entente(
-        &["batch", MINIMAL, "--runs", "300"],
+        &["batch", MINIMAL, "--precision", "0.2", "--max-runs", "600"],
         &[Path::new("--out"), &results],
     );
-    // As an older entente left it: no partial.entente.
-    std::fs::remove_file(results.join("partial.entente")).expect("the batch kept its totals");
+    assert!(!results.join("partial.entente").exists());
     let output = entente(&["report"], &[&results]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("rerunning"));
     let html = read(&results.join("report.html"));
     parse(&html).expect("the report is well-formed XML");
     assert!(html.contains("home_survives"));
+    let leftovers: Vec<String> = std::fs::read_dir(&results)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".entente-report-rerun"))
+        .collect();
     assert!(
-        !results.join(".entente-report-rerun").exists(),
-        "the scratch rerun is removed"
+        leftovers.is_empty(),
+        "the scratch rerun is removed: {leftovers:?}"
     );
     let charts = charts(&results.join("report-charts"));
     assert!(charts.iter().any(|(name, _)| name == "minimal-network.svg"));
 
-    // A summary that is not what the manifest gives is refused, and says which file.
+    // An edited summary is refused by the commit record, naming the file.
     let summary = results.join("summary.json");
-    let edited = read(&summary).replacen("\"runs\": 300", "\"runs\": 301", 1);
-    std::fs::write(&summary, edited).expect("the summary can be edited");
+    let original = read(&summary);
+    let edited = original.replacen("\"runs\": ", "\"runs\": 1", 1);
+    std::fs::write(&summary, &edited).expect("the summary can be edited");
     let results_text = results.to_str().expect("temporary paths are UTF-8");
+    let stderr = common::entente_fails(common::repository(), &["report", results_text]);
+    assert!(
+        stderr.contains("summary.json does not match the commit record"),
+        "{stderr}"
+    );
+    // Edited with its commit record made to agree (as another binary's results would), it
+    // is refused by the rerun, which says which file differs.
+    let record_path = results.join("commit.json");
+    let mut record: serde_json::Value =
+        serde_json::from_str(&read(&record_path)).expect("the record is JSON");
+    for file in record["files"].as_array_mut().unwrap() {
+        if file["name"] == "summary.json" {
+            file["bytes"] = edited.len().into();
+            file["crc32"] = format!("{:08x}", crc32fast::hash(edited.as_bytes())).into();
+        }
+    }
+    std::fs::write(&record_path, record.to_string()).unwrap();
     let stderr = common::entente_fails(common::repository(), &["report", results_text]);
     assert!(
         stderr.contains("summary.json differs from a rerun of its manifest"),

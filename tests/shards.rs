@@ -210,7 +210,7 @@ fn merge_says_which_shards_are_missing_or_doubled() {
         .expect_err("shards 1 and 3 are missing");
     assert_eq!(
         error.to_string(),
-        "shards missing: 1, 3; merge needs every shard of the batch"
+        "2 shards are missing: 1, 3; merge needs every shard of the batch"
     );
     let error =
         batch::merge(&models, &options(runs, 1), &[zero.clone(), zero]).expect_err("shard 0 twice");
@@ -293,7 +293,7 @@ fn the_command_line_shards_merges_and_refuses_what_is_not_one_batch() {
         text(&shard_directory(0)),
         text(&shard_directory(2)),
     ]);
-    assert!(stderr.contains("shards missing: 1;"), "{stderr}");
+    assert!(stderr.contains("1 shard is missing: 1;"), "{stderr}");
     let stderr = fails(&[
         "merge",
         text(&shard_directory(0)),

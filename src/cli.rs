@@ -1,0 +1,484 @@
+//! The command line's arguments: what each command takes, with every number range-checked
+//! before any work starts. `main` parses them (clap) and hands each command to
+//! `src/commands/`; it lives in the library so that the option parsing can be fuzzed and
+//! tested in process.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::batch::{CHUNK_RUNS, MAX_RUNS, SEGMENT_CHUNKS, Shard};
+
+/// The most worker threads a batch may ask for (more than any machine's cores; each thread
+/// holds a copy of the model's state, so a typo like 1000000 must not start a million).
+pub const MAX_THREADS: u32 = 1024;
+
+/// The longest wait between checkpoints: a day.
+pub const MAX_CHECKPOINT_SECONDS: f64 = 86_400.0;
+
+/// The finest `--precision` accepted: finer targets need more runs than [`MAX_RUNS`] for any
+/// outcome with spread, so they are typos.
+pub const MIN_PRECISION: f64 = 1e-12;
+
+#[derive(Parser)]
+#[command(
+    name = "entente",
+    version,
+    about = "Scenario and influence simulation of states, their ties and sanctions",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Validate a scenario file and print what it holds.
+    Check {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Print nothing on success; only the exit status tells.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Run a scenario once and print its outcome values.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Seed of the random streams (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Which run of a Monte Carlo batch to reproduce (its parameter draws and noise).
+        #[arg(long, default_value_t = 0)]
+        run: u64,
+        /// Also write the month-by-month trace to this CSV file.
+        #[arg(long, value_name = "FILE")]
+        trace: Option<PathBuf>,
+        /// Output format of the outcome values.
+        #[arg(long, value_enum, default_value_t = RunFormat::Text)]
+        format: RunFormat,
+        /// In the text output, show the monthly measures every N months.
+        #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
+        every: u32,
+    },
+    /// Run a Monte Carlo batch of a scenario and summarise every outcome.
+    Batch {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Number of runs (run indices 0 to N-1).
+        #[arg(long, value_name = "N", conflicts_with = "precision",
+              value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+        runs: Option<u64>,
+        /// Run until every outcome's 95% CI half-width is at most E (sequential stopping).
+        #[arg(long, value_name = "E", value_parser = precision_target)]
+        precision: Option<f64>,
+        /// With --precision: never run more than this many runs.
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = 10_000_000,
+            requires = "precision",
+            value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS)
+        )]
+        max_runs: u64,
+        /// With --precision: judge only these outcomes (repeatable; default: all).
+        #[arg(
+            long = "precision-outcome",
+            value_name = "NAME",
+            requires = "precision"
+        )]
+        precision_outcomes: Vec<String>,
+        /// Also write every run's sampled parameters and outcomes (runs.csv, ema.tar.gz).
+        #[arg(long, requires = "out")]
+        per_run: bool,
+        #[command(flatten)]
+        common: BatchArgs,
+    },
+    /// Run scenarios with common random numbers and compare their outcome distributions.
+    Compare {
+        /// Two or more scenario files; the first is the baseline of the differences.
+        #[arg(required = true, num_args = 2..)]
+        scenarios: Vec<PathBuf>,
+        /// Runs per scenario.
+        #[arg(long, value_name = "N", default_value_t = 10_000,
+              value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+        runs: u64,
+        #[command(flatten)]
+        common: BatchArgs,
+    },
+    /// Write the HTML report (and its SVG charts) of a batch or comparison output directory.
+    ///
+    /// It reads the exact totals the directory keeps (partial.entente) and its manifest. A
+    /// directory without them (from an older entente) is rerun from its manifest.json (the
+    /// same binary gives the same bits), and its summary files are checked against the rerun.
+    Report {
+        /// The output directory of `entente batch --out` or `entente compare --out`.
+        directory: PathBuf,
+        /// Where to write the report (default: report.html in the directory).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Worker threads (default: every core). Results are identical for any count.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_THREADS)))]
+        threads: Option<u32>,
+    },
+    /// Combine the partial results of every shard of a batch or comparison (`--shard`) into the
+    /// result one process would give: bit-identical for the same binary, seed and scenarios.
+    Merge {
+        /// Shard output directories (holding partial.entente) or partial-result files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Write the merged results into this directory (created if needed), each file atomically.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Also write the HTML report of the merged results to FILE.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// What to print on standard output.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Repeat a batch or comparison from its manifest.json alone (the scenario texts are in it).
+    Rerun {
+        /// The manifest.json of an earlier batch or comparison.
+        manifest: PathBuf,
+        /// Write the results into this directory (default: print only).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Worker threads (default: every core). Results are identical for any count.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_THREADS)))]
+        threads: Option<u32>,
+    },
+}
+
+/// Default number of runs of `entente batch` without --runs or --precision.
+pub const DEFAULT_RUNS: u64 = 10_000;
+
+/// Options shared by `batch` and `compare`.
+#[derive(clap::Args)]
+pub struct BatchArgs {
+    /// Seed of the random streams (default: the (first) scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: every core). Results are identical for any count.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_THREADS)))]
+    pub threads: Option<u32>,
+    /// Write the results into this directory (created if needed), each file atomically.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Do not keep monthly envelopes (faster; no envelopes.csv).
+    #[arg(long)]
+    pub no_envelopes: bool,
+    /// Run only shard K of N of the runs (K from 0), or `auto`: K and N from a Slurm job array
+    /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX, with N from --shard-count or ENTENTE_SHARD_COUNT). Needs --out;
+    /// writes a partial result there for `entente merge`.
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<String>,
+    /// With --shard auto under a Kubernetes Indexed Job: the number of shards (its completions).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+    pub shard_count: Option<u64>,
+    /// Continue the batch whose checkpoint is in --out, running only the runs it lacks; starts
+    /// afresh if there is none, and does nothing if the batch there is finished.
+    #[arg(long, requires = "out")]
+    pub resume: bool,
+    /// With --out: save progress (a checkpoint) at most this often, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = checkpoint_seconds)]
+    pub checkpoint_every: f64,
+    /// Refuse to start a batch whose estimated memory exceeds SIZE (bytes, or with K, M, G or T:
+    /// powers of 1024). Default: three quarters of this machine's physical memory.
+    #[arg(long, value_name = "SIZE", value_parser = memory_size)]
+    pub max_memory: Option<u64>,
+    /// Also write a self-contained HTML report (charts inline, no network) to FILE, and each
+    /// chart as an SVG file in FILE's directory under `<FILE stem>-charts/`.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// What `run` prints.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RunFormat {
+    Text,
+    Json,
+}
+
+/// What `batch` and `compare` print.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    /// Markdown tables (batch and compare only), for reports.
+    Markdown,
+}
+
+/// `--precision E`: a positive, finite half-width.
+fn precision_target(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if !(value.is_finite() && value >= MIN_PRECISION) {
+        return Err(format!(
+            "{text} is not a half-width entente can reach: give a number from {MIN_PRECISION} up"
+        ));
+    }
+    Ok(value)
+}
+
+/// `--checkpoint-every SECONDS`: from 0 (after every round of chunks) to a day.
+fn checkpoint_seconds(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !(value.is_finite() && (0.0..=MAX_CHECKPOINT_SECONDS).contains(&value)) {
+        return Err(format!(
+            "{text} is not a number of seconds from 0 to {MAX_CHECKPOINT_SECONDS} (a day)"
+        ));
+    }
+    Ok(value)
+}
+
+/// `--max-memory SIZE`: bytes, or a number with K, M, G or T (powers of 1024, an optional
+/// trailing `B` or `iB`).
+pub fn memory_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let upper = trimmed.to_ascii_uppercase();
+    let upper = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (number, scale) = match upper.chars().last() {
+        Some('K') => (&upper[..upper.len() - 1], 1u64 << 10),
+        Some('M') => (&upper[..upper.len() - 1], 1 << 20),
+        Some('G') => (&upper[..upper.len() - 1], 1 << 30),
+        Some('T') => (&upper[..upper.len() - 1], 1 << 40),
+        _ => (upper, 1),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size such as 512M or 8G"))?;
+    let bytes = value * scale as f64;
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!("{text:?} is not a size from 1 byte up"));
+    }
+    Ok(bytes as u64)
+}
+
+/// Why `--shard` cannot be used as given.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ShardError {
+    #[error("--shard {0:?}: expected K/N (shard K of N, K from 0) or auto")]
+    Syntax(String),
+    #[error("{name}={value:?} is not a whole number")]
+    Number { name: &'static str, value: String },
+    #[error("--shard {index}/{count}: K must be at least 0 and below N, and N at least 1")]
+    Range { index: u64, count: u64 },
+    #[error(
+        "--shard {index}/{count}: a batch of {runs} runs has {segments} segment{} of {} runs, and a shard runs whole segments: give at most {segments} shards, or more runs",
+        if *segments == 1 { "" } else { "s" }, SEGMENT_CHUNKS * CHUNK_RUNS
+    )]
+    TooMany {
+        index: u64,
+        count: u64,
+        runs: u64,
+        segments: u64,
+    },
+    #[error("SLURM_ARRAY_TASK_ID {id} is below SLURM_ARRAY_TASK_MIN {minimum}")]
+    SlurmMinimum { id: u64, minimum: u64 },
+    #[error(
+        "--shard auto: JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but not the number of shards; give --shard-count N or set ENTENTE_SHARD_COUNT to the job's completions"
+    )]
+    KubernetesCount,
+    #[error(
+        "--shard auto: neither SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (a Slurm job array) nor JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) is set; give --shard K/N, for example --shard 3/64"
+    )]
+    NoScheduler,
+}
+
+/// The segments of a batch of `runs` runs: the most shards it can be split into.
+pub fn segments(runs: u64) -> u64 {
+    runs.div_ceil(CHUNK_RUNS).div_ceil(SEGMENT_CHUNKS)
+}
+
+/// The shard `--shard` asks for in a batch of `runs` runs (the whole batch without it);
+/// `variable` reads the environment (Slurm's and Kubernetes' variables for `auto`).
+pub fn resolve_shard(
+    spec: Option<&str>,
+    shard_count: Option<u64>,
+    runs: u64,
+    variable: impl Fn(&str) -> Option<String>,
+) -> Result<Shard, ShardError> {
+    let Some(spec) = spec else {
+        return Ok(Shard::WHOLE);
+    };
+    let variable = |name: &str| variable(name).filter(|value| !value.is_empty());
+    let number = |name: &'static str, text: &str| -> Result<u64, ShardError> {
+        text.trim().parse::<u64>().map_err(|_| ShardError::Number {
+            name,
+            value: text.to_string(),
+        })
+    };
+    let (index, count) = if spec == "auto" {
+        if let (Some(id), Some(count)) = (
+            variable("SLURM_ARRAY_TASK_ID"),
+            variable("SLURM_ARRAY_TASK_COUNT"),
+        ) {
+            let id = number("SLURM_ARRAY_TASK_ID", &id)?;
+            let minimum = match variable("SLURM_ARRAY_TASK_MIN") {
+                Some(minimum) => number("SLURM_ARRAY_TASK_MIN", &minimum)?,
+                None => 0,
+            };
+            let index = id
+                .checked_sub(minimum)
+                .ok_or(ShardError::SlurmMinimum { id, minimum })?;
+            (index, number("SLURM_ARRAY_TASK_COUNT", &count)?)
+        } else if let Some(index) = variable("JOB_COMPLETION_INDEX") {
+            let index = number("JOB_COMPLETION_INDEX", &index)?;
+            let count = match (shard_count, variable("ENTENTE_SHARD_COUNT")) {
+                (Some(count), _) => count,
+                (None, Some(count)) => number("ENTENTE_SHARD_COUNT", &count)?,
+                (None, None) => return Err(ShardError::KubernetesCount),
+            };
+            (index, count)
+        } else {
+            return Err(ShardError::NoScheduler);
+        }
+    } else {
+        let (index, count) = spec
+            .split_once('/')
+            .ok_or_else(|| ShardError::Syntax(spec.to_string()))?;
+        (number("--shard K", index)?, number("--shard N", count)?)
+    };
+    if count == 0 || index >= count {
+        return Err(ShardError::Range { index, count });
+    }
+    let segments = segments(runs);
+    if count > segments {
+        return Err(ShardError::TooMany {
+            index,
+            count,
+            runs,
+            segments,
+        });
+    }
+    Ok(Shard { index, count })
+}
+
+/// The memory `--max-memory` allows by default: three quarters of the machine's physical
+/// memory (from /proc/meminfo), or 4 GiB where that cannot be read.
+pub fn default_max_memory() -> u64 {
+    const FALLBACK: u64 = 4 << 30;
+    let physical = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|line| line.starts_with("MemTotal:"))?;
+            let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            kilobytes.checked_mul(1024)
+        });
+    physical.map_or(FALLBACK, |bytes| bytes / 4 * 3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(arguments: &[&str]) -> Result<Cli, String> {
+        Cli::try_parse_from(std::iter::once("entente").chain(arguments.iter().copied()))
+            .map_err(|error| error.to_string())
+    }
+
+    /// Issue 13: every numeric option is range-checked before any work starts.
+    #[test]
+    fn issue_13_numbers_out_of_range_are_refused_by_the_parser() {
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["batch", "s.toml", "--runs", "18446744073709551615"],
+                "--runs",
+            ),
+            (&["batch", "s.toml", "--runs", "9007199254740993"], "--runs"),
+            (&["batch", "s.toml", "--runs", "0"], "--runs"),
+            (
+                &["compare", "a", "b", "--runs", "18446744073709551361"],
+                "--runs",
+            ),
+            (&["batch", "s.toml", "--precision", "1e-300"], "--precision"),
+            (&["batch", "s.toml", "--precision", "nan"], "--precision"),
+            (
+                &["batch", "s.toml", "--precision", "0.1", "--max-runs", "0"],
+                "--max-runs",
+            ),
+            (
+                &["batch", "s.toml", "--checkpoint-every", "1e20"],
+                "--checkpoint-every",
+            ),
+            (
+                &["batch", "s.toml", "--checkpoint-every=-1"],
+                "--checkpoint-every",
+            ),
+            (
+                &["batch", "s.toml", "--checkpoint-every", "inf"],
+                "--checkpoint-every",
+            ),
+            (&["batch", "s.toml", "--threads", "4000000000"], "--threads"),
+            (&["batch", "s.toml", "--max-memory", "0"], "--max-memory"),
+            (&["batch", "s.toml", "--max-memory", "lots"], "--max-memory"),
+        ];
+        for (arguments, option) in cases {
+            let error = parse(arguments)
+                .err()
+                .unwrap_or_else(|| panic!("{arguments:?} parsed"));
+            assert!(error.contains(option), "{arguments:?}: {error}");
+        }
+        assert!(parse(&["batch", "s.toml", "--runs", "9007199254740992"]).is_ok());
+        assert!(parse(&["batch", "s.toml", "--checkpoint-every", "86400"]).is_ok());
+    }
+
+    #[test]
+    fn memory_sizes_read_with_binary_units() {
+        assert_eq!(memory_size("512M"), Ok(512 << 20));
+        assert_eq!(memory_size("8g"), Ok(8 << 30));
+        assert_eq!(memory_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(memory_size("4096"), Ok(4096));
+        assert!(memory_size("-1G").is_err());
+        assert!(memory_size("1e30T").is_err());
+    }
+
+    /// Issue 13: `--shard 0/18446744073709551615` crashed `merge` (capacity overflow) and
+    /// `0/1000000000` aborted on a 4 GB allocation; a shard count is now at most the
+    /// batch's segments.
+    #[test]
+    fn issue_13_shard_counts_are_bounded_by_the_segments() {
+        let none = |_: &str| None;
+        let runs = 5 * SEGMENT_CHUNKS * CHUNK_RUNS;
+        assert_eq!(
+            resolve_shard(Some("4/5"), None, runs, none),
+            Ok(Shard { index: 4, count: 5 })
+        );
+        for spec in ["0/6", "0/1000000000", "0/18446744073709551615"] {
+            let error = resolve_shard(Some(spec), None, runs, none).unwrap_err();
+            assert!(
+                matches!(error, ShardError::TooMany { segments: 5, .. }),
+                "{spec}: {error}"
+            );
+        }
+        assert_eq!(
+            resolve_shard(Some("3/3"), None, runs, none),
+            Err(ShardError::Range { index: 3, count: 3 })
+        );
+        let slurm = |name: &str| match name {
+            "SLURM_ARRAY_TASK_ID" => Some("7".to_string()),
+            "SLURM_ARRAY_TASK_MIN" => Some("5".to_string()),
+            "SLURM_ARRAY_TASK_COUNT" => Some("4".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            resolve_shard(Some("auto"), None, runs, slurm),
+            Ok(Shard { index: 2, count: 4 })
+        );
+    }
+}

@@ -1,0 +1,148 @@
+//! `entente merge`: combines the partial results of every shard of a batch into what one
+//! process would have given, bit for bit.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use anyhow::{Context, Result};
+
+use entente::batch;
+use entente::cli::Format;
+use entente::partial::Header;
+use entente::report;
+use entente::results::{Committed, PARTIAL_FILE, Staging};
+
+use super::batch::{Outputs, conclude};
+use super::{batch_of, check_same_binary};
+
+/// The largest partial-result file read (a flagship comparison's is a few megabytes).
+const MAXIMUM_PARTIAL_BYTES: u64 = 1 << 32;
+
+/// Reads a partial-result file named on the command line: a regular file of bounded size.
+fn read_partial_file(path: &Path) -> Result<Vec<u8>> {
+    let metadata =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if !metadata.is_file() {
+        anyhow::bail!(
+            "cannot read {}: it is not a regular file or a shard's directory",
+            path.display()
+        );
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAXIMUM_PARTIAL_BYTES + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > MAXIMUM_PARTIAL_BYTES {
+        anyhow::bail!(
+            "cannot read {}: it is larger than {MAXIMUM_PARTIAL_BYTES} bytes",
+            path.display()
+        );
+    }
+    Ok(bytes)
+}
+
+/// `entente merge`: reads every shard's partial result, checks they are one batch's, and writes
+/// and prints what the batch would have given in one process.
+pub fn merge_command(
+    inputs: &[PathBuf],
+    out: Option<&Path>,
+    report: Option<&Path>,
+    format: Format,
+) -> Result<()> {
+    let started = SystemTime::now();
+    // Lock and stage the output first: an unwritable directory fails before any reading.
+    let staging = out.map(Staging::begin).transpose()?;
+    let clock = Instant::now();
+    let mut read: Vec<(PathBuf, Header, batch::Partial)> = Vec::new();
+    for input in inputs {
+        let (path, bytes) = if input.is_dir() {
+            let committed = Committed::open_finished(input).with_context(|| {
+                format!(
+                    "cannot merge {}: is it a finished shard's output directory?",
+                    input.display()
+                )
+            })?;
+            (input.join(PARTIAL_FILE), committed.read(PARTIAL_FILE)?)
+        } else {
+            (input.clone(), read_partial_file(input)?)
+        };
+        let (header, partial) = entente::partial::decode(&bytes)
+            .with_context(|| format!("cannot merge {}", path.display()))?;
+        read.push((path, header, partial));
+    }
+    let (first_path, first, _) = &read[0];
+    for (path, header, _) in &read[1..] {
+        let differences = first.differences(header);
+        if !differences.is_empty() {
+            anyhow::bail!(
+                "{} and {} are not shards of one batch: they differ in {}",
+                first_path.display(),
+                path.display(),
+                differences.join("; ")
+            );
+        }
+    }
+    check_same_binary(first, first_path)?;
+    let (models, options) = batch_of(first)?;
+    for (path, _, partial) in &read {
+        batch::check_partial(&models, &options, partial)
+            .with_context(|| format!("cannot merge {}", path.display()))?;
+    }
+    let partials: Vec<batch::Partial> =
+        read.iter().map(|(_, _, partial)| partial.clone()).collect();
+    let whole = batch::combine(&models, &options, &partials).with_context(|| {
+        format!(
+            "cannot merge the {} partial results given (from {})",
+            partials.len(),
+            first_path.display()
+        )
+    })?;
+    let result = batch::merge(&models, &options, std::slice::from_ref(&whole))?;
+    let whole_header = Header {
+        shard: batch::Shard::WHOLE,
+        command: whole_batch_command(&first.command),
+        ..first.clone()
+    };
+    eprintln!(
+        "merged {} shards of {} runs (entente {}, binary {})",
+        partials.len(),
+        first.runs,
+        first.entente_version,
+        first.binary
+    );
+    let record = report::BatchRecord {
+        command: whole_batch_command(&first.command),
+        scenarios: first.scenarios.clone(),
+        scenario: String::new(),
+        options,
+        runs: result.runs,
+        started,
+        elapsed: clock.elapsed(),
+        outputs: Vec::new(),
+    };
+    let outputs = Outputs {
+        staging,
+        report,
+        format,
+        runs_done: None,
+    };
+    let kept = Some(Box::new((whole_header, whole)));
+    conclude(&models, &result, None, record, outputs, None, kept)
+}
+fn whole_batch_command(command: &[String]) -> Vec<String> {
+    const WITH_VALUE: [&str; 4] = ["--shard", "--shard-count", "--out", "--checkpoint-every"];
+    let mut whole = Vec::new();
+    let mut arguments = command.iter();
+    while let Some(argument) = arguments.next() {
+        let flag = argument
+            .split_once('=')
+            .map_or(argument.as_str(), |(flag, _)| flag);
+        if WITH_VALUE.contains(&argument.as_str()) {
+            arguments.next(); // its value
+        } else if !(argument == "--resume" || WITH_VALUE.contains(&flag)) {
+            whole.push(argument.clone());
+        }
+    }
+    whole
+}

@@ -1,0 +1,148 @@
+//! The commands of the `entente` binary, one file each, and what they share: loading
+//! scenarios, printing, threads, progress bars and rebuilding a batch from a partial result's
+//! header. Results directories are the library's `results` module's business.
+
+pub mod batch;
+pub mod merge;
+pub mod report;
+pub mod rerun;
+pub mod single;
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use entente::batch::{BatchOptions, BatchResult, RunPlan};
+use entente::model::Model;
+use entente::partial::Header;
+use entente::scenario::Scenario;
+use entente::summary::{ComparisonSummary, ScenarioSummary};
+
+/// A scenario and the files it was read from, as (path, text).
+pub type Loaded = (Scenario, Vec<(String, String)>);
+
+/// Loads a scenario and prints its warnings; returns it with the files it was read from.
+pub fn load(path: &Path) -> Result<Loaded> {
+    let scenario = Scenario::load(path)?;
+    let files = scenario
+        .sources()
+        .iter()
+        .map(|file| (file.path.clone(), file.text.clone()))
+        .collect();
+    Ok(loaded_from(scenario, files))
+}
+
+pub fn loaded_from(scenario: Scenario, files: Vec<(String, String)>) -> Loaded {
+    print_warnings(&scenario);
+    (scenario, files)
+}
+
+/// Prints each of the scenario's warnings to standard error.
+pub fn print_warnings(scenario: &Scenario) {
+    for warning in scenario.warnings() {
+        eprintln!("warning: {warning}");
+    }
+}
+
+/// Writes `text` to standard output. A closed pipe (`entente check f | head -1`) is not an
+/// error: the reader has what it wanted.
+pub fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(error).context("cannot write to standard output")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A progress bar on standard error when it is a terminal, hidden otherwise.
+pub fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = match total {
+        Some(total) => indicatif::ProgressBar::new(total),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    let template = match total {
+        Some(_) => "{bar:40} {pos}/{len} runs  {per_sec}  eta {eta}",
+        None => "{spinner} {pos} runs  {per_sec}",
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+pub fn thread_count(requested: Option<u32>) -> usize {
+    requested.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        |threads| threads as usize,
+    )
+}
+
+/// FNV-1a of this executable's bytes: partial results merge bit-identically only when the same
+/// binary wrote them all.
+pub fn binary_fingerprint() -> Result<String> {
+    let path = std::env::current_exe().context("cannot find this program's executable")?;
+    let bytes = std::fs::read(&path)
+        .with_context(|| format!("cannot read this program's executable {}", path.display()))?;
+    Ok(format!("{:016x}", entente::rng::fnv1a(&bytes)))
+}
+
+/// Refuses a partial result written by another entente version or binary: its totals would
+/// merge or summarise without error but need not be the bits this binary gives (`--resume`
+/// refuses them for the same reason).
+pub fn check_same_binary(header: &Header, path: &Path) -> Result<()> {
+    let binary = binary_fingerprint()?;
+    let version = env!("CARGO_PKG_VERSION");
+    if header.binary != binary || header.entente_version != version {
+        anyhow::bail!(
+            "{} was written by another entente binary (entente {} {}, this is entente {version} \
+             {binary}): results are bit-identical only for one binary; use the binary that ran \
+             the batch, or rerun it with this one (`entente rerun MANIFEST`)",
+            path.display(),
+            header.entente_version,
+            header.binary
+        );
+    }
+    Ok(())
+}
+
+/// The scenarios and batch options a partial-result header records, to summarise or merge it.
+pub fn batch_of(header: &Header) -> Result<(Vec<Model>, BatchOptions)> {
+    let mut models = Vec::new();
+    for files in &header.scenarios {
+        models.push(Model::new(Scenario::from_files(files)?));
+    }
+    let options = BatchOptions {
+        seed: header.seed,
+        plan: RunPlan::Fixed(header.runs),
+        threads: 1,
+        envelopes: header.envelopes,
+        per_run: false,
+    };
+    Ok((models, options))
+}
+
+/// Each scenario's summary of a batch result, and the comparison when there are several.
+pub fn summarise(
+    models: &[Model],
+    seed: u64,
+    result: &BatchResult,
+    precision: Option<f64>,
+) -> (Vec<ScenarioSummary>, Option<ComparisonSummary>) {
+    let summaries = models
+        .iter()
+        .enumerate()
+        .map(|(index, model)| ScenarioSummary::new(model, seed, result, index, precision))
+        .collect();
+    let comparison = (models.len() > 1).then(|| ComparisonSummary::new(models, seed, result));
+    (summaries, comparison)
+}
