@@ -26,6 +26,22 @@ fn batch(scenario: &str, runs: &str, out: &Path, extra: &[&str]) -> String {
     text(&entente_ok(repository(), &arguments).stderr)
 }
 
+/// Replaces a committed file and makes the commit record agree, as a results directory
+/// written whole by some other program would: only entente's own checks can then refuse it.
+fn rewrite_committed(directory: &Path, name: &str, bytes: &[u8]) {
+    std::fs::write(directory.join(name), bytes).unwrap();
+    let record_path = directory.join("commit.json");
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&read(&record_path)).expect("the record is JSON");
+    for file in record["files"].as_array_mut().unwrap() {
+        if file["name"] == name {
+            file["bytes"] = bytes.len().into();
+            file["crc32"] = format!("{:08x}", crc32fast::hash(bytes)).into();
+        }
+    }
+    std::fs::write(&record_path, record.to_string()).unwrap();
+}
+
 fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
@@ -125,6 +141,19 @@ fn issue_13_report_refuses_files_of_two_batches() {
         stderr.contains("manifest.json does not match the commit record"),
         "{stderr}"
     );
+    // Even with a commit record that agrees, a manifest of another seed is not shown as the
+    // provenance of these totals.
+    rewrite_committed(
+        &first,
+        "manifest.json",
+        &read(&second.join("manifest.json")),
+    );
+    let stderr = entente_fails(repository(), &["report", path(&first)]);
+    assert!(
+        stderr.contains("does not describe the batch whose totals are in partial.entente")
+            && stderr.contains("the seed"),
+        "{stderr}"
+    );
     std::fs::copy(second.join("summary.json"), first.join("summary.json")).unwrap();
     let stderr = entente_fails(
         repository(),
@@ -155,7 +184,7 @@ fn issue_13_a_second_writer_is_refused() {
             "batch",
             FLAGSHIP,
             "--runs",
-            "3000",
+            "500",
             "--threads",
             "1",
             "--out",
@@ -188,7 +217,7 @@ fn issue_13_a_second_writer_is_refused() {
     assert!(first_status.success());
     let summary = String::from_utf8(read(&out.join("summary.json"))).unwrap();
     assert!(
-        summary.contains("\"runs\": 3000"),
+        summary.contains("\"runs\": 500"),
         "the first batch's results stand"
     );
 }
@@ -299,6 +328,51 @@ fn issue_13_report_and_merge_refuse_another_binarys_totals() {
     let stderr = entente_fails(repository(), &["merge", path(&other)]);
     assert!(
         stderr.contains("was written by another entente binary"),
+        "{stderr}"
+    );
+    // A whole batch's results directory whose totals another binary wrote.
+    let results = directory.path().join("results");
+    batch(MINIMAL, "300", &results, &[]);
+    let (mut header, partial) =
+        entente::partial::decode(&read(&results.join("partial.entente"))).unwrap();
+    header.binary = "0123456789abcdef".to_string();
+    rewrite_committed(
+        &results,
+        "partial.entente",
+        &entente::partial::encode(&header, &partial),
+    );
+    let stderr = entente_fails(repository(), &["report", path(&results)]);
+    assert!(
+        stderr.contains("was written by another entente binary"),
+        "{stderr}"
+    );
+}
+
+/// Was: a damaged checkpoint could be resumed from with different numbers.
+#[test]
+fn issue_13_resume_refuses_a_damaged_checkpoint() {
+    let directory = tempfile::tempdir().unwrap();
+    let out = directory.path().join("out");
+    batch(MINIMAL, "300", &out, &[]);
+    // The finished batch's totals, as a checkpoint of a longer batch would hold them, damaged.
+    let mut bytes = read(&out.join("partial.entente"));
+    let last = bytes.len() - 9;
+    bytes[last] ^= 0x01;
+    std::fs::write(out.join("checkpoint.entente"), &bytes).unwrap();
+    let stderr = entente_fails(
+        repository(),
+        &[
+            "batch",
+            MINIMAL,
+            "--runs",
+            "600",
+            "--resume",
+            "--out",
+            path(&out),
+        ],
+    );
+    assert!(
+        stderr.contains("cannot resume from") && stderr.contains("its checksum does not match"),
         "{stderr}"
     );
 }
