@@ -770,11 +770,11 @@ mod tests {
         loop {
             let directory = root.path().join(format!("case-{step}"));
             commit(&directory, OLD, Faults::default()).unwrap();
-            match commit(&directory, NEW, Faults::at(step)) {
+            let failed_step = match commit(&directory, NEW, Faults::at(step)) {
                 Ok(_) => break,
-                Err(ResultsError::Injected { .. }) => {}
+                Err(ResultsError::Injected { what, .. }) => what,
                 Err(other) => panic!("step {step}: {other}"),
-            }
+            };
             // A crash during recovery too, at every one of its steps.
             let mut recovery_step = 0;
             loop {
@@ -792,13 +792,20 @@ mod tests {
             }
             let (files, strays) = contents(&directory);
             assert!(strays.is_empty(), "step {step}: stray files {strays:?}");
-            if files == old {
+            let outcome = if files == old {
                 outcomes.0 += 1;
+                "old results"
             } else if files == new {
                 outcomes.1 += 1;
+                "new results"
             } else {
                 panic!("step {step}: neither the old nor the new results: {files:?}");
-            }
+            };
+            // The matrix, for `cargo test results -- --nocapture`.
+            let relative = failed_step.replace(&root.path().display().to_string(), "");
+            eprintln!(
+                "fault at step {step:2} ({relative}): {outcome}; {recovery_step} recovery steps also failed one by one"
+            );
             step += 1;
         }
         assert!(step > 10, "the commit takes {step} steps");
@@ -873,6 +880,43 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(shown.contains("holds no finished results"), "{shown}");
+    }
+
+    /// Every single-bit flip of a commit record is refused, or (in the version text, or a
+    /// letter's case in a checksum) changes nothing that is read.
+    #[test]
+    fn issue_13_a_flipped_bit_in_the_commit_record_never_admits_other_files() {
+        let root = tempfile::tempdir().unwrap();
+        commit(root.path(), NEW, Faults::default()).unwrap();
+        let path = root.path().join(COMMIT_FILE);
+        let original = std::fs::read(&path).unwrap();
+        let (expected, _) = contents(root.path());
+        // A different file behind the record, of the same length as the original.
+        std::fs::write(root.path().join("runs.csv"), b"new ruNs").unwrap();
+        let mut accepted = 0;
+        for bit in 0..original.len() * 8 {
+            let mut flipped = original.clone();
+            flipped[bit / 8] ^= 1 << (bit % 8);
+            std::fs::write(&path, &flipped).unwrap();
+            if let Ok(Some(committed)) = Committed::open(root.path()) {
+                accepted += 1;
+                assert!(
+                    committed
+                        .record()
+                        .files
+                        .iter()
+                        .all(|file| expected.iter().any(|(name, _)| name == &file.name)),
+                    "bit {bit}"
+                );
+                assert!(committed.read("runs.csv").is_err(), "bit {bit}");
+            }
+        }
+        std::fs::write(&path, &original).unwrap();
+        assert!(
+            Committed::open(root.path()).is_err(),
+            "the edited runs.csv is refused"
+        );
+        assert!(accepted < original.len(), "{accepted} flips accepted");
     }
 
     #[test]
