@@ -480,3 +480,43 @@ fn every_malformed_file_is_listed_and_says_what_is_wrong() {
         );
     }
 }
+
+#[test]
+fn issue_13_a_stray_key_after_a_70000_character_description_prints() {
+    let description = "x".repeat(70_000);
+    let text = format!(
+        "scenario = {{ name = \"long\", description = \"{description}\", stray = 1, \
+         start = \"2020-01\", end = \"2020-12\", channels = [\"trade\"] }}\n\
+         [[actors]]\nid = \"A\"\ncapacity = 1.0\nposition = 0.5\nlocation = [10.0, 20.0]\n"
+    );
+    let column = text.find("stray").unwrap() + 1;
+    assert!(column > usize::from(u16::MAX));
+    let Err(ScenarioError::Invalid(invalid)) = Scenario::from_toml(&text, "long.toml") else {
+        panic!("the stray key should be reported");
+    };
+    let shown = invalid.to_string();
+    assert!(
+        shown.starts_with(&format!(
+            "long.toml:1:{column}: `scenario.stray`: unknown key `stray`"
+        )),
+        "{}",
+        &shown[..300.min(shown.len())]
+    );
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines.len(), 4, "{shown}");
+    let source = lines[1].strip_prefix("1 | ").unwrap();
+    let caret = lines[2].strip_prefix("  | ").unwrap();
+    assert!(source.chars().count() <= 200, "{source}");
+    // Cut before the caret; the rest of the line fits, so it is shown to its end.
+    assert!(source.starts_with('…'), "{source}");
+    assert!(source.ends_with("channels = [\"trade\"] }"), "{source}");
+    // The caret stands under `stray` in the shortened line.
+    let caret_column = caret.find('^').unwrap();
+    let under: String = source
+        .chars()
+        .skip(caret_column)
+        .take(caret.len() - caret_column)
+        .collect();
+    assert_eq!(under, "stray");
+    assert_eq!(lines[3], "1 error in long.toml");
+}

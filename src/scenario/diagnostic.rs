@@ -211,6 +211,15 @@ pub struct InvalidScenario {
     pub diagnostics: Vec<Located>,
 }
 
+/// The most characters of a source line shown under a diagnostic. A longer line (a minified
+/// file, a huge string) is cut to this many characters around the caret, so that one report
+/// stays readable and its size does not grow with the line.
+pub const MAX_SOURCE_LINE_CHARS: usize = 200;
+
+/// How many characters before the caret a shortened line keeps, so that the reader sees the key
+/// the problem is under as well as what follows it.
+const CONTEXT_BEFORE_CARET: usize = 60;
+
 /// A diagnostic with its file, 1-based line and column and the line's text, for display.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Located {
@@ -218,9 +227,15 @@ pub struct Located {
     /// The file the problem is in (an overlay or a file it extends).
     pub file: String,
     pub line: usize,
+    /// The true column, in characters, however long the line.
     pub column: usize,
+    /// The line's text, or for a line longer than [`MAX_SOURCE_LINE_CHARS`] the part around the
+    /// problem with `…` where it was cut.
     pub source_line: String,
-    /// Width of the underline in characters (at least 1).
+    /// Where the caret goes in `source_line`: its 1-based column in characters, equal to
+    /// `column` unless the start of the line was cut off.
+    pub caret_column: usize,
+    /// Width of the underline in characters (at least 1), never past the end of `source_line`.
     pub width: usize,
 }
 
@@ -263,7 +278,8 @@ impl InvalidScenario {
     }
 }
 
-/// Turns a byte span into a line, a column (in characters) and the width of the underline.
+/// Turns a byte span into a line, a column (in characters) and the width of the underline, and
+/// keeps the line's text (shortened around the caret when long).
 fn locate(text: &str, diagnostic: Diagnostic) -> Located {
     let start = floor_char_boundary(text, diagnostic.span.start.min(text.len()));
     let line_start = text[..start].rfind('\n').map_or(0, |index| index + 1);
@@ -271,19 +287,73 @@ fn locate(text: &str, diagnostic: Diagnostic) -> Located {
         .find('\n')
         .map_or(text.len(), |index| start + index);
     let line = text[..start].matches('\n').count() + 1;
-    let column = text[line_start..start].chars().count() + 1;
+    let line_text = text[line_start..line_end].trim_end_matches('\r');
+    // The caret may sit on a trailing '\r' that the shown line drops; keep it inside the text.
+    let caret = (start - line_start).min(line_text.len());
+    let column = character_count(&text[line_start..start]) + 1;
     let span_end = floor_char_boundary(text, diagnostic.span.end.clamp(start, line_end));
-    let width = text[start..span_end].chars().count().max(1);
+    let width = character_count(&text[start..span_end]).max(1);
+    let (source_line, caret_column, width) = excerpt(line_text, caret, width);
     Located {
         file: String::new(),
         line,
         column,
-        source_line: text[line_start..line_end]
-            .trim_end_matches('\r')
-            .to_string(),
+        source_line,
+        caret_column,
         width,
         diagnostic,
     }
+}
+
+/// The number of characters in `text`: its bytes that do not continue a multi-byte character.
+/// Counting bytes this way is several times faster than decoding, which matters on long lines.
+fn character_count(text: &str) -> usize {
+    text.bytes()
+        .filter(|&byte| (byte & 0b1100_0000) != 0b1000_0000)
+        .count()
+}
+
+/// The part of `line` shown under a diagnostic whose caret is at byte `caret` and whose
+/// underline is `width` characters: the whole line if it has at most [`MAX_SOURCE_LINE_CHARS`]
+/// characters, otherwise at most that many characters around the caret with `…` marking each
+/// cut. Returns the text, the caret's 1-based column in it and the underline width, shortened
+/// so that the underline ends inside the text.
+fn excerpt(line: &str, caret: usize, width: usize) -> (String, usize, usize) {
+    let (before, after) = line.split_at(caret);
+    let before_count = character_count(before);
+    let after_count = character_count(after);
+    if before_count + after_count <= MAX_SOURCE_LINE_CHARS {
+        return (line.to_string(), before_count + 1, width);
+    }
+    // Room for an ellipsis on each side; a line cut on one side only is one character shorter.
+    let budget = MAX_SOURCE_LINE_CHARS - 2;
+    let shown_before = CONTEXT_BEFORE_CARET
+        .min(before_count)
+        .max(budget.saturating_sub(after_count));
+    let shown_after = budget - shown_before;
+    let first = match shown_before.checked_sub(1) {
+        Some(skipped) => before
+            .char_indices()
+            .rev()
+            .nth(skipped)
+            .map_or(0, |(index, _)| index),
+        None => caret,
+    };
+    let last = after
+        .char_indices()
+        .nth(shown_after)
+        .map_or(line.len(), |(index, _)| caret + index);
+    let mut text = String::with_capacity(last - first + 2 * '…'.len_utf8());
+    let cut_before = first > 0;
+    if cut_before {
+        text.push('…');
+    }
+    text.push_str(&line[first..last]);
+    if last < line.len() {
+        text.push('…');
+    }
+    let caret_column = shown_before + 1 + usize::from(cut_before);
+    (text, caret_column, width.min(shown_after).max(1))
 }
 
 fn floor_char_boundary(text: &str, mut index: usize) -> usize {
@@ -291,6 +361,18 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
         index -= 1;
     }
     index
+}
+
+/// Writes `count` spaces. Padding by a runtime width with `{:>width$}` panics for widths above
+/// `u16::MAX`, and a column can be larger than that, so spaces are written in blocks instead.
+fn write_spaces(f: &mut fmt::Formatter<'_>, mut count: usize) -> fmt::Result {
+    const BLOCK: &str = "                                                                ";
+    while count > 0 {
+        let now = count.min(BLOCK.len());
+        f.write_str(&BLOCK[..now])?;
+        count -= now;
+    }
+    Ok(())
 }
 
 impl fmt::Display for InvalidScenario {
@@ -301,7 +383,6 @@ impl fmt::Display for InvalidScenario {
             if index > 0 {
                 writeln!(f)?;
             }
-            let gutter = located.line.to_string().len();
             let key = if located.diagnostic.key.is_empty() {
                 String::new()
             } else {
@@ -312,15 +393,13 @@ impl fmt::Display for InvalidScenario {
                 "{}:{}:{}: {key}{}",
                 located.file, located.line, located.column, located.diagnostic.problem
             )?;
-            writeln!(f, "{:>gutter$} | {}", located.line, located.source_line)?;
-            writeln!(
-                f,
-                "{:>gutter$} | {:>pad$}{}",
-                "",
-                "",
-                "^".repeat(located.width),
-                pad = located.column - 1
-            )?;
+            // The gutter is as wide as the line number, so the two bars line up.
+            let line = located.line.to_string();
+            writeln!(f, "{line} | {}", located.source_line)?;
+            write_spaces(f, line.len())?;
+            f.write_str(" | ")?;
+            write_spaces(f, located.caret_column - 1)?;
+            writeln!(f, "{}", "^".repeat(located.width))?;
         }
         let count = self.diagnostics.len();
         write!(
@@ -369,5 +448,115 @@ mod tests {
             "{shown}"
         );
         assert!(shown.ends_with("1 error in f.toml"), "{shown}");
+    }
+
+    /// A diagnostic `offset` bytes into a one-line text of `length` ASCII characters.
+    fn shown_at(length: usize, offset: usize, width: usize) -> (String, Located) {
+        let text: String = (0..length)
+            .map(|index| char::from(b'a' + (index % 26) as u8))
+            .collect();
+        let diagnostic = Diagnostic {
+            key: "stray".into(),
+            span: offset..offset + width,
+            problem: Problem::Invalid("bad".into()),
+        };
+        let invalid = InvalidScenario::new("long.toml", &text, vec![diagnostic]);
+        let located = invalid.diagnostics[0].clone();
+        (invalid.to_string(), located)
+    }
+
+    /// The character under the caret and the ones it underlines, as shown.
+    fn underlined(located: &Located) -> String {
+        located
+            .source_line
+            .chars()
+            .skip(located.caret_column - 1)
+            .take(located.width)
+            .collect()
+    }
+
+    #[test]
+    fn issue_13_a_diagnostic_past_column_65535_prints_a_shortened_line() {
+        let offset = 70_000;
+        let (shown, located) = shown_at(100_000, offset, 5);
+        assert!(
+            shown.starts_with("long.toml:1:70001: `stray`: bad\n"),
+            "{}",
+            &shown[..200]
+        );
+        assert_eq!(located.column, 70_001);
+        let line = &located.source_line;
+        assert_eq!(line.chars().count(), MAX_SOURCE_LINE_CHARS);
+        assert!(line.starts_with('…') && line.ends_with('…'), "{line}");
+        // 60 characters of context before the caret, after the opening ellipsis.
+        assert_eq!(located.caret_column, 62);
+        let expected: String = (offset..offset + 5)
+            .map(|index| char::from(b'a' + (index % 26) as u8))
+            .collect();
+        assert_eq!(underlined(&located), expected);
+        let caret_line = shown.lines().nth(2).unwrap();
+        assert_eq!(caret_line, format!("  | {}^^^^^", " ".repeat(61)));
+        assert!(shown.len() < 600, "{} bytes", shown.len());
+        assert!(shown.ends_with("1 error in long.toml"));
+    }
+
+    #[test]
+    fn issue_13_a_long_line_is_cut_on_one_side_near_its_ends() {
+        // Near the start: nothing is cut before the caret.
+        let (_, located) = shown_at(1_000, 3, 2);
+        assert!(!located.source_line.starts_with('…'));
+        assert!(located.source_line.ends_with('…'));
+        assert_eq!(
+            located.source_line.chars().count(),
+            MAX_SOURCE_LINE_CHARS - 1
+        );
+        assert_eq!((located.caret_column, located.column), (4, 4));
+        assert_eq!(underlined(&located), "de");
+        // Near the end: the context before the caret grows to fill the budget.
+        let (_, located) = shown_at(1_000, 995, 5);
+        assert!(located.source_line.starts_with('…'));
+        assert!(!located.source_line.ends_with('…'));
+        assert_eq!(
+            located.source_line.chars().count(),
+            MAX_SOURCE_LINE_CHARS - 1
+        );
+        assert_eq!(located.column, 996);
+        assert_eq!(underlined(&located), "hijkl");
+        // At the very end of the line (a problem at the end of the file).
+        let (_, located) = shown_at(1_000, 1_000, 1);
+        assert_eq!(located.caret_column, MAX_SOURCE_LINE_CHARS);
+        assert_eq!(located.width, 1);
+    }
+
+    #[test]
+    fn issue_13_a_long_underline_stops_at_the_cut() {
+        let (_, located) = shown_at(10_000, 5_000, 4_000);
+        assert_eq!(located.width, MAX_SOURCE_LINE_CHARS - 2 - 60);
+        assert!(
+            located.caret_column - 1 + located.width < located.source_line.chars().count(),
+            "the underline ends before the closing ellipsis"
+        );
+    }
+
+    #[test]
+    fn issue_13_shortened_lines_count_characters_not_bytes() {
+        let text = format!("{}x = 1", "é".repeat(300));
+        let offset = text.find('x').unwrap();
+        let diagnostic = Diagnostic {
+            key: "x".into(),
+            span: offset..offset + 1,
+            problem: Problem::Invalid("bad".into()),
+        };
+        let invalid = InvalidScenario::new("f.toml", &text, vec![diagnostic]);
+        let located = &invalid.diagnostics[0];
+        assert_eq!(located.column, 301);
+        // Cut before the caret only: the text after it fits.
+        assert!(located.source_line.starts_with("…éé"));
+        assert!(located.source_line.ends_with("x = 1"));
+        assert_eq!(
+            located.source_line.chars().count(),
+            MAX_SOURCE_LINE_CHARS - 1
+        );
+        assert_eq!(underlined(located), "x");
     }
 }
