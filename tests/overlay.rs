@@ -277,3 +277,70 @@ fn extends_must_be_a_path() {
         &[("variant.toml", 1, 11, "extends", "expected a string")],
     );
 }
+
+#[test]
+fn issue_13_an_extends_key_written_with_escapes_is_still_followed() {
+    // `"ext\u0065nds"` is the key `extends`: the file is read without being parsed first only
+    // when it cannot name a base, and this one does.
+    let base = minimal();
+    let overlay = "\"ext\\u0065nds\" = \"minimal.toml\"\n[scenario]\nname = \"escaped\"\n";
+    let (_directory, scenario) = load(&[("variant.toml", overlay), ("minimal.toml", &base)]);
+    let scenario = scenario.unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(scenario.name(), "escaped");
+    assert_eq!(scenario.sources().len(), 2);
+}
+
+#[test]
+fn issue_13_overlays_with_thousands_of_entries_merge_and_remove_by_identity() {
+    // 3,000 base events, an overlay that changes every other one and removes every third; each
+    // is matched by looking its identity up, not by a scan of the base per entry.
+    let mut base = minimal();
+    let mut overlay = String::from("extends = \"base.toml\"\n[remove]\nevents = [");
+    let mut changes = String::new();
+    for index in 0..3000 {
+        base.push_str(&format!(
+            "\n[[events]]\nid = \"extra_{index}\"\nkind = \"war\"\nstart = \"2021-01\"\n\
+             belligerent = \"OLD\"\ncapacity_drain = 0.01\n"
+        ));
+        if index % 3 == 0 {
+            overlay.push_str(&format!("\"extra_{index}\", "));
+        } else if index % 2 == 0 {
+            changes.push_str(&format!(
+                "\n[[events]]\nid = \"extra_{index}\"\ncapacity_drain = 0.02\n"
+            ));
+        }
+    }
+    overlay.push_str("\"no_such_event\"]\n");
+    overlay.push_str(&changes);
+    let (_directory, result) = load(&[("variant.toml", &overlay), ("base.toml", &base)]);
+    let Err(ScenarioError::Invalid(invalid)) = result else {
+        panic!("removing an event the base lacks is an error");
+    };
+    assert_eq!(invalid.total(), 1, "{invalid}");
+    assert!(
+        invalid.diagnostics[0]
+            .diagnostic
+            .problem
+            .to_string()
+            .starts_with("no event \"no_such_event\" to remove"),
+        "{invalid}"
+    );
+    let overlay = overlay.replace(", \"no_such_event\"]", "]");
+    let (_directory, result) = load(&[("variant.toml", &overlay), ("base.toml", &base)]);
+    let scenario = result.unwrap_or_else(|error| panic!("{error}"));
+    let extra: Vec<&str> = scenario
+        .events()
+        .iter()
+        .map(|event| event.id.as_str())
+        .filter(|id| id.starts_with("extra_"))
+        .collect();
+    assert_eq!(extra.len(), 2000);
+    assert!(!extra.contains(&"extra_3") && extra.contains(&"extra_4"));
+    let drain = |index: usize| {
+        let key = format!("events.extra_{index}.capacity_drain");
+        let param = scenario.params().iter().find(|param| param.key == key);
+        param.unwrap().distribution.clone()
+    };
+    assert_eq!(drain(4), Distribution::Fixed(0.02));
+    assert_eq!(drain(5), Distribution::Fixed(0.01));
+}

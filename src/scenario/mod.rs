@@ -11,7 +11,10 @@ mod warnings;
 
 use std::path::Path;
 
-pub use diagnostic::{Diagnostic, InvalidScenario, Problem, ScenarioError, SourceFile, Sources};
+pub use diagnostic::{
+    Diagnostic, InvalidScenario, MAX_DIAGNOSTICS_PER_FILE, MAX_QUOTED_CHARS, MAX_SOURCE_LINE_CHARS,
+    Omitted, Problem, ScenarioError, SourceFile, Sources,
+};
 pub use rules::{RULE_DEFINITIONS, RuleDefinition, RuleKind};
 
 use crate::param::{ParamId, ParamSpec};
@@ -99,15 +102,24 @@ impl Scenario {
         let mut sources = Sources::default();
         sources.add(origin.to_string(), text.to_string());
         let (root, errors) = toml::de::DeTable::parse_recoverable(text);
-        let invalid = |diagnostics| {
-            ScenarioError::Invalid(InvalidScenario::in_sources(&sources, diagnostics))
-        };
         if !errors.is_empty() {
-            return Err(invalid(validate::syntax_diagnostics(errors, 0)));
+            let mut diagnostics = diagnostic::Diagnostics::new(&sources);
+            diagnostics.extend(validate::syntax_diagnostics(errors, 0));
+            return Err(ScenarioError::Invalid(InvalidScenario::collected(
+                &sources,
+                diagnostics,
+            )));
         }
-        let mut scenario = validate::validate(&root, &sources).map_err(invalid)?;
-        scenario.sources = sources.clone();
-        Ok(scenario)
+        match validate::validate(&root, &sources) {
+            Ok(mut scenario) => {
+                scenario.sources = sources;
+                Ok(scenario)
+            }
+            Err(diagnostics) => Err(ScenarioError::Invalid(InvalidScenario::collected(
+                &sources,
+                diagnostics,
+            ))),
+        }
     }
 
     /// Rebuilds a scenario from files recorded earlier (a batch manifest): `files` holds

@@ -1,0 +1,277 @@
+//! Hostile scenario files: huge ones, ones with a problem on every line, names thousands of
+//! characters long. Each must be refused with a report of bounded size that still counts
+//! every problem, without a panic and without time or memory growing faster than the file.
+
+use std::fmt::Write as _;
+
+use entente::scenario::{
+    InvalidScenario, MAX_DIAGNOSTICS_PER_FILE, MAX_QUOTED_CHARS, MAX_SOURCE_LINE_CHARS, Scenario,
+    ScenarioError,
+};
+
+/// A valid header and one actor, with room for more keys in the actor's table.
+const HEAD: &str = r#"[scenario]
+name = "hostile"
+start = "2020-01"
+end = "2020-12"
+channels = ["trade", "arms"]
+
+[[actors]]
+id = "A"
+capacity = 1.0
+position = 0.5
+location = [10.0, 20.0]
+"#;
+
+/// The most bytes a report may take, however bad the file: 50 diagnostics of a few lines of at
+/// most 200 characters each, and the count lines.
+const MAX_REPORT_BYTES: usize = 64 * 1024;
+
+/// Writes `text` to `name` in a temporary directory and loads it, expecting it to be invalid.
+fn invalid(name: &str, text: &str) -> (tempfile::TempDir, String, InvalidScenario) {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    let origin = path.display().to_string();
+    match Scenario::load(&path) {
+        Err(ScenarioError::Invalid(invalid)) => (directory, origin, invalid),
+        Err(other) => panic!("{name}: expected diagnostics, got: {other}"),
+        Ok(_) => panic!("{name}: loaded without error"),
+    }
+}
+
+/// The lines of a report that start a diagnostic (`file:line:column: ...`).
+fn headers<'a>(shown: &'a str, origin: &str) -> Vec<&'a str> {
+    shown
+        .lines()
+        .filter(|line| line.starts_with(&format!("{origin}:")))
+        .collect()
+}
+
+/// Asserts that a report of `count` problems in one file shows the first 50 and counts the rest.
+fn assert_capped(shown: &str, origin: &str, count: usize) {
+    assert!(
+        shown.len() <= MAX_REPORT_BYTES,
+        "the report takes {} bytes",
+        shown.len()
+    );
+    assert_eq!(headers(shown, origin).len(), MAX_DIAGNOSTICS_PER_FILE);
+    let more = count - MAX_DIAGNOSTICS_PER_FILE;
+    assert!(
+        shown.contains(&format!("\n… and {more} more errors in {origin}\n")),
+        "{shown}"
+    );
+    assert!(
+        shown.ends_with(&format!("\n{count} errors in {origin}")),
+        "{}",
+        &shown[shown.len().saturating_sub(300)..]
+    );
+    for line in shown.lines() {
+        assert!(
+            line.chars().count() <= MAX_SOURCE_LINE_CHARS + 1000,
+            "a line of {} characters",
+            line.chars().count()
+        );
+    }
+}
+
+#[test]
+fn issue_13_ten_megabytes_of_wrong_typed_elements_show_50_and_count_all() {
+    // One wrong-typed element a line: each is its own problem.
+    let count = 10_000_000 / "  true,\n".len();
+    let mut text = String::with_capacity(10_100_000);
+    text.push_str(HEAD);
+    text.push_str("tags = [\n");
+    for _ in 0..count {
+        text.push_str("  true,\n");
+    }
+    text.push_str("]\n");
+    let (_directory, origin, invalid) = invalid("elements.toml", &text);
+    assert_eq!(invalid.total(), count);
+    assert_eq!(invalid.diagnostics.len(), MAX_DIAGNOSTICS_PER_FILE);
+    // The first ones by place are the ones kept.
+    let lines: Vec<usize> = invalid.diagnostics.iter().map(|shown| shown.line).collect();
+    let first_line = HEAD.lines().count() + 2;
+    assert_eq!(lines, (first_line..first_line + 50).collect::<Vec<_>>());
+    assert_eq!(invalid.omitted.len(), 1);
+    assert_eq!(invalid.omitted[0].count, count - MAX_DIAGNOSTICS_PER_FILE);
+    assert_capped(&invalid.to_string(), &origin, count);
+}
+
+#[test]
+fn issue_13_ten_megabytes_on_one_line_show_50_short_lines() {
+    let count = 10_000_000 / "true, ".len();
+    let mut text = String::with_capacity(10_100_000);
+    text.push_str(HEAD);
+    text.push_str("tags = [");
+    for _ in 0..count {
+        text.push_str("true, ");
+    }
+    text.push_str("]\n");
+    let (_directory, origin, invalid) = invalid("one_line.toml", &text);
+    assert_eq!(invalid.total(), count);
+    let shown = invalid.to_string();
+    assert_capped(&shown, &origin, count);
+    let line = HEAD.lines().count() + 1;
+    for (index, located) in invalid.diagnostics.iter().enumerate() {
+        // `tags = [` then six characters an element.
+        assert_eq!((located.line, located.column), (line, 9 + 6 * index));
+        assert!(located.source_line.chars().count() <= MAX_SOURCE_LINE_CHARS);
+        let under: String = located
+            .source_line
+            .chars()
+            .skip(located.caret_column - 1)
+            .take(located.width)
+            .collect();
+        assert_eq!(under, "true");
+    }
+}
+
+#[test]
+fn issue_13_a_ten_megabyte_line_is_shown_cut_around_its_problem() {
+    let description = "x".repeat(10_000_000);
+    let text = format!(
+        "scenario = {{ name = \"long\", description = \"{description}\", stray = 1, \
+         start = \"2020-01\", end = \"2020-12\", channels = [\"trade\"] }}\n{}",
+        &HEAD[HEAD.find("[[actors]]").unwrap()..]
+    );
+    let (_directory, origin, invalid) = invalid("long_line.toml", &text);
+    let shown = invalid.to_string();
+    let column = text.find("stray").unwrap() + 1;
+    assert!(
+        shown.starts_with(&format!(
+            "{origin}:1:{column}: `scenario.stray`: unknown key"
+        )),
+        "{}",
+        &shown[..300]
+    );
+    assert!(shown.len() < 1000, "{shown}");
+    assert!(shown.ends_with(&format!("1 error in {origin}")));
+}
+
+#[test]
+fn issue_13_each_file_of_a_chain_shows_its_first_50() {
+    let mut base = String::from(HEAD);
+    base.push_str("tags = [");
+    base.push_str(&["1"; 60].join(", "));
+    base.push_str("]\n");
+    let overlay = format!(
+        "extends = \"base.toml\"\n[[actors]]\nid = \"C\"\ncapacity = 1.0\nposition = 0.0\n\
+         location = [0.0, 0.0]\ntags = [{}]\n",
+        ["2"; 70].join(", ")
+    );
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(directory.path().join("base.toml"), &base).unwrap();
+    let path = directory.path().join("variant.toml");
+    std::fs::write(&path, &overlay).unwrap();
+    let Err(ScenarioError::Invalid(invalid)) = Scenario::load(&path) else {
+        panic!("both files' tags are wrong");
+    };
+    let shown = invalid.to_string();
+    let base_path = directory.path().join("base.toml").display().to_string();
+    let variant_path = path.display().to_string();
+    assert_eq!(invalid.total(), 130, "{shown}");
+    assert_eq!(invalid.diagnostics.len(), 100);
+    assert_eq!(headers(&shown, &variant_path).len(), 50);
+    assert_eq!(headers(&shown, &base_path).len(), 50);
+    // Each file's count follows its last diagnostic shown; the files come in chain order.
+    let variant_more = shown
+        .find(&format!("\n… and 20 more errors in {variant_path}\n"))
+        .expect("the overlay's count");
+    let base_more = shown
+        .find(&format!("\n… and 10 more errors in {base_path}\n"))
+        .expect("the base's count");
+    assert!(variant_more < base_more);
+    assert!(shown.ends_with(&format!("\n130 errors in {variant_path}")));
+}
+
+#[test]
+fn issue_13_a_misspelt_key_past_the_first_50_problems_still_replaces_its_missing_report() {
+    // 80 unknown keys, then `postion` for the missing `position`: 81 problems, no "missing".
+    let mut text = HEAD.replace("position = 0.5\n", "");
+    for index in 0..80 {
+        writeln!(text, "unknown_{index} = 1").unwrap();
+    }
+    text.push_str("postion = 0.5\n");
+    let (_directory, origin, invalid) = invalid("misspelt.toml", &text);
+    assert_eq!(invalid.total(), 81);
+    let shown = invalid.to_string();
+    assert!(!shown.contains("missing required key"), "{shown}");
+    assert!(shown.ends_with(&format!("81 errors in {origin}")));
+}
+
+#[test]
+fn issue_13_names_longer_than_a_typo_get_no_suggestion_and_are_quoted_short() {
+    // Two ids of 100,000 characters that differ in one: the edit distance between them would
+    // take 10^10 steps and 80 GB.
+    let id = "a".repeat(100_000);
+    let mut reference = id.clone();
+    reference.replace_range(50_000..50_001, "b");
+    let text = format!(
+        "{}\n[[actors]]\nid = \"{id}\"\ncapacity = 1.0\nposition = 0.0\nlocation = [0.0, 0.0]\n\
+         \n[[ties]]\nfrom = \"A\"\nto = \"{reference}\"\nchannel = \"trade\"\nweight = 0.5\n",
+        HEAD
+    );
+    let (_directory, origin, invalid) = invalid("long_names.toml", &text);
+    assert_eq!(invalid.total(), 1);
+    let message = invalid.diagnostics[0].diagnostic.problem.to_string();
+    assert!(message.starts_with("unknown actor id \"aaaa"), "{message}");
+    assert!(!message.contains("did you mean"), "{message}");
+    // The name is cut to MAX_QUOTED_CHARS, and each id in the list of known ones to 40.
+    assert!(
+        message.chars().count() < MAX_QUOTED_CHARS + 200,
+        "{} characters",
+        message.chars().count()
+    );
+    let shown = invalid.to_string();
+    assert!(shown.len() < 2000, "{} bytes", shown.len());
+    assert!(shown.ends_with(&format!("1 error in {origin}")));
+}
+
+#[test]
+fn issue_13_thousands_of_duplicates_are_each_reported() {
+    // Every event id repeats the first: 2,999 duplicates, each naming the first's line.
+    let mut text = String::from(HEAD);
+    for _ in 0..3000 {
+        text.push_str(
+            "\n[[events]]\nid = \"same\"\nkind = \"war\"\nstart = \"2020-02\"\nbelligerent = \"A\"\n",
+        );
+    }
+    let (_directory, origin, invalid) = invalid("duplicates.toml", &text);
+    assert_eq!(invalid.total(), 2999);
+    let first_line = HEAD.lines().count() + 3;
+    let message = invalid.diagnostics[0].diagnostic.problem.to_string();
+    assert_eq!(
+        message,
+        format!("duplicate event id \"same\"; the first one is at line {first_line}")
+    );
+    assert_capped(&invalid.to_string(), &origin, 2999);
+}
+
+#[test]
+fn issue_13_the_count_is_exact_when_problems_arrive_out_of_order() {
+    // Missing keys are reported when their table is finished, after the problems inside it;
+    // with thousands of tables the list is cut back several times on the way.
+    let mut text = String::from(HEAD);
+    for index in 0..5000 {
+        write!(
+            text,
+            "\n[[actors]]\nid = \"B{index}\"\ncapacity = \"x\"\nlocation = [0.0, 0.0]\n"
+        )
+        .unwrap();
+    }
+    let (_directory, origin, invalid) = invalid("tables.toml", &text);
+    // Each table: capacity of the wrong type, position missing.
+    assert_eq!(invalid.total(), 10_000);
+    let first = &invalid.diagnostics[0];
+    assert_eq!(first.diagnostic.key, "actors[1]");
+    assert!(
+        first
+            .diagnostic
+            .problem
+            .to_string()
+            .starts_with("missing required key `position`")
+    );
+    assert_eq!(invalid.diagnostics[1].diagnostic.key, "actors[1].capacity");
+    assert_capped(&invalid.to_string(), &origin, 10_000);
+}
