@@ -1,12 +1,16 @@
 //! Hostile scenario files: huge ones, ones with a problem on every line, names thousands of
-//! characters long. Each must be refused with a report of bounded size that still counts
-//! every problem, without a panic and without time or memory growing faster than the file.
+//! characters long, paths that are not files. Each must be refused with a report of bounded
+//! size that still counts every problem, without a panic, a hang, or time or memory growing
+//! faster than the file.
 
 use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
 use entente::scenario::{
-    InvalidScenario, MAX_DIAGNOSTICS_PER_FILE, MAX_QUOTED_CHARS, MAX_SOURCE_LINE_CHARS, Scenario,
-    ScenarioError,
+    InvalidScenario, MAX_DIAGNOSTICS_PER_FILE, MAX_QUOTED_CHARS, MAX_SCENARIO_FILE_BYTES,
+    MAX_SOURCE_LINE_CHARS, Scenario, ScenarioError,
 };
 
 /// A valid header and one actor, with room for more keys in the actor's table.
@@ -274,4 +278,193 @@ fn issue_13_the_count_is_exact_when_problems_arrive_out_of_order() {
     );
     assert_eq!(invalid.diagnostics[1].diagnostic.key, "actors[1].capacity");
     assert_capped(&invalid.to_string(), &origin, 10_000);
+}
+
+/// Loads `path` on another thread and waits at most `seconds`, so that a load that blocks
+/// (a FIFO opened for reading) or never ends (a device read to its end) fails the test instead
+/// of hanging it. `unblock` is run if the time runs out.
+fn load_within(path: &Path, seconds: u64, unblock: impl FnOnce()) -> Result<(), String> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let owned = path.to_path_buf();
+    std::thread::spawn(move || {
+        let result = Scenario::load(&owned)
+            .map(|_| ())
+            .map_err(|error| error.to_string());
+        sender.send(result).ok();
+    });
+    match receiver.recv_timeout(Duration::from_secs(seconds)) {
+        Ok(result) => result,
+        Err(_) => {
+            unblock();
+            panic!("loading {} did not finish", path.display());
+        }
+    }
+}
+
+/// The error message of loading `path`, which must be a read error naming it.
+fn read_error(path: &Path) -> String {
+    match Scenario::load(path) {
+        Err(error @ ScenarioError::Read { .. }) => {
+            let message = error.to_string();
+            assert!(
+                message.starts_with(&format!("cannot read scenario file {}: ", path.display())),
+                "{message}"
+            );
+            message
+        }
+        Err(other) => panic!("expected a read error, got: {other}"),
+        Ok(_) => panic!("{} loaded", path.display()),
+    }
+}
+
+#[test]
+fn issue_13_a_directory_is_refused_by_name() {
+    let directory = tempfile::tempdir().unwrap();
+    let message = read_error(directory.path());
+    assert!(
+        message.ends_with(": it is a directory, not a regular file"),
+        "{message}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn issue_13_a_fifo_is_refused_without_blocking() {
+    let directory = tempfile::tempdir().unwrap();
+    let fifo = directory.path().join("scenario.toml");
+    let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let result = load_within(&fifo, 20, || {
+        // Opening the writing end releases a reader blocked on the reading end.
+        drop(std::fs::OpenOptions::new().write(true).open(&fifo));
+    });
+    let message = result.expect_err("a FIFO is not a scenario");
+    assert_eq!(
+        message,
+        format!(
+            "cannot read scenario file {}: it is a FIFO, not a regular file",
+            fifo.display()
+        )
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn issue_13_a_socket_is_refused_by_name() {
+    let directory = tempfile::tempdir().unwrap();
+    let socket = directory.path().join("scenario.toml");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let message = read_error(&socket);
+    assert!(
+        message.ends_with(": it is a socket, not a regular file"),
+        "{message}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn issue_13_dev_zero_as_extends_is_refused_at_the_extends_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("variant.toml");
+    for device in ["/dev/zero", "/dev/urandom"] {
+        std::fs::write(&path, format!("# a variant\nextends = \"{device}\"\n")).unwrap();
+        // Reading either to its end would never finish.
+        let message = load_within(&path, 20, || {}).expect_err("a device is not a scenario");
+        assert_eq!(
+            message,
+            format!(
+                "{}:2:11: `extends`: cannot read the scenario this one extends, {device}: \
+                 it is a character device, not a regular file\n\
+                 2 | extends = \"{device}\"\n  |           {}\n1 error in {}",
+                path.display(),
+                "^".repeat(device.len() + 2),
+                path.display()
+            )
+        );
+    }
+}
+
+#[test]
+fn issue_13_a_file_over_64_mib_is_refused_with_its_size() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("huge.toml");
+    // Sparse: the size is set without writing the bytes, so the test is cheap.
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(MAX_SCENARIO_FILE_BYTES + 1).unwrap();
+    let message = read_error(&path);
+    assert!(
+        message.ends_with(&format!(
+            ": it is {} bytes, larger than the limit of {MAX_SCENARIO_FILE_BYTES} bytes (64 MiB) \
+             for a scenario file",
+            MAX_SCENARIO_FILE_BYTES + 1
+        )),
+        "{message}"
+    );
+    // The same file as a base is reported where the overlay names it.
+    let variant = directory.path().join("variant.toml");
+    std::fs::write(&variant, "extends = \"huge.toml\"\n").unwrap();
+    let Err(ScenarioError::Invalid(invalid)) = Scenario::load(&variant) else {
+        panic!("a base over the limit is an error");
+    };
+    let message = invalid.diagnostics[0].diagnostic.problem.to_string();
+    assert!(
+        message.contains(&format!(
+            "huge.toml: it is {} bytes, larger than the limit",
+            MAX_SCENARIO_FILE_BYTES + 1
+        )),
+        "{message}"
+    );
+    assert_eq!(
+        (invalid.diagnostics[0].line, invalid.diagnostics[0].column),
+        (1, 11)
+    );
+}
+
+#[test]
+fn issue_13_a_file_at_the_limit_is_read() {
+    // Exactly the limit is allowed: the file is read and parsed (here, as an empty scenario of
+    // spaces, which lacks its sections).
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("spaces.toml");
+    std::fs::write(&path, " ".repeat(MAX_SCENARIO_FILE_BYTES as usize)).unwrap();
+    let Err(ScenarioError::Invalid(invalid)) = Scenario::load(&path) else {
+        panic!("a file of spaces is not a scenario");
+    };
+    let messages: Vec<String> = invalid
+        .diagnostics
+        .iter()
+        .map(|shown| shown.diagnostic.problem.to_string())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].starts_with("missing required key `scenario`"));
+    assert!(messages[1].starts_with("missing required key `actors`"));
+}
+
+#[cfg(unix)]
+#[test]
+fn issue_13_a_link_to_a_regular_file_is_followed() {
+    let directory = tempfile::tempdir().unwrap();
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/minimal.toml");
+    let link = directory.path().join("linked.toml");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let scenario = Scenario::load(&link).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(scenario.name(), "minimal");
+}
+
+#[test]
+fn issue_13_the_command_line_names_a_read_error_once() {
+    let directory = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .arg("check")
+        .arg(directory.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        format!(
+            "error: cannot read scenario file {}: it is a directory, not a regular file\n",
+            directory.path().display()
+        )
+    );
 }

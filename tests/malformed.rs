@@ -356,7 +356,7 @@ fn check(file: &str, expected: &[Expected]) {
     let path = malformed_dir().join(file);
     let invalid = match Scenario::load(&path) {
         Ok(_) => panic!("{file}: loaded without error"),
-        Err(ScenarioError::Read { path, source }) => panic!("{file}: cannot read {path}: {source}"),
+        Err(ScenarioError::Read { path, reason }) => panic!("{file}: cannot read {path}: {reason}"),
         Err(ScenarioError::Invalid(invalid)) => invalid,
     };
     let found: Vec<(usize, usize, &str, String)> = invalid

@@ -8,14 +8,27 @@ use thiserror::Error;
 /// Why a scenario could not be loaded.
 #[derive(Debug, Error)]
 pub enum ScenarioError {
-    #[error("cannot read scenario file {path}: {source}")]
-    Read {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    // The reason is part of the message and not the error's `source`, so that a chain of
+    // causes printed in full (`{:#}`) does not say it twice.
+    #[error("cannot read scenario file {path}: {reason}")]
+    Read { path: String, reason: ReadError },
     #[error("{0}")]
     Invalid(InvalidScenario),
+}
+
+/// Why a scenario file, or a file it extends, could not be read.
+#[derive(Debug, Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A directory, FIFO, device or socket: reading one would fail, block, or never end.
+    #[error("it is {kind}, not a regular file")]
+    NotRegularFile { kind: &'static str },
+    #[error(
+        "it is {size} bytes, larger than the limit of {limit} bytes ({} MiB) for a scenario file",
+        limit / (1024 * 1024)
+    )]
+    TooLarge { size: u64, limit: u64 },
 }
 
 /// One problem found in a scenario file. Messages name the bad value and what was expected;

@@ -13,7 +13,7 @@ use std::path::Path;
 
 pub use diagnostic::{
     Diagnostic, InvalidScenario, MAX_DIAGNOSTICS_PER_FILE, MAX_QUOTED_CHARS, MAX_SOURCE_LINE_CHARS,
-    Omitted, Problem, ScenarioError, SourceFile, Sources,
+    Omitted, Problem, ReadError, ScenarioError, SourceFile, Sources,
 };
 pub use rules::{RULE_DEFINITIONS, RuleDefinition, RuleKind};
 
@@ -27,6 +27,12 @@ pub struct ActorId(pub u32);
 /// Index of a channel in [`Scenario::channels`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ChannelId(pub u32);
+
+/// The largest scenario file read, in bytes (64 MiB), for the file named and each file it
+/// extends. Real scenarios are tens of kilobytes; parsing takes memory in proportion to the
+/// file, several tens of bytes for each byte of a file of short values, so the limit keeps a
+/// mistaken or hostile file from exhausting memory.
+pub const MAX_SCENARIO_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The most channels a scenario may declare, so that a set of channels fits in one `u64`.
 pub const MAX_CHANNELS: usize = 64;
@@ -128,7 +134,7 @@ impl Scenario {
         if files.is_empty() {
             return Err(ScenarioError::Read {
                 path: String::new(),
-                source: std::io::Error::other("no scenario file was given"),
+                reason: std::io::Error::other("no scenario file was given").into(),
             });
         }
         let mut sources = Sources::default();

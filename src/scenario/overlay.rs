@@ -14,17 +14,20 @@
 //! merged scenario is reported at the line and column of the file that wrote the value.
 
 use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue};
 
-use super::Scenario;
 use super::diagnostic::{
-    Diagnostic, Diagnostics, InvalidScenario, Problem, ScenarioError, Sources, Suggestion,
+    Diagnostic, Diagnostics, InvalidScenario, Problem, ReadError, ScenarioError, Sources,
+    Suggestion,
 };
 use super::reader::type_name;
 use super::validate::{syntax_diagnostics, validate};
+use super::{MAX_SCENARIO_FILE_BYTES, Scenario};
 
 /// The longest chain of `extends` followed, against mistakes that are not exact cycles.
 const MAX_EXTENDS_DEPTH: usize = 16;
@@ -116,13 +119,13 @@ fn read_chain(
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut named_by: Option<std::ops::Range<usize>> = None;
     loop {
-        let text = match std::fs::read_to_string(&current) {
+        let text = match read_file(&current) {
             Ok(text) => text,
-            Err(source) => {
+            Err(reason) => {
                 return match named_by {
                     None => Err(ScenarioError::Read {
                         path: current.display().to_string(),
-                        source,
+                        reason,
                     }),
                     Some(span) => {
                         diagnostics.push(Diagnostic {
@@ -130,7 +133,7 @@ fn read_chain(
                             span,
                             problem: Problem::BaseUnreadable {
                                 path: current.display().to_string(),
-                                reason: source.to_string(),
+                                reason: reason.to_string(),
                             },
                         });
                         Ok(())
@@ -176,6 +179,69 @@ fn read_chain(
         }
         named_by = Some(span);
         current = next;
+    }
+}
+
+/// Reads a scenario file: a regular file (or a link to one) of at most
+/// [`MAX_SCENARIO_FILE_BYTES`]. What the path names is checked before it is opened, since
+/// opening a FIFO blocks until something writes to it and a device such as `/dev/zero` never
+/// ends; the open file is checked again, in case the path was replaced in between, and read
+/// through a limit in case it grows.
+fn read_file(path: &Path) -> Result<String, ReadError> {
+    check_readable(&std::fs::metadata(path)?)?;
+    let file = File::open(path)?;
+    check_readable(&file.metadata()?)?;
+    let mut text = String::new();
+    file.take(MAX_SCENARIO_FILE_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SCENARIO_FILE_BYTES {
+        return Err(ReadError::TooLarge {
+            size: text.len() as u64,
+            limit: MAX_SCENARIO_FILE_BYTES,
+        });
+    }
+    Ok(text)
+}
+
+/// Refuses anything but a regular file of at most [`MAX_SCENARIO_FILE_BYTES`].
+fn check_readable(metadata: &std::fs::Metadata) -> Result<(), ReadError> {
+    let file_type = metadata.file_type();
+    if !file_type.is_file() {
+        return Err(ReadError::NotRegularFile {
+            kind: kind_of(file_type),
+        });
+    }
+    if metadata.len() > MAX_SCENARIO_FILE_BYTES {
+        return Err(ReadError::TooLarge {
+            size: metadata.len(),
+            limit: MAX_SCENARIO_FILE_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// What a path that is not a regular file is, for the message.
+fn kind_of(file_type: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a directory"
+    } else {
+        "something other than a file"
     }
 }
 
