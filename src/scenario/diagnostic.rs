@@ -91,6 +91,8 @@ pub enum Problem {
     BaseUnreadable { path: String, reason: String },
     #[error("`extends` goes round in a circle: {chain}")]
     ExtendsCycle { chain: String },
+    #[error("`extends` chain is longer than {limit} files (the limit): {chain}")]
+    ExtendsTooLong { limit: usize, chain: String },
     #[error("no {what} {value:?} to remove in the scenario this one extends{suggestion}")]
     NothingToRemove {
         what: &'static str,
@@ -492,7 +494,9 @@ impl Problem {
                 message(path);
                 message(reason);
             }
-            Problem::ExtendsCycle { chain } => message(chain),
+            Problem::ExtendsCycle { chain } | Problem::ExtendsTooLong { chain, .. } => {
+                message(chain)
+            }
             Problem::NothingToRemove {
                 value, suggestion, ..
             } => {

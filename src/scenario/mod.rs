@@ -15,6 +15,7 @@ pub use diagnostic::{
     Diagnostic, InvalidScenario, MAX_DIAGNOSTICS_PER_FILE, MAX_QUOTED_CHARS, MAX_SOURCE_LINE_CHARS,
     Omitted, Problem, ReadError, ScenarioError, SourceFile, Sources,
 };
+pub use overlay::MAX_EXTENDS_DEPTH;
 pub use rules::{RULE_DEFINITIONS, RuleDefinition, RuleKind};
 
 use crate::param::{ParamId, ParamSpec};

@@ -29,8 +29,10 @@ use super::reader::type_name;
 use super::validate::{syntax_diagnostics, validate};
 use super::{MAX_SCENARIO_FILE_BYTES, Scenario};
 
-/// The longest chain of `extends` followed, against mistakes that are not exact cycles.
-const MAX_EXTENDS_DEPTH: usize = 16;
+/// The most files in a chain of `extends`, the file named included. A chain that comes back
+/// to a file is a cycle, reported as one; this bounds chains that do not (a generated chain
+/// gone wrong), since each file is read and kept in memory.
+pub const MAX_EXTENDS_DEPTH: usize = 32;
 
 /// The sections whose entries an overlay matches by identity.
 const SECTIONS: [&str; 5] = ["actors", "events", "ties", "rules", "outcomes"];
@@ -161,18 +163,25 @@ fn read_chain(
             .unwrap_or_else(|| Path::new(""))
             .join(base.as_ref());
         let canonical = std::fs::canonicalize(&next).unwrap_or_else(|_| next.clone());
-        if seen.contains(&canonical) || seen.len() >= MAX_EXTENDS_DEPTH {
+        let cycle = seen.contains(&canonical);
+        if cycle || seen.len() >= MAX_EXTENDS_DEPTH {
             let mut chain: Vec<String> = sources
                 .files()
                 .iter()
                 .map(|file| file.path.clone())
                 .collect();
             chain.push(next.display().to_string());
+            let chain = describe_chain(&chain);
             diagnostics.push(Diagnostic {
                 key: "extends".into(),
                 span,
-                problem: Problem::ExtendsCycle {
-                    chain: chain.join(" -> "),
+                problem: if cycle {
+                    Problem::ExtendsCycle { chain }
+                } else {
+                    Problem::ExtendsTooLong {
+                        limit: MAX_EXTENDS_DEPTH,
+                        chain,
+                    }
                 },
             });
             return Ok(());
@@ -180,6 +189,21 @@ fn read_chain(
         named_by = Some(span);
         current = next;
     }
+}
+
+/// A chain of files for a message, `a -> b -> c`: in full up to 8 files, otherwise the first
+/// three and the last three around a count of the others.
+fn describe_chain(paths: &[String]) -> String {
+    const ENDS: usize = 3;
+    if paths.len() <= 2 * ENDS + 2 {
+        return paths.join(" -> ");
+    }
+    format!(
+        "{} -> … ({} more) -> {}",
+        paths[..ENDS].join(" -> "),
+        paths.len() - 2 * ENDS,
+        paths[paths.len() - ENDS..].join(" -> ")
+    )
 }
 
 /// Reads a scenario file: a regular file (or a link to one) of at most
