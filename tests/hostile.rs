@@ -9,8 +9,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use entente::scenario::{
-    InvalidScenario, MAX_DIAGNOSTICS_PER_FILE, MAX_QUOTED_CHARS, MAX_SCENARIO_FILE_BYTES,
-    MAX_SOURCE_LINE_CHARS, Scenario, ScenarioError,
+    InvalidScenario, MAX_ACTORS, MAX_DIAGNOSTICS_PER_FILE, MAX_PERIOD_MONTHS, MAX_QUOTED_CHARS,
+    MAX_SCENARIO_FILE_BYTES, MAX_SOURCE_LINE_CHARS, Scenario, ScenarioError,
 };
 
 /// A valid header and one actor, with room for more keys in the actor's table.
@@ -466,5 +466,97 @@ fn issue_13_the_command_line_names_a_read_error_once() {
             "error: cannot read scenario file {}: it is a directory, not a regular file\n",
             directory.path().display()
         )
+    );
+}
+
+/// A scenario with `actors` actors (on one line each, as inline tables) and `channels` channels.
+fn with_actors(actors: usize, channels: usize) -> String {
+    let names: Vec<String> = (0..channels).map(|index| format!("\"c{index}\"")).collect();
+    let mut text = format!(
+        "[scenario]\nname = \"crowd\"\nstart = \"2020-01\"\nend = \"2020-12\"\nchannels = [{}]\n\n",
+        names.join(", ")
+    );
+    for index in 0..actors {
+        writeln!(
+            text,
+            "[[actors]]\nid = \"A{index}\"\ncapacity = 1.0\nposition = 0.0\nlocation = [0.0, 0.0]"
+        )
+        .unwrap();
+    }
+    text
+}
+
+/// The line of the `[[actors]]` header of actor `index` in [`with_actors`]'s text.
+fn actor_line(index: usize) -> usize {
+    7 + 5 * index
+}
+
+#[test]
+fn issue_13_more_than_4096_actors_are_refused_at_the_first_one_over() {
+    assert_eq!(MAX_ACTORS, 4096);
+    let text = with_actors(MAX_ACTORS, 1);
+    let scenario =
+        Scenario::from_toml(&text, "crowd.toml").unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(scenario.actors().len(), MAX_ACTORS);
+
+    let text = with_actors(MAX_ACTORS + 1, 1);
+    let Err(ScenarioError::Invalid(invalid)) = Scenario::from_toml(&text, "crowd.toml") else {
+        panic!("4,097 actors are too many");
+    };
+    assert_eq!(invalid.total(), 1, "{invalid}");
+    let located = &invalid.diagnostics[0];
+    assert_eq!(located.diagnostic.key, "actors");
+    assert_eq!((located.line, located.column), (actor_line(MAX_ACTORS), 1));
+    assert_eq!(
+        located.diagnostic.problem.to_string(),
+        "4097 actors, more than the limit of 4096"
+    );
+}
+
+#[test]
+fn issue_13_actors_whose_tie_weights_exceed_1_gib_are_refused() {
+    // 64 channels × 2,049 actors × 2,056 (padded to 8) × 4 bytes = 1,078,462,464 bytes.
+    let text = with_actors(2049, 64);
+    let Err(ScenarioError::Invalid(invalid)) = Scenario::from_toml(&text, "crowd.toml") else {
+        panic!("2,049 actors on 64 channels are too many");
+    };
+    assert_eq!(invalid.total(), 1, "{invalid}");
+    let located = &invalid.diagnostics[0];
+    assert_eq!((located.line, located.column), (actor_line(2048), 1));
+    assert_eq!(
+        located.diagnostic.problem.to_string(),
+        "2049 actors on 64 channels need 1078462464 bytes (1029 MiB) of tie weights in each \
+         run, more than the limit of 1073741824 bytes (1024 MiB); with 64 channels at most \
+         2048 actors fit"
+    );
+    // 2,048 fit exactly: 64 × 2,048 × 2,048 × 4 bytes is 1 GiB.
+    let text = with_actors(2048, 64);
+    let scenario =
+        Scenario::from_toml(&text, "crowd.toml").unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(scenario.actors().len(), 2048);
+}
+
+#[test]
+fn issue_13_a_period_of_200_years_is_allowed_and_one_month_more_is_not() {
+    let scenario = |end: &str| {
+        HEAD.replace("start = \"2020-01\"", "start = \"1900-01\"")
+            .replace("end = \"2020-12\"", &format!("end = \"{end}\""))
+    };
+    let allowed = Scenario::from_toml(&scenario("2099-12"), "long.toml")
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(allowed.months(), MAX_PERIOD_MONTHS);
+    let Err(ScenarioError::Invalid(invalid)) =
+        Scenario::from_toml(&scenario("2100-01"), "long.toml")
+    else {
+        panic!("2,401 months are too many");
+    };
+    assert_eq!(invalid.total(), 1, "{invalid}");
+    let located = &invalid.diagnostics[0];
+    assert_eq!(located.diagnostic.key, "scenario.end");
+    assert_eq!((located.line, located.column), (4, 7));
+    assert_eq!(
+        located.diagnostic.problem.to_string(),
+        "the scenario runs 2401 months, 1900-01 to 2100-01, more than the limit of 2400 months \
+         (200 years)"
     );
 }

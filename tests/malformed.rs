@@ -160,6 +160,16 @@ const CASES: &[(&str, &[Expected])] = &[
         &[(33, 6, "outcomes[0].to", "the window ends before it starts")],
     ),
     (
+        "period_too_long.toml",
+        &[(
+            5,
+            7,
+            "scenario.end",
+            "the scenario runs 2412 months, 1900-01 to 2100-12, more than the limit of 2400 \
+             months (200 years)",
+        )],
+    ),
+    (
         "partner_and_partners.toml",
         &[(
             31,

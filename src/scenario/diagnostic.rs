@@ -101,6 +101,33 @@ pub enum Problem {
     },
     #[error("empty coalition: `coalition` and `coalition_tags` together name no actor")]
     EmptyCoalition,
+    #[error(
+        "the scenario runs {months} months, {start} to {end}, more than the limit of {limit} \
+         months ({} years)",
+        limit / 12
+    )]
+    PeriodTooLong {
+        months: usize,
+        start: String,
+        end: String,
+        limit: usize,
+    },
+    #[error("{count} actors, more than the limit of {limit}")]
+    TooManyActors { count: usize, limit: usize },
+    #[error(
+        "{count} actors on {channels} channels need {bytes} bytes ({} MiB) of tie weights in \
+         each run, more than the limit of {limit} bytes ({} MiB); with {channels} channels at \
+         most {most} actors fit",
+        bytes.div_ceil(1024 * 1024),
+        limit / (1024 * 1024)
+    )]
+    TieWeightsTooLarge {
+        count: usize,
+        channels: usize,
+        bytes: usize,
+        limit: usize,
+        most: usize,
+    },
 }
 
 /// The longest name for which a "did you mean" is looked for. Typos are made in names people
@@ -489,7 +516,10 @@ impl Problem {
             | Problem::WrongType { .. }
             | Problem::OutOfRange { .. }
             | Problem::DistributionOutOfRange { .. }
-            | Problem::EmptyCoalition => {}
+            | Problem::EmptyCoalition
+            | Problem::PeriodTooLong { .. }
+            | Problem::TooManyActors { .. }
+            | Problem::TieWeightsTooLarge { .. } => {}
             Problem::BaseUnreadable { path, reason } => {
                 message(path);
                 message(reason);

@@ -35,6 +35,22 @@ pub struct ChannelId(pub u32);
 /// mistaken or hostile file from exhausting memory.
 pub const MAX_SCENARIO_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The longest scenario period, in months (200 years). A run keeps its outcomes' values and
+/// traces month by month, so the period bounds what a run and a batch hold; no question the
+/// engine is built for spans centuries.
+pub const MAX_PERIOD_MONTHS: usize = 2400;
+
+/// The most actors a scenario may have. A model keeps several tables with an entry for every
+/// pair of actors (distances, each actor's others ordered by distance, the tie weights of
+/// each run), so memory grows with the square of the count: at 4,096 actors the distances
+/// alone take 128 MiB.
+pub const MAX_ACTORS: usize = 4096;
+
+/// The most bytes one run's tie weights may take (1 GiB): `channels × actors × actors`, rows
+/// padded to whole vector lanes, 4 bytes each (see `model::State`). Each thread of a batch
+/// holds its own, so with many channels the actor limit is lower than [`MAX_ACTORS`].
+pub const MAX_TIE_WEIGHT_BYTES: usize = 1 << 30;
+
 /// The most channels a scenario may declare, so that a set of channels fits in one `u64`.
 pub const MAX_CHANNELS: usize = 64;
 

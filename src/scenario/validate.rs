@@ -10,8 +10,9 @@ use super::diagnostic::{Diagnostic, Problem, Sources, Suggestion};
 use super::reader::{Diagnostics, Located, TableReader, Value, number_value};
 use super::rules::RULE_DEFINITIONS;
 use super::{
-    Actor, ActorId, Attribute, ChannelId, ChannelSet, Event, EventKind, MAX_CHANNELS, Measure,
-    OutcomeSpec, Reduction, Rule, Scenario, ShockOperation, Target, Tie,
+    Actor, ActorId, Attribute, ChannelId, ChannelSet, Event, EventKind, MAX_ACTORS, MAX_CHANNELS,
+    MAX_PERIOD_MONTHS, MAX_TIE_WEIGHT_BYTES, Measure, OutcomeSpec, Reduction, Rule, Scenario,
+    ShockOperation, Target, Tie,
 };
 use crate::param::{Distribution, ParamId, ParamSpec};
 use crate::time::Month;
@@ -163,6 +164,7 @@ impl Validator<'_> {
             // Not an array: reported as the wrong type by `items`.
             Some(_) => false,
         };
+        self.check_actor_count(&mut top);
         let actors = self.items(&mut top, "actors", Validator::actor);
         let ties = self.items(&mut top, "ties", Validator::tie);
         let ties = self.without_duplicate_ties(ties);
@@ -198,6 +200,47 @@ impl Validator<'_> {
             params: std::mem::take(&mut self.params),
             sources: Sources::default(),
         })
+    }
+
+    /// Refuses more actors than a run can hold (see [`MAX_ACTORS`] and
+    /// [`MAX_TIE_WEIGHT_BYTES`]), pointing at the first actor past the limit. Checked from the
+    /// number of `[[actors]]` tables, before any is read, and long before a model allocates
+    /// anything per pair of actors.
+    fn check_actor_count(&mut self, top: &mut TableReader) {
+        let Some(toml::de::DeValue::Array(tables)) = top.get("actors").map(|value| value.get_ref())
+        else {
+            return;
+        };
+        let count = tables.len();
+        // Channels past the limit are reported already; count those a run would hold.
+        let channels = self.channels.len().clamp(1, MAX_CHANNELS);
+        // Saturating: a hostile count squared could overflow.
+        let weight_bytes = |actors: usize| {
+            channels
+                .saturating_mul(actors)
+                .saturating_mul(crate::model::padded(actors))
+                .saturating_mul(4)
+        };
+        let most = actor_limit(channels);
+        if count <= most {
+            return;
+        }
+        let first_over = tables[most].span();
+        let problem = if most == MAX_ACTORS {
+            Problem::TooManyActors {
+                count,
+                limit: MAX_ACTORS,
+            }
+        } else {
+            Problem::TieWeightsTooLarge {
+                count,
+                channels,
+                bytes: weight_bytes(count),
+                limit: MAX_TIE_WEIGHT_BYTES,
+                most,
+            }
+        };
+        self.problem("actors", first_over.start..first_over.start + 1, problem);
     }
 
     /// Reads every table of an array of tables with `read`, keeping those without errors.
@@ -238,6 +281,21 @@ impl Validator<'_> {
                     )),
                 );
             } else {
+                let months = end.value.months_since(start.value) as usize + 1;
+                if months > MAX_PERIOD_MONTHS {
+                    self.problem(
+                        table.key_path("end"),
+                        end.span.clone(),
+                        Problem::PeriodTooLong {
+                            months,
+                            start: start.value.to_string(),
+                            end: end.value.to_string(),
+                            limit: MAX_PERIOD_MONTHS,
+                        },
+                    );
+                }
+                // Kept even when too long, so that the dates in the rest of the file are
+                // still checked against it.
                 self.period = Some((start.value, end.value));
             }
         }
@@ -1585,6 +1643,26 @@ fn key_what(key: &str) -> &'static str {
         "over" => "reduction",
         _ => "value",
     }
+}
+
+/// The most actors a scenario with `channels` channels may have: at most [`MAX_ACTORS`], and
+/// few enough that one run's tie weights (`channels × actors × actors` padded to whole vector
+/// lanes, 4 bytes each, as `model::State` holds them) fit in [`MAX_TIE_WEIGHT_BYTES`].
+fn actor_limit(channels: usize) -> usize {
+    let fits = |actors: usize| {
+        channels * actors * crate::model::padded(actors) * 4 <= MAX_TIE_WEIGHT_BYTES
+    };
+    // The weights grow with the count, so the largest count that fits is found by bisection.
+    let (mut low, mut high) = (0, MAX_ACTORS);
+    while low < high {
+        let middle = (low + high).div_ceil(2);
+        if fits(middle) {
+            low = middle;
+        } else {
+            high = middle - 1;
+        }
+    }
+    low
 }
 
 /// Names that become ids and column headers: ASCII letters, digits, `_`, `-` and `.`.
