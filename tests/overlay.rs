@@ -6,7 +6,7 @@ use std::path::Path;
 
 use entente::model::{Model, Simulation};
 use entente::param::Distribution;
-use entente::scenario::{Scenario, ScenarioError};
+use entente::scenario::{MAX_EXTENDS_DEPTH, Scenario, ScenarioError};
 
 /// Writes `files` (name, text) into a temporary directory and loads the first.
 fn load(files: &[(&str, &str)]) -> (tempfile::TempDir, Result<Scenario, ScenarioError>) {
@@ -275,5 +275,163 @@ fn extends_must_be_a_path() {
     check(
         &[("variant.toml", "extends = 3\n"), ("minimal.toml", &base)],
         &[("variant.toml", 1, 11, "extends", "expected a string")],
+    );
+}
+
+#[test]
+fn issue_13_an_extends_key_written_with_escapes_is_still_followed() {
+    // `"ext\u0065nds"` is the key `extends`: the file is read without being parsed first only
+    // when it cannot name a base, and this one does.
+    let base = minimal();
+    let overlay = "\"ext\\u0065nds\" = \"minimal.toml\"\n[scenario]\nname = \"escaped\"\n";
+    let (_directory, scenario) = load(&[("variant.toml", overlay), ("minimal.toml", &base)]);
+    let scenario = scenario.unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(scenario.name(), "escaped");
+    assert_eq!(scenario.sources().len(), 2);
+}
+
+#[test]
+fn issue_13_overlays_with_thousands_of_entries_merge_and_remove_by_identity() {
+    // 3,000 base events, an overlay that changes every other one and removes every third; each
+    // is matched by looking its identity up, not by a scan of the base per entry.
+    let mut base = minimal();
+    let mut overlay = String::from("extends = \"base.toml\"\n[remove]\nevents = [");
+    let mut changes = String::new();
+    for index in 0..3000 {
+        base.push_str(&format!(
+            "\n[[events]]\nid = \"extra_{index}\"\nkind = \"war\"\nstart = \"2021-01\"\n\
+             belligerent = \"OLD\"\ncapacity_drain = 0.01\n"
+        ));
+        if index % 3 == 0 {
+            overlay.push_str(&format!("\"extra_{index}\", "));
+        } else if index % 2 == 0 {
+            changes.push_str(&format!(
+                "\n[[events]]\nid = \"extra_{index}\"\ncapacity_drain = 0.02\n"
+            ));
+        }
+    }
+    overlay.push_str("\"no_such_event\"]\n");
+    overlay.push_str(&changes);
+    let (_directory, result) = load(&[("variant.toml", &overlay), ("base.toml", &base)]);
+    let Err(ScenarioError::Invalid(invalid)) = result else {
+        panic!("removing an event the base lacks is an error");
+    };
+    assert_eq!(invalid.total(), 1, "{invalid}");
+    assert!(
+        invalid.diagnostics[0]
+            .diagnostic
+            .problem
+            .to_string()
+            .starts_with("no event \"no_such_event\" to remove"),
+        "{invalid}"
+    );
+    let overlay = overlay.replace(", \"no_such_event\"]", "]");
+    let (_directory, result) = load(&[("variant.toml", &overlay), ("base.toml", &base)]);
+    let scenario = result.unwrap_or_else(|error| panic!("{error}"));
+    let extra: Vec<&str> = scenario
+        .events()
+        .iter()
+        .map(|event| event.id.as_str())
+        .filter(|id| id.starts_with("extra_"))
+        .collect();
+    assert_eq!(extra.len(), 2000);
+    assert!(!extra.contains(&"extra_3") && extra.contains(&"extra_4"));
+    let drain = |index: usize| {
+        let key = format!("events.extra_{index}.capacity_drain");
+        let param = scenario.params().iter().find(|param| param.key == key);
+        param.unwrap().distribution.clone()
+    };
+    assert_eq!(drain(4), Distribution::Fixed(0.02));
+    assert_eq!(drain(5), Distribution::Fixed(0.01));
+}
+
+/// Writes a chain of `count` files, `f00.toml` extending `f01.toml` and so on, the last being
+/// the minimal scenario (or, with `back_to`, extending that earlier file); loads the first.
+fn chain(
+    count: usize,
+    back_to: Option<usize>,
+) -> (tempfile::TempDir, Result<Scenario, ScenarioError>) {
+    let base = minimal();
+    let names: Vec<String> = (0..count)
+        .map(|index| format!("f{index:02}.toml"))
+        .collect();
+    let mut files: Vec<(String, String)> = Vec::new();
+    for (index, name) in names.iter().enumerate() {
+        let text = match (names.get(index + 1), back_to) {
+            (Some(next), _) => format!("extends = \"{next}\"\n[scenario]\nname = \"{name}\"\n"),
+            (None, Some(earlier)) => format!("extends = \"{}\"\n", names[earlier]),
+            (None, None) => base.clone(),
+        };
+        files.push((name.clone(), text));
+    }
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(name, text)| (name.as_str(), text.as_str()))
+        .collect();
+    load(&borrowed)
+}
+
+#[test]
+fn issue_13_a_chain_of_17_files_without_a_cycle_loads() {
+    let (_directory, scenario) = chain(17, None);
+    let scenario = scenario.unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(scenario.name(), "f00.toml");
+    assert_eq!(scenario.sources().len(), 17);
+}
+
+#[test]
+fn issue_13_a_chain_at_the_limit_loads_and_one_longer_says_so() {
+    let (_directory, scenario) = chain(MAX_EXTENDS_DEPTH, None);
+    let scenario = scenario.unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(scenario.sources().len(), MAX_EXTENDS_DEPTH);
+
+    let (directory, scenario) = chain(MAX_EXTENDS_DEPTH + 1, None);
+    let Err(ScenarioError::Invalid(invalid)) = scenario else {
+        panic!("a chain over the limit is an error");
+    };
+    assert_eq!(invalid.total(), 1, "{invalid}");
+    let located = &invalid.diagnostics[0];
+    // Reported where the last file allowed names one more.
+    assert!(located.file.ends_with("f31.toml"), "{invalid}");
+    assert_eq!((located.line, located.column), (1, 11));
+    let path = |index: usize| {
+        directory
+            .path()
+            .join(format!("f{index:02}.toml"))
+            .display()
+            .to_string()
+    };
+    assert_eq!(
+        located.diagnostic.problem.to_string(),
+        format!(
+            "`extends` chain is longer than 32 files (the limit): {} -> {} -> {} -> … (27 more) \
+             -> {} -> {} -> {}",
+            path(0),
+            path(1),
+            path(2),
+            path(30),
+            path(31),
+            path(32)
+        )
+    );
+    assert!(!invalid.to_string().contains("circle"));
+}
+
+#[test]
+fn issue_13_a_long_cycle_is_still_a_cycle() {
+    // f00 -> ... -> f19 -> f05: 20 files, back to the sixth.
+    let (_directory, scenario) = chain(20, Some(5));
+    let Err(ScenarioError::Invalid(invalid)) = scenario else {
+        panic!("a cycle is an error");
+    };
+    assert_eq!(invalid.total(), 1, "{invalid}");
+    let message = invalid.diagnostics[0].diagnostic.problem.to_string();
+    assert!(
+        message.starts_with("`extends` goes round in a circle: "),
+        "{message}"
+    );
+    assert!(
+        message.contains("f18.toml -> ") && message.ends_with("f05.toml"),
+        "{message}"
     );
 }

@@ -8,14 +8,27 @@ use thiserror::Error;
 /// Why a scenario could not be loaded.
 #[derive(Debug, Error)]
 pub enum ScenarioError {
-    #[error("cannot read scenario file {path}: {source}")]
-    Read {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    // The reason is part of the message and not the error's `source`, so that a chain of
+    // causes printed in full (`{:#}`) does not say it twice.
+    #[error("cannot read scenario file {path}: {reason}")]
+    Read { path: String, reason: ReadError },
     #[error("{0}")]
     Invalid(InvalidScenario),
+}
+
+/// Why a scenario file, or a file it extends, could not be read.
+#[derive(Debug, Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A directory, FIFO, device or socket: reading one would fail, block, or never end.
+    #[error("it is {kind}, not a regular file")]
+    NotRegularFile { kind: &'static str },
+    #[error(
+        "it is {size} bytes, larger than the limit of {limit} bytes ({} MiB) for a scenario file",
+        limit / (1024 * 1024)
+    )]
+    TooLarge { size: u64, limit: u64 },
 }
 
 /// One problem found in a scenario file. Messages name the bad value and what was expected;
@@ -78,6 +91,8 @@ pub enum Problem {
     BaseUnreadable { path: String, reason: String },
     #[error("`extends` goes round in a circle: {chain}")]
     ExtendsCycle { chain: String },
+    #[error("`extends` chain is longer than {limit} files (the limit): {chain}")]
+    ExtendsTooLong { limit: usize, chain: String },
     #[error("no {what} {value:?} to remove in the scenario this one extends{suggestion}")]
     NothingToRemove {
         what: &'static str,
@@ -86,7 +101,38 @@ pub enum Problem {
     },
     #[error("empty coalition: `coalition` and `coalition_tags` together name no actor")]
     EmptyCoalition,
+    #[error(
+        "the scenario runs {months} months, {start} to {end}, more than the limit of {limit} \
+         months ({} years)",
+        limit / 12
+    )]
+    PeriodTooLong {
+        months: usize,
+        start: String,
+        end: String,
+        limit: usize,
+    },
+    #[error("{count} actors, more than the limit of {limit}")]
+    TooManyActors { count: usize, limit: usize },
+    #[error(
+        "{count} actors on {channels} channels need {bytes} bytes ({} MiB) of tie weights in \
+         each run, more than the limit of {limit} bytes ({} MiB); with {channels} channels at \
+         most {most} actors fit",
+        bytes.div_ceil(1024 * 1024),
+        limit / (1024 * 1024)
+    )]
+    TieWeightsTooLarge {
+        count: usize,
+        channels: usize,
+        bytes: usize,
+        limit: usize,
+        most: usize,
+    },
 }
+
+/// The longest name for which a "did you mean" is looked for. Typos are made in names people
+/// type, which are short.
+pub const MAX_SUGGESTED_CHARS: usize = 64;
 
 /// A "did you mean" hint, empty when nothing is close enough.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -102,25 +148,58 @@ impl fmt::Display for Suggestion {
 }
 
 impl Suggestion {
+    fn shorten(&mut self) {
+        if let Some(candidate) = &mut self.0 {
+            shorten(candidate, MAX_QUOTED_CHARS);
+        }
+    }
+
     /// The candidate closest to `typed` by edit distance, if it is close enough to be a typo.
+    /// Names longer than [`MAX_SUGGESTED_CHARS`] get no suggestion: the edit distance takes
+    /// time and memory in proportion to the product of the two lengths.
     pub fn closest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -> Suggestion {
-        let limit = (typed.chars().count() / 3).max(1);
+        let typed_length = typed.chars().count();
+        if typed_length > MAX_SUGGESTED_CHARS {
+            return Suggestion(None);
+        }
+        let limit = (typed_length / 3).max(1);
+        let typed: Vec<char> = typed.to_lowercase().chars().collect();
+        let mut scratch = EditScratch::default();
+        // Lengths that differ by more than the limit need more edits than it allows, which is
+        // cheap to see without computing the distance.
         let best = candidates
             .into_iter()
-            .map(|candidate| (edit_distance(typed, candidate), candidate))
+            .filter(|candidate| {
+                candidate.len() <= 4 * (typed_length + limit)
+                    && candidate.chars().count().abs_diff(typed_length) <= limit
+            })
+            .map(|candidate| (edit_distance(&typed, candidate, &mut scratch), candidate))
             .filter(|(distance, _)| *distance <= limit)
             .min_by_key(|(distance, _)| *distance);
         Suggestion(best.map(|(_, candidate)| candidate.to_string()))
     }
 }
 
+/// Buffers of [`edit_distance`], reused from one candidate to the next.
+#[derive(Default)]
+struct EditScratch {
+    right: Vec<char>,
+    table: Vec<usize>,
+}
+
 /// Edit distance counting insertions, deletions, substitutions and swaps of two neighbouring
 /// characters (optimal string alignment), case-insensitive: "VNE" is one edit from "VEN".
-fn edit_distance(left: &str, right: &str) -> usize {
-    let left: Vec<char> = left.to_lowercase().chars().collect();
-    let right: Vec<char> = right.to_lowercase().chars().collect();
+/// `left` is already lowercase.
+fn edit_distance(left: &[char], right: &str, scratch: &mut EditScratch) -> usize {
+    scratch.right.clear();
+    scratch
+        .right
+        .extend(right.chars().flat_map(char::to_lowercase));
+    let right = &scratch.right;
     let width = right.len() + 1;
-    let mut table = vec![0usize; (left.len() + 1) * width];
+    let table = &mut scratch.table;
+    table.clear();
+    table.resize((left.len() + 1) * width, 0);
     for i in 0..=left.len() {
         for j in 0..=right.len() {
             table[i * width + j] = if i == 0 || j == 0 {
@@ -163,6 +242,17 @@ pub struct SourceFile {
     pub text: String,
     /// Where the file starts in the joined text.
     offset: usize,
+    /// Where each line starts in `text`, found once so that placing a diagnostic is a binary
+    /// search rather than a count of the newlines before it.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// The 1-based line holding byte `offset` of the file, and where that line starts.
+    fn line_at(&self, offset: usize) -> (usize, usize) {
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        (line, self.line_starts[line - 1])
+    }
 }
 
 impl Sources {
@@ -172,7 +262,15 @@ impl Sources {
             .files
             .last()
             .map_or(0, |last| last.offset + last.text.len() + 1);
-        self.files.push(SourceFile { path, text, offset });
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(index, _)| index + 1))
+            .collect();
+        self.files.push(SourceFile {
+            path,
+            text,
+            offset,
+            line_starts,
+        });
         offset
     }
 
@@ -180,19 +278,28 @@ impl Sources {
         &self.files
     }
 
-    /// The file holding a joined-text offset, and the offset within that file.
-    fn file_at(&self, offset: usize) -> Option<(&SourceFile, usize)> {
-        let index = self.files.partition_point(|file| file.offset <= offset);
-        let file = self.files.get(index.checked_sub(1)?)?;
-        Some((file, (offset - file.offset).min(file.text.len())))
+    /// Where each file starts in the joined text, in order.
+    fn file_starts(&self) -> Vec<usize> {
+        self.files.iter().map(|file| file.offset).collect()
+    }
+
+    /// The index of the file holding a joined-text offset, and the offset within that file.
+    fn file_at(&self, offset: usize) -> Option<(usize, usize)> {
+        let index = self
+            .files
+            .partition_point(|file| file.offset <= offset)
+            .checked_sub(1)?;
+        let file = &self.files[index];
+        Some((index, (offset - file.offset).min(file.text.len())))
     }
 
     /// "line N" for an offset in the first file, "FILE:N" for one in another.
     pub(crate) fn describe_line(&self, offset: usize) -> String {
         match self.file_at(offset) {
-            Some((file, local)) => {
-                let line = file.text[..local].matches('\n').count() + 1;
-                if file.offset == 0 {
+            Some((index, local)) => {
+                let file = &self.files[index];
+                let (line, _) = file.line_at(local);
+                if index == 0 {
                     format!("line {line}")
                 } else {
                     format!("{}:{line}", file.path)
@@ -203,13 +310,260 @@ impl Sources {
     }
 }
 
+/// The most diagnostics of one file kept and shown. A file with more (a long list of values of
+/// the wrong type, a generated file gone wrong) gets its first ones and a count of the rest:
+/// more would not help the reader, and keeping every one costs memory in proportion to the
+/// input, which a hostile file can make large.
+pub const MAX_DIAGNOSTICS_PER_FILE: usize = 50;
+
+/// The most characters of a user's name or value quoted in a message (an id, a key, a date
+/// as written); longer ones are cut in the middle with `…`, so that no message grows with the
+/// input.
+pub const MAX_QUOTED_CHARS: usize = 100;
+
+/// The most characters of a free-text message (one that quotes values inside a sentence).
+const MAX_MESSAGE_CHARS: usize = 400;
+
+/// How many diagnostics are collected before the list is sorted and cut back to the first
+/// [`MAX_DIAGNOSTICS_PER_FILE`] of each file; large enough that this happens rarely, small
+/// enough that the list stays small.
+const COMPACT_AT: usize = 4096;
+
+/// The problems found so far, kept in memory that does not grow with their number: past
+/// [`COMPACT_AT`] the list is sorted and only the first [`MAX_DIAGNOSTICS_PER_FILE`] of each
+/// file are kept, the others counted. Every name and message is shortened as it comes in.
+///
+/// The count is exact because validation reports each problem once; the final deduplication
+/// (a safety net) only sees what is kept, so a problem reported twice with more than
+/// `COMPACT_AT` others in between would be counted twice.
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    list: Vec<Diagnostic>,
+    /// Where each file starts in the joined text (see [`Sources`]), to count per file.
+    file_starts: Vec<usize>,
+    /// Per file, the diagnostics dropped because it had enough earlier ones.
+    omitted: Vec<usize>,
+    /// Per file, once it has [`MAX_DIAGNOSTICS_PER_FILE`] kept, where the last of them starts:
+    /// a problem further on will not be shown.
+    last_kept: Vec<Option<usize>>,
+}
+
+impl Diagnostics {
+    /// An empty list for problems in the files of `sources`.
+    pub(crate) fn new(sources: &Sources) -> Diagnostics {
+        Diagnostics {
+            list: Vec::new(),
+            file_starts: sources.file_starts(),
+            omitted: vec![0; sources.files.len()],
+            last_kept: vec![None; sources.files.len()],
+        }
+    }
+
+    pub fn push(&mut self, key: impl Into<String>, span: Range<usize>, problem: Problem) {
+        self.add(Diagnostic {
+            key: key.into(),
+            span,
+            problem,
+        });
+    }
+
+    pub fn add(&mut self, mut diagnostic: Diagnostic) {
+        shorten(&mut diagnostic.key, MAX_QUOTED_CHARS);
+        diagnostic.problem.shorten();
+        self.list.push(diagnostic);
+        let limit = COMPACT_AT.max(4 * MAX_DIAGNOSTICS_PER_FILE * self.file_starts.len());
+        if self.list.len() >= limit {
+            self.compact();
+        }
+    }
+
+    /// Whether a problem starting at joined-text `offset` may be among those shown: false once
+    /// its file has [`MAX_DIAGNOSTICS_PER_FILE`] problems before it. Work that only serves the
+    /// message (a "did you mean" over thousands of names) can be skipped when it is false; the
+    /// problem must still be pushed, to be counted.
+    pub fn will_show(&self, offset: usize) -> bool {
+        let file = self.file_of(offset);
+        self.last_kept
+            .get(file)
+            .copied()
+            .flatten()
+            .is_none_or(|last| offset <= last)
+    }
+
+    fn file_of(&self, offset: usize) -> usize {
+        self.file_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
+    }
+
+    /// Whether no problem was found.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Adds the problems collected by another list for the same files.
+    pub(crate) fn append(&mut self, other: Diagnostics) {
+        if self.omitted.len() < other.omitted.len() {
+            self.omitted.resize(other.omitted.len(), 0);
+        }
+        for (count, more) in self.omitted.iter_mut().zip(&other.omitted) {
+            *count += more;
+        }
+        self.extend(other.list);
+    }
+
+    /// Sorts the list by place, drops repeats, and keeps the first
+    /// [`MAX_DIAGNOSTICS_PER_FILE`] of each file, counting the others.
+    fn compact(&mut self) {
+        self.list
+            .sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
+        self.list.dedup();
+        let files = self.file_starts.len().max(1);
+        let mut kept_per_file = vec![0usize; files];
+        self.omitted.resize(files.max(self.omitted.len()), 0);
+        self.last_kept.resize(files.max(self.last_kept.len()), None);
+        let mut list = std::mem::take(&mut self.list);
+        list.retain(|diagnostic| {
+            let file = self.file_of(diagnostic.span.start);
+            if kept_per_file[file] < MAX_DIAGNOSTICS_PER_FILE {
+                kept_per_file[file] += 1;
+                if kept_per_file[file] == MAX_DIAGNOSTICS_PER_FILE {
+                    self.last_kept[file] = Some(diagnostic.span.start);
+                }
+                true
+            } else {
+                self.omitted[file] += 1;
+                false
+            }
+        });
+        self.list = list;
+    }
+
+    /// The diagnostics kept, in order of place, and per file the number dropped.
+    fn finish(mut self) -> (Vec<Diagnostic>, Vec<usize>) {
+        self.compact();
+        (self.list, self.omitted)
+    }
+}
+
+impl Extend<Diagnostic> for Diagnostics {
+    fn extend<T: IntoIterator<Item = Diagnostic>>(&mut self, diagnostics: T) {
+        for diagnostic in diagnostics {
+            self.add(diagnostic);
+        }
+    }
+}
+
+/// Cuts `text` to at most `limit` characters by replacing its middle with `…`, keeping its
+/// start and end, which are what a reader recognises.
+fn shorten(text: &mut String, limit: usize) {
+    if text.len() <= limit {
+        return;
+    }
+    let count = character_count(text);
+    if count <= limit {
+        return;
+    }
+    let kept_start = (limit - 1) / 2;
+    let kept_end = limit - 1 - kept_start;
+    let start_end = text
+        .char_indices()
+        .nth(kept_start)
+        .map_or(text.len(), |(index, _)| index);
+    let end_start = text
+        .char_indices()
+        .rev()
+        .nth(kept_end.saturating_sub(1))
+        .map_or(0, |(index, _)| index);
+    let end_start = if kept_end == 0 { text.len() } else { end_start };
+    *text = format!("{}…{}", &text[..start_end], &text[end_start..]);
+}
+
+impl Problem {
+    /// Shortens every name, value and message the problem quotes (see [`MAX_QUOTED_CHARS`]).
+    fn shorten(&mut self) {
+        let quoted = |text: &mut String| shorten(text, MAX_QUOTED_CHARS);
+        let message = |text: &mut String| shorten(text, MAX_MESSAGE_CHARS);
+        match self {
+            Problem::Syntax(text) | Problem::Invalid(text) | Problem::BadDistribution(text) => {
+                message(text)
+            }
+            Problem::UnknownKey {
+                key,
+                suggestion,
+                expected,
+            } => {
+                quoted(key);
+                suggestion.shorten();
+                message(expected);
+            }
+            Problem::MissingKey { key, expected } => {
+                quoted(key);
+                message(expected);
+            }
+            Problem::UnknownName {
+                value,
+                suggestion,
+                expected,
+                ..
+            } => {
+                quoted(value);
+                suggestion.shorten();
+                message(expected);
+            }
+            Problem::BadDate { value } | Problem::Duplicate { value, .. } => quoted(value),
+            Problem::DateOutsidePeriod { .. }
+            | Problem::WrongType { .. }
+            | Problem::OutOfRange { .. }
+            | Problem::DistributionOutOfRange { .. }
+            | Problem::EmptyCoalition
+            | Problem::PeriodTooLong { .. }
+            | Problem::TooManyActors { .. }
+            | Problem::TieWeightsTooLarge { .. } => {}
+            Problem::BaseUnreadable { path, reason } => {
+                message(path);
+                message(reason);
+            }
+            Problem::ExtendsCycle { chain } | Problem::ExtendsTooLong { chain, .. } => {
+                message(chain)
+            }
+            Problem::NothingToRemove {
+                value, suggestion, ..
+            } => {
+                quoted(value);
+                suggestion.shorten();
+            }
+        }
+    }
+}
+
 /// Every problem found in a scenario, with the text needed to show where they are.
 #[derive(Debug)]
 pub struct InvalidScenario {
     /// The file the user named.
     pub origin: String,
+    /// The problems, in order of place: all of them, or for a file with more than
+    /// [`MAX_DIAGNOSTICS_PER_FILE`], its first ones (see `omitted`).
     pub diagnostics: Vec<Located>,
+    /// The files with more problems than are kept, and how many more.
+    pub omitted: Vec<Omitted>,
 }
+
+/// Problems of one file found but not kept, past its first [`MAX_DIAGNOSTICS_PER_FILE`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Omitted {
+    pub file: String,
+    pub count: usize,
+}
+
+/// The most characters of a source line shown under a diagnostic. A longer line (a minified
+/// file, a huge string) is cut to this many characters around the caret, so that one report
+/// stays readable and its size does not grow with the line.
+pub const MAX_SOURCE_LINE_CHARS: usize = 200;
+
+/// How many characters before the caret a shortened line keeps, so that the reader sees the key
+/// the problem is under as well as what follows it.
+const CONTEXT_BEFORE_CARET: usize = 60;
 
 /// A diagnostic with its file, 1-based line and column and the line's text, for display.
 #[derive(Clone, Debug, PartialEq)]
@@ -218,9 +572,15 @@ pub struct Located {
     /// The file the problem is in (an overlay or a file it extends).
     pub file: String,
     pub line: usize,
+    /// The true column, in characters, however long the line.
     pub column: usize,
+    /// The line's text, or for a line longer than [`MAX_SOURCE_LINE_CHARS`] the part around the
+    /// problem with `…` where it was cut.
     pub source_line: String,
-    /// Width of the underline in characters (at least 1).
+    /// Where the caret goes in `source_line`: its 1-based column in characters, equal to
+    /// `column` unless the start of the line was cut off.
+    pub caret_column: usize,
+    /// Width of the underline in characters (at least 1), never past the end of `source_line`.
     pub width: usize,
 }
 
@@ -233,25 +593,44 @@ impl InvalidScenario {
     }
 
     /// Diagnostics whose spans are offsets in the joined text of `sources`.
-    pub fn in_sources(sources: &Sources, mut diagnostics: Vec<Diagnostic>) -> InvalidScenario {
-        diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
-        diagnostics.dedup();
+    pub fn in_sources(sources: &Sources, diagnostics: Vec<Diagnostic>) -> InvalidScenario {
+        let mut collected = Diagnostics::new(sources);
+        collected.extend(diagnostics);
+        InvalidScenario::collected(sources, collected)
+    }
+
+    /// The problems collected while reading `sources`.
+    pub(crate) fn collected(sources: &Sources, diagnostics: Diagnostics) -> InvalidScenario {
+        let (diagnostics, omitted) = diagnostics.finish();
         let diagnostics = diagnostics
             .into_iter()
             .map(
                 |mut diagnostic| match sources.file_at(diagnostic.span.start) {
-                    Some((file, local)) => {
+                    Some((index, local)) => {
+                        let file = &sources.files[index];
                         let length = diagnostic.span.end.saturating_sub(diagnostic.span.start);
                         let original = diagnostic.span.clone();
                         diagnostic.span = local..local + length;
-                        let mut located = locate(&file.text, diagnostic);
+                        let mut located = locate(file, diagnostic);
                         located.diagnostic.span = original;
                         located.file = file.path.clone();
                         located
                     }
-                    None => locate("", diagnostic),
+                    None => locate(&SourceFile::empty(), diagnostic),
                 },
             )
+            .collect();
+        let omitted = omitted
+            .into_iter()
+            .enumerate()
+            .filter(|&(_, count)| count > 0)
+            .map(|(index, count)| Omitted {
+                file: sources
+                    .files
+                    .get(index)
+                    .map_or_else(String::new, |file| file.path.clone()),
+                count,
+            })
             .collect();
         InvalidScenario {
             origin: sources
@@ -259,31 +638,110 @@ impl InvalidScenario {
                 .first()
                 .map_or_else(String::new, |file| file.path.clone()),
             diagnostics,
+            omitted,
+        }
+    }
+
+    /// How many problems were found, kept or not.
+    pub fn total(&self) -> usize {
+        self.diagnostics.len()
+            + self
+                .omitted
+                .iter()
+                .map(|omitted| omitted.count)
+                .sum::<usize>()
+    }
+}
+
+impl SourceFile {
+    /// A file with no text, to place a diagnostic whose span is in no file.
+    fn empty() -> SourceFile {
+        SourceFile {
+            path: String::new(),
+            text: String::new(),
+            offset: 0,
+            line_starts: vec![0],
         }
     }
 }
 
-/// Turns a byte span into a line, a column (in characters) and the width of the underline.
-fn locate(text: &str, diagnostic: Diagnostic) -> Located {
+/// Turns a byte span into a line, a column (in characters) and the width of the underline, and
+/// keeps the line's text (shortened around the caret when long).
+fn locate(file: &SourceFile, diagnostic: Diagnostic) -> Located {
+    let text = &file.text;
     let start = floor_char_boundary(text, diagnostic.span.start.min(text.len()));
-    let line_start = text[..start].rfind('\n').map_or(0, |index| index + 1);
-    let line_end = text[start..]
-        .find('\n')
-        .map_or(text.len(), |index| start + index);
-    let line = text[..start].matches('\n').count() + 1;
-    let column = text[line_start..start].chars().count() + 1;
+    let (line, line_start) = file.line_at(start);
+    let line_end = file
+        .line_starts
+        .get(line)
+        .map_or(text.len(), |next| next - 1);
+    let line_text = text[line_start..line_end].trim_end_matches('\r');
+    // The caret may sit on a trailing '\r' that the shown line drops; keep it inside the text.
+    let caret = (start - line_start).min(line_text.len());
+    let column = character_count(&text[line_start..start]) + 1;
     let span_end = floor_char_boundary(text, diagnostic.span.end.clamp(start, line_end));
-    let width = text[start..span_end].chars().count().max(1);
+    let width = character_count(&text[start..span_end]).max(1);
+    let (source_line, caret_column, width) = excerpt(line_text, caret, width);
     Located {
         file: String::new(),
         line,
         column,
-        source_line: text[line_start..line_end]
-            .trim_end_matches('\r')
-            .to_string(),
+        source_line,
+        caret_column,
         width,
         diagnostic,
     }
+}
+
+/// The number of characters in `text`: its bytes that do not continue a multi-byte character.
+/// Counting bytes this way is several times faster than decoding, which matters on long lines.
+fn character_count(text: &str) -> usize {
+    text.bytes()
+        .filter(|&byte| (byte & 0b1100_0000) != 0b1000_0000)
+        .count()
+}
+
+/// The part of `line` shown under a diagnostic whose caret is at byte `caret` and whose
+/// underline is `width` characters: the whole line if it has at most [`MAX_SOURCE_LINE_CHARS`]
+/// characters, otherwise at most that many characters around the caret with `…` marking each
+/// cut. Returns the text, the caret's 1-based column in it and the underline width, shortened
+/// so that the underline ends inside the text.
+fn excerpt(line: &str, caret: usize, width: usize) -> (String, usize, usize) {
+    let (before, after) = line.split_at(caret);
+    let before_count = character_count(before);
+    let after_count = character_count(after);
+    if before_count + after_count <= MAX_SOURCE_LINE_CHARS {
+        return (line.to_string(), before_count + 1, width);
+    }
+    // Room for an ellipsis on each side; a line cut on one side only is one character shorter.
+    let budget = MAX_SOURCE_LINE_CHARS - 2;
+    let shown_before = CONTEXT_BEFORE_CARET
+        .min(before_count)
+        .max(budget.saturating_sub(after_count));
+    let shown_after = budget - shown_before;
+    let first = match shown_before.checked_sub(1) {
+        Some(skipped) => before
+            .char_indices()
+            .rev()
+            .nth(skipped)
+            .map_or(0, |(index, _)| index),
+        None => caret,
+    };
+    let last = after
+        .char_indices()
+        .nth(shown_after)
+        .map_or(line.len(), |(index, _)| caret + index);
+    let mut text = String::with_capacity(last - first + 2 * '…'.len_utf8());
+    let cut_before = first > 0;
+    if cut_before {
+        text.push('…');
+    }
+    text.push_str(&line[first..last]);
+    if last < line.len() {
+        text.push('…');
+    }
+    let caret_column = shown_before + 1 + usize::from(cut_before);
+    (text, caret_column, width.min(shown_after).max(1))
 }
 
 fn floor_char_boundary(text: &str, mut index: usize) -> usize {
@@ -291,6 +749,18 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
         index -= 1;
     }
     index
+}
+
+/// Writes `count` spaces. Padding by a runtime width with `{:>width$}` panics for widths above
+/// `u16::MAX`, and a column can be larger than that, so spaces are written in blocks instead.
+fn write_spaces(f: &mut fmt::Formatter<'_>, mut count: usize) -> fmt::Result {
+    const BLOCK: &str = "                                                                ";
+    while count > 0 {
+        let now = count.min(BLOCK.len());
+        f.write_str(&BLOCK[..now])?;
+        count -= now;
+    }
+    Ok(())
 }
 
 impl fmt::Display for InvalidScenario {
@@ -301,7 +771,6 @@ impl fmt::Display for InvalidScenario {
             if index > 0 {
                 writeln!(f)?;
             }
-            let gutter = located.line.to_string().len();
             let key = if located.diagnostic.key.is_empty() {
                 String::new()
             } else {
@@ -312,21 +781,36 @@ impl fmt::Display for InvalidScenario {
                 "{}:{}:{}: {key}{}",
                 located.file, located.line, located.column, located.diagnostic.problem
             )?;
-            writeln!(f, "{:>gutter$} | {}", located.line, located.source_line)?;
-            writeln!(
-                f,
-                "{:>gutter$} | {:>pad$}{}",
-                "",
-                "",
-                "^".repeat(located.width),
-                pad = located.column - 1
-            )?;
+            // The gutter is as wide as the line number, so the two bars line up.
+            let line = located.line.to_string();
+            writeln!(f, "{line} | {}", located.source_line)?;
+            write_spaces(f, line.len())?;
+            f.write_str(" | ")?;
+            write_spaces(f, located.caret_column - 1)?;
+            writeln!(f, "{}", "^".repeat(located.width))?;
+            let last_of_file = self
+                .diagnostics
+                .get(index + 1)
+                .is_none_or(|next| next.file != located.file);
+            let omitted = self
+                .omitted
+                .iter()
+                .find(|omitted| omitted.file == located.file);
+            if let (true, Some(omitted)) = (last_of_file, omitted) {
+                writeln!(
+                    f,
+                    "… and {} more error{} in {}",
+                    omitted.count,
+                    if omitted.count == 1 { "" } else { "s" },
+                    omitted.file
+                )?;
+            }
         }
-        let count = self.diagnostics.len();
+        let total = self.total();
         write!(
             f,
-            "{count} error{} in {}",
-            if count == 1 { "" } else { "s" },
+            "{total} error{} in {}",
+            if total == 1 { "" } else { "s" },
             self.origin
         )
     }
@@ -369,5 +853,183 @@ mod tests {
             "{shown}"
         );
         assert!(shown.ends_with("1 error in f.toml"), "{shown}");
+    }
+
+    /// A diagnostic `offset` bytes into a one-line text of `length` ASCII characters.
+    fn shown_at(length: usize, offset: usize, width: usize) -> (String, Located) {
+        let text: String = (0..length)
+            .map(|index| char::from(b'a' + (index % 26) as u8))
+            .collect();
+        let diagnostic = Diagnostic {
+            key: "stray".into(),
+            span: offset..offset + width,
+            problem: Problem::Invalid("bad".into()),
+        };
+        let invalid = InvalidScenario::new("long.toml", &text, vec![diagnostic]);
+        let located = invalid.diagnostics[0].clone();
+        (invalid.to_string(), located)
+    }
+
+    /// The character under the caret and the ones it underlines, as shown.
+    fn underlined(located: &Located) -> String {
+        located
+            .source_line
+            .chars()
+            .skip(located.caret_column - 1)
+            .take(located.width)
+            .collect()
+    }
+
+    #[test]
+    fn issue_13_a_diagnostic_past_column_65535_prints_a_shortened_line() {
+        let offset = 70_000;
+        let (shown, located) = shown_at(100_000, offset, 5);
+        assert!(
+            shown.starts_with("long.toml:1:70001: `stray`: bad\n"),
+            "{}",
+            &shown[..200]
+        );
+        assert_eq!(located.column, 70_001);
+        let line = &located.source_line;
+        assert_eq!(line.chars().count(), MAX_SOURCE_LINE_CHARS);
+        assert!(line.starts_with('…') && line.ends_with('…'), "{line}");
+        // 60 characters of context before the caret, after the opening ellipsis.
+        assert_eq!(located.caret_column, 62);
+        let expected: String = (offset..offset + 5)
+            .map(|index| char::from(b'a' + (index % 26) as u8))
+            .collect();
+        assert_eq!(underlined(&located), expected);
+        let caret_line = shown.lines().nth(2).unwrap();
+        assert_eq!(caret_line, format!("  | {}^^^^^", " ".repeat(61)));
+        assert!(shown.len() < 600, "{} bytes", shown.len());
+        assert!(shown.ends_with("1 error in long.toml"));
+    }
+
+    #[test]
+    fn issue_13_a_long_line_is_cut_on_one_side_near_its_ends() {
+        // Near the start: nothing is cut before the caret.
+        let (_, located) = shown_at(1_000, 3, 2);
+        assert!(!located.source_line.starts_with('…'));
+        assert!(located.source_line.ends_with('…'));
+        assert_eq!(
+            located.source_line.chars().count(),
+            MAX_SOURCE_LINE_CHARS - 1
+        );
+        assert_eq!((located.caret_column, located.column), (4, 4));
+        assert_eq!(underlined(&located), "de");
+        // Near the end: the context before the caret grows to fill the budget.
+        let (_, located) = shown_at(1_000, 995, 5);
+        assert!(located.source_line.starts_with('…'));
+        assert!(!located.source_line.ends_with('…'));
+        assert_eq!(
+            located.source_line.chars().count(),
+            MAX_SOURCE_LINE_CHARS - 1
+        );
+        assert_eq!(located.column, 996);
+        assert_eq!(underlined(&located), "hijkl");
+        // At the very end of the line (a problem at the end of the file).
+        let (_, located) = shown_at(1_000, 1_000, 1);
+        assert_eq!(located.caret_column, MAX_SOURCE_LINE_CHARS);
+        assert_eq!(located.width, 1);
+    }
+
+    #[test]
+    fn issue_13_a_long_underline_stops_at_the_cut() {
+        let (_, located) = shown_at(10_000, 5_000, 4_000);
+        assert_eq!(located.width, MAX_SOURCE_LINE_CHARS - 2 - 60);
+        assert!(
+            located.caret_column - 1 + located.width < located.source_line.chars().count(),
+            "the underline ends before the closing ellipsis"
+        );
+    }
+
+    #[test]
+    fn issue_13_shortened_lines_count_characters_not_bytes() {
+        let text = format!("{}x = 1", "é".repeat(300));
+        let offset = text.find('x').unwrap();
+        let diagnostic = Diagnostic {
+            key: "x".into(),
+            span: offset..offset + 1,
+            problem: Problem::Invalid("bad".into()),
+        };
+        let invalid = InvalidScenario::new("f.toml", &text, vec![diagnostic]);
+        let located = &invalid.diagnostics[0];
+        assert_eq!(located.column, 301);
+        // Cut before the caret only: the text after it fits.
+        assert!(located.source_line.starts_with("…éé"));
+        assert!(located.source_line.ends_with("x = 1"));
+        assert_eq!(
+            located.source_line.chars().count(),
+            MAX_SOURCE_LINE_CHARS - 1
+        );
+        assert_eq!(underlined(located), "x");
+    }
+
+    #[test]
+    fn issue_13_shorten_keeps_the_start_and_end_of_long_names() {
+        let mut text: String = ('a'..='z').collect();
+        shorten(&mut text, 10);
+        assert_eq!(text, "abcd…vwxyz");
+        let mut short = String::from("VEN");
+        shorten(&mut short, 10);
+        assert_eq!(short, "VEN");
+        let mut accented = "é".repeat(50);
+        shorten(&mut accented, 11);
+        assert_eq!(accented, format!("{}…{}", "é".repeat(5), "é".repeat(5)));
+    }
+
+    #[test]
+    fn issue_13_no_suggestion_for_names_longer_than_a_typo() {
+        let long = "x".repeat(MAX_SUGGESTED_CHARS + 1);
+        let mut close = long.clone();
+        close.pop();
+        assert_eq!(Suggestion::closest(&long, [close.as_str()]).0, None);
+        // Lengths too far apart are not compared at all, and are not close anyway.
+        assert_eq!(Suggestion::closest("trade", ["t", "tradeoffs"]).0, None);
+        assert_eq!(
+            Suggestion::closest("trde", ["arms", "trade"]).0,
+            Some("trade".into())
+        );
+    }
+
+    #[test]
+    fn issue_13_the_collector_keeps_the_first_50_of_each_file_in_bounded_memory() {
+        let mut sources = Sources::default();
+        sources.add("a.toml".into(), "x\n".repeat(100_000));
+        let second = sources.add("b.toml".into(), "y\n".repeat(10));
+        let mut diagnostics = Diagnostics::new(&sources);
+        // Backwards, so that every cut must keep the ones pushed last.
+        for offset in (0..100_000).rev() {
+            diagnostics.push(
+                "x",
+                2 * offset..2 * offset + 1,
+                Problem::Invalid("bad".into()),
+            );
+            assert!(diagnostics.list.len() <= COMPACT_AT);
+        }
+        diagnostics.push("y", second..second + 1, Problem::Invalid("bad".into()));
+        // Conservative: "may be shown" until a cut proves otherwise.
+        assert!(!diagnostics.will_show(2 * 99_999));
+        assert!(diagnostics.will_show(2 * 49));
+        assert!(diagnostics.will_show(second + 4));
+        let invalid = InvalidScenario::collected(&sources, diagnostics);
+        assert_eq!(invalid.total(), 100_001);
+        let lines: Vec<usize> = invalid.diagnostics.iter().map(|shown| shown.line).collect();
+        let mut expected: Vec<usize> = (1..=50).collect();
+        expected.push(1);
+        assert_eq!(lines, expected);
+        assert_eq!(
+            invalid.omitted,
+            vec![Omitted {
+                file: "a.toml".into(),
+                count: 100_000 - 50
+            }]
+        );
+        let shown = invalid.to_string();
+        assert!(
+            shown.contains("\n… and 99950 more errors in a.toml\n\nb.toml:1:1"),
+            "{shown}"
+        );
+        assert!(shown.ends_with("\n100001 errors in a.toml"));
     }
 }

@@ -11,7 +11,11 @@ mod warnings;
 
 use std::path::Path;
 
-pub use diagnostic::{Diagnostic, InvalidScenario, Problem, ScenarioError, SourceFile, Sources};
+pub use diagnostic::{
+    Diagnostic, InvalidScenario, MAX_DIAGNOSTICS_PER_FILE, MAX_QUOTED_CHARS, MAX_SOURCE_LINE_CHARS,
+    Omitted, Problem, ReadError, ScenarioError, SourceFile, Sources,
+};
+pub use overlay::MAX_EXTENDS_DEPTH;
 pub use rules::{RULE_DEFINITIONS, RuleDefinition, RuleKind};
 
 use crate::param::{ParamId, ParamSpec};
@@ -24,6 +28,28 @@ pub struct ActorId(pub u32);
 /// Index of a channel in [`Scenario::channels`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ChannelId(pub u32);
+
+/// The largest scenario file read, in bytes (64 MiB), for the file named and each file it
+/// extends. Real scenarios are tens of kilobytes; parsing takes memory in proportion to the
+/// file, several tens of bytes for each byte of a file of short values, so the limit keeps a
+/// mistaken or hostile file from exhausting memory.
+pub const MAX_SCENARIO_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The longest scenario period, in months (200 years). A run keeps its outcomes' values and
+/// traces month by month, so the period bounds what a run and a batch hold; no question the
+/// engine is built for spans centuries.
+pub const MAX_PERIOD_MONTHS: usize = 2400;
+
+/// The most actors a scenario may have. A model keeps several tables with an entry for every
+/// pair of actors (distances, each actor's others ordered by distance, the tie weights of
+/// each run), so memory grows with the square of the count: at 4,096 actors the distances
+/// alone take 128 MiB.
+pub const MAX_ACTORS: usize = 4096;
+
+/// The most bytes one run's tie weights may take (1 GiB): `channels × actors × actors`, rows
+/// padded to whole vector lanes, 4 bytes each (see `model::State`). Each thread of a batch
+/// holds its own, so with many channels the actor limit is lower than [`MAX_ACTORS`].
+pub const MAX_TIE_WEIGHT_BYTES: usize = 1 << 30;
 
 /// The most channels a scenario may declare, so that a set of channels fits in one `u64`.
 pub const MAX_CHANNELS: usize = 64;
@@ -99,15 +125,24 @@ impl Scenario {
         let mut sources = Sources::default();
         sources.add(origin.to_string(), text.to_string());
         let (root, errors) = toml::de::DeTable::parse_recoverable(text);
-        let invalid = |diagnostics| {
-            ScenarioError::Invalid(InvalidScenario::in_sources(&sources, diagnostics))
-        };
         if !errors.is_empty() {
-            return Err(invalid(validate::syntax_diagnostics(errors, 0)));
+            let mut diagnostics = diagnostic::Diagnostics::new(&sources);
+            diagnostics.extend(validate::syntax_diagnostics(errors, 0));
+            return Err(ScenarioError::Invalid(InvalidScenario::collected(
+                &sources,
+                diagnostics,
+            )));
         }
-        let mut scenario = validate::validate(&root, &sources).map_err(invalid)?;
-        scenario.sources = sources.clone();
-        Ok(scenario)
+        match validate::validate(&root, &sources) {
+            Ok(mut scenario) => {
+                scenario.sources = sources;
+                Ok(scenario)
+            }
+            Err(diagnostics) => Err(ScenarioError::Invalid(InvalidScenario::collected(
+                &sources,
+                diagnostics,
+            ))),
+        }
     }
 
     /// Rebuilds a scenario from files recorded earlier (a batch manifest): `files` holds
@@ -116,7 +151,7 @@ impl Scenario {
         if files.is_empty() {
             return Err(ScenarioError::Read {
                 path: String::new(),
-                source: std::io::Error::other("no scenario file was given"),
+                reason: std::io::Error::other("no scenario file was given").into(),
             });
         }
         let mut sources = Sources::default();

@@ -13,18 +13,26 @@
 //! Every file keeps its own byte range in one joined text (see `Sources`), so a problem in the
 //! merged scenario is reported at the line and column of the file that wrote the value.
 
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue};
 
-use super::Scenario;
-use super::diagnostic::{Diagnostic, InvalidScenario, Problem, ScenarioError, Sources, Suggestion};
+use super::diagnostic::{
+    Diagnostic, Diagnostics, InvalidScenario, Problem, ReadError, ScenarioError, Sources,
+    Suggestion,
+};
 use super::reader::type_name;
 use super::validate::{syntax_diagnostics, validate};
+use super::{MAX_SCENARIO_FILE_BYTES, Scenario};
 
-/// The longest chain of `extends` followed, against mistakes that are not exact cycles.
-const MAX_EXTENDS_DEPTH: usize = 16;
+/// The most files in a chain of `extends`, the file named included. A chain that comes back
+/// to a file is a cycle, reported as one; this bounds chains that do not (a generated chain
+/// gone wrong), since each file is read and kept in memory.
+pub const MAX_EXTENDS_DEPTH: usize = 32;
 
 /// The sections whose entries an overlay matches by identity.
 const SECTIONS: [&str; 5] = ["actors", "events", "ties", "rules", "outcomes"];
@@ -41,35 +49,35 @@ pub(super) fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// it extends, in order (their `extends` values are not followed again).
 pub(super) fn resolve(
     sources: Sources,
-    mut diagnostics: Vec<Diagnostic>,
+    found_reading: Vec<Diagnostic>,
 ) -> Result<Scenario, ScenarioError> {
-    let files = sources.files().to_vec();
-    let mut trees = Vec::with_capacity(files.len());
+    let mut diagnostics = Diagnostics::new(&sources);
+    diagnostics.extend(found_reading);
+    let mut trees = Vec::with_capacity(sources.files().len());
+    let mut any_syntax_error = false;
     let mut offset = 0;
-    for file in &files {
+    for file in sources.files() {
         let (tree, errors) = DeTable::parse_recoverable(&file.text);
+        any_syntax_error |= !errors.is_empty();
         diagnostics.extend(syntax_diagnostics(errors, offset));
         trees.push(shift_table(tree, offset));
         offset += file.text.len() + 1;
     }
-    if diagnostics
-        .iter()
-        .any(|diagnostic| matches!(diagnostic.problem, Problem::Syntax(_)))
-    {
+    if any_syntax_error {
         return Err(invalid(&sources, diagnostics));
     }
     for tree in &mut trees {
         if let Some(extends) = tree.get_mut().remove("extends")
             && !matches!(extends.get_ref(), DeValue::String(_))
         {
-            diagnostics.push(Diagnostic {
-                key: "extends".into(),
-                span: extends.span(),
-                problem: Problem::WrongType {
+            diagnostics.push(
+                "extends",
+                extends.span(),
+                Problem::WrongType {
                     expected: "a string (the path of the scenario this one extends)",
                     found: type_name(extends.get_ref()),
                 },
-            });
+            );
         }
     }
     if !diagnostics.is_empty() {
@@ -82,21 +90,24 @@ pub(super) fn resolve(
     while let Some(overlay) = trees.pop() {
         merge(merged.get_mut(), overlay.into_inner(), &mut diagnostics);
     }
-    match validate(&merged, &sources) {
+    let validated = validate(&merged, &sources);
+    // The trees borrow the texts in `sources`, which the scenario is about to take.
+    drop(merged);
+    match validated {
         Ok(mut scenario) if diagnostics.is_empty() => {
             scenario.sources = sources;
             Ok(scenario)
         }
         Ok(_) => Err(invalid(&sources, diagnostics)),
         Err(found) => {
-            diagnostics.extend(found);
+            diagnostics.append(found);
             Err(invalid(&sources, diagnostics))
         }
     }
 }
 
-fn invalid(sources: &Sources, diagnostics: Vec<Diagnostic>) -> ScenarioError {
-    ScenarioError::Invalid(InvalidScenario::in_sources(sources, diagnostics))
+fn invalid(sources: &Sources, diagnostics: Diagnostics) -> ScenarioError {
+    ScenarioError::Invalid(InvalidScenario::collected(sources, diagnostics))
 }
 
 /// Reads the file named and each file it extends into `sources`, the named one first. A base
@@ -110,13 +121,13 @@ fn read_chain(
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut named_by: Option<std::ops::Range<usize>> = None;
     loop {
-        let text = match std::fs::read_to_string(&current) {
+        let text = match read_file(&current) {
             Ok(text) => text,
-            Err(source) => {
+            Err(reason) => {
                 return match named_by {
                     None => Err(ScenarioError::Read {
                         path: current.display().to_string(),
-                        source,
+                        reason,
                     }),
                     Some(span) => {
                         diagnostics.push(Diagnostic {
@@ -124,7 +135,7 @@ fn read_chain(
                             span,
                             problem: Problem::BaseUnreadable {
                                 path: current.display().to_string(),
-                                reason: source.to_string(),
+                                reason: reason.to_string(),
                             },
                         });
                         Ok(())
@@ -135,6 +146,9 @@ fn read_chain(
         seen.push(std::fs::canonicalize(&current).unwrap_or_else(|_| current.clone()));
         let offset = sources.add(current.display().to_string(), text);
         let text = &sources.files().last().expect("just added").text;
+        if !may_name_a_base(text) {
+            return Ok(());
+        }
         let (tree, _) = DeTable::parse_recoverable(text);
         let Some(extends) = tree.get_ref().get("extends") else {
             return Ok(());
@@ -149,18 +163,25 @@ fn read_chain(
             .unwrap_or_else(|| Path::new(""))
             .join(base.as_ref());
         let canonical = std::fs::canonicalize(&next).unwrap_or_else(|_| next.clone());
-        if seen.contains(&canonical) || seen.len() >= MAX_EXTENDS_DEPTH {
+        let cycle = seen.contains(&canonical);
+        if cycle || seen.len() >= MAX_EXTENDS_DEPTH {
             let mut chain: Vec<String> = sources
                 .files()
                 .iter()
                 .map(|file| file.path.clone())
                 .collect();
             chain.push(next.display().to_string());
+            let chain = describe_chain(&chain);
             diagnostics.push(Diagnostic {
                 key: "extends".into(),
                 span,
-                problem: Problem::ExtendsCycle {
-                    chain: chain.join(" -> "),
+                problem: if cycle {
+                    Problem::ExtendsCycle { chain }
+                } else {
+                    Problem::ExtendsTooLong {
+                        limit: MAX_EXTENDS_DEPTH,
+                        chain,
+                    }
                 },
             });
             return Ok(());
@@ -170,8 +191,97 @@ fn read_chain(
     }
 }
 
+/// A chain of files for a message, `a -> b -> c`: in full up to 8 files, otherwise the first
+/// three and the last three around a count of the others.
+fn describe_chain(paths: &[String]) -> String {
+    const ENDS: usize = 3;
+    if paths.len() <= 2 * ENDS + 2 {
+        return paths.join(" -> ");
+    }
+    format!(
+        "{} -> … ({} more) -> {}",
+        paths[..ENDS].join(" -> "),
+        paths.len() - 2 * ENDS,
+        paths[paths.len() - ENDS..].join(" -> ")
+    )
+}
+
+/// Reads a scenario file: a regular file (or a link to one) of at most
+/// [`MAX_SCENARIO_FILE_BYTES`]. What the path names is checked before it is opened, since
+/// opening a FIFO blocks until something writes to it and a device such as `/dev/zero` never
+/// ends; the open file is checked again, in case the path was replaced in between, and read
+/// through a limit in case it grows.
+fn read_file(path: &Path) -> Result<String, ReadError> {
+    check_readable(&std::fs::metadata(path)?)?;
+    let file = File::open(path)?;
+    check_readable(&file.metadata()?)?;
+    let mut text = String::new();
+    file.take(MAX_SCENARIO_FILE_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SCENARIO_FILE_BYTES {
+        return Err(ReadError::TooLarge {
+            size: text.len() as u64,
+            limit: MAX_SCENARIO_FILE_BYTES,
+        });
+    }
+    Ok(text)
+}
+
+/// Refuses anything but a regular file of at most [`MAX_SCENARIO_FILE_BYTES`].
+fn check_readable(metadata: &std::fs::Metadata) -> Result<(), ReadError> {
+    let file_type = metadata.file_type();
+    if !file_type.is_file() {
+        return Err(ReadError::NotRegularFile {
+            kind: kind_of(file_type),
+        });
+    }
+    if metadata.len() > MAX_SCENARIO_FILE_BYTES {
+        return Err(ReadError::TooLarge {
+            size: metadata.len(),
+            limit: MAX_SCENARIO_FILE_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// What a path that is not a regular file is, for the message.
+fn kind_of(file_type: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a directory"
+    } else {
+        "something other than a file"
+    }
+}
+
+/// Whether `text` may have an `extends` key, checked without parsing it: the file is parsed
+/// again when it is merged, and a parse of a large file takes most of the time it takes to
+/// check. A TOML key spells `extends` out unless it is a quoted key with `\u` or `\U` escapes,
+/// so a text with neither names no base.
+fn may_name_a_base(text: &str) -> bool {
+    text.contains("extends") || text.contains("\\u") || text.contains("\\U")
+}
+
 /// Moves every span of a parsed file by `offset`, its place in the joined text.
 fn shift_table<'i>(table: Spanned<DeTable<'i>>, offset: usize) -> Spanned<DeTable<'i>> {
+    if offset == 0 {
+        return table;
+    }
     let span = table.span();
     let table = table.into_inner();
     let mut shifted = DeTable::new();
@@ -196,12 +306,13 @@ fn shift_value<'i>(value: Spanned<DeValue<'i>>, offset: usize) -> Spanned<DeValu
             let inner = shift_table(Spanned::new(0..0, table), offset).into_inner();
             Spanned::new(span, DeValue::Table(inner))
         }
-        DeValue::Array(array) => {
-            let mut shifted = DeArray::new();
-            for item in array.iter() {
-                shifted.push(shift_value(item.clone(), offset));
+        DeValue::Array(mut array) => {
+            // In place: a copy of a long array would double the memory it takes.
+            for item in array.iter_mut() {
+                let value = std::mem::replace(item, Spanned::new(0..0, DeValue::Boolean(false)));
+                *item = shift_value(value, offset);
             }
-            Spanned::new(span, DeValue::Array(shifted))
+            Spanned::new(span, DeValue::Array(array))
         }
         other => Spanned::new(span, other),
     }
@@ -245,7 +356,7 @@ fn entry_name(section: &str) -> &'static str {
 }
 
 /// Merges `overlay` into `base` (see the module documentation).
-fn merge<'i>(base: &mut DeTable<'i>, mut overlay: DeTable<'i>, diagnostics: &mut Vec<Diagnostic>) {
+fn merge<'i>(base: &mut DeTable<'i>, mut overlay: DeTable<'i>, diagnostics: &mut Diagnostics) {
     if let Some(remove) = overlay.remove("remove") {
         apply_removals(base, &remove, diagnostics);
     }
@@ -265,18 +376,33 @@ fn merge<'i>(base: &mut DeTable<'i>, mut overlay: DeTable<'i>, diagnostics: &mut
             (section, Some(DeValue::Array(base_entries)), DeValue::Array(entries))
                 if SECTIONS.contains(&section) =>
             {
+                // The first entry with each identity, found by looking up rather than by a
+                // scan per overlay entry, which would take time in proportion to the product
+                // of the two lengths.
+                let mut position: HashMap<String, usize> = HashMap::new();
+                for (index, entry) in base_entries.iter().enumerate() {
+                    if let Some(name) = identity(section, entry.get_ref()) {
+                        position.entry(name).or_insert(index);
+                    }
+                }
                 for entry in entries.iter() {
                     let wanted = identity(section, entry.get_ref());
-                    let matching = base_entries.iter_mut().find(|candidate| {
-                        wanted.is_some() && identity(section, candidate.get_ref()) == wanted
-                    });
-                    match (matching.map(Spanned::get_mut), entry.get_ref()) {
+                    let matching = wanted
+                        .as_ref()
+                        .and_then(|name| position.get(name))
+                        .map(|&index| base_entries.as_mut()[index].get_mut());
+                    match (matching, entry.get_ref()) {
                         (Some(DeValue::Table(target)), DeValue::Table(changes)) => {
                             for (entry_key, entry_value) in changes.clone() {
                                 target.insert(entry_key, entry_value);
                             }
                         }
-                        _ => base_entries.push(entry.clone()),
+                        _ => {
+                            if let Some(name) = wanted {
+                                position.entry(name).or_insert(base_entries.len());
+                            }
+                            base_entries.push(entry.clone());
+                        }
                     }
                 }
                 true
@@ -293,10 +419,10 @@ fn merge<'i>(base: &mut DeTable<'i>, mut overlay: DeTable<'i>, diagnostics: &mut
 fn apply_removals(
     base: &mut DeTable<'_>,
     remove: &Spanned<DeValue<'_>>,
-    diagnostics: &mut Vec<Diagnostic>,
+    diagnostics: &mut Diagnostics,
 ) {
     let DeValue::Table(remove) = remove.get_ref() else {
-        diagnostics.push(Diagnostic {
+        diagnostics.add(Diagnostic {
             key: "remove".into(),
             span: remove.span(),
             problem: Problem::WrongType {
@@ -310,7 +436,7 @@ fn apply_removals(
         let section = key.get_ref().as_ref();
         let path = format!("remove.{section}");
         if !SECTIONS.contains(&section) {
-            diagnostics.push(Diagnostic {
+            diagnostics.add(Diagnostic {
                 key: path,
                 span: key.span(),
                 problem: Problem::UnknownKey {
@@ -322,7 +448,7 @@ fn apply_removals(
             continue;
         }
         let DeValue::Array(items) = list.get_ref() else {
-            diagnostics.push(Diagnostic {
+            diagnostics.add(Diagnostic {
                 key: path,
                 span: list.span(),
                 problem: Problem::WrongType {
@@ -332,6 +458,22 @@ fn apply_removals(
             });
             continue;
         };
+        let entries = match base.get_mut(section).map(Spanned::get_mut) {
+            Some(DeValue::Array(entries)) => Some(entries),
+            _ => None,
+        };
+        // The identities of the base's entries, each looked up once, and those removed so far.
+        let existing: Vec<String> = entries
+            .as_ref()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|entry| identity(section, entry.get_ref()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut remaining: HashSet<&str> = existing.iter().map(String::as_str).collect();
+        let mut removed: HashSet<String> = HashSet::new();
         for item in items.iter() {
             let wanted = if section == "ties" {
                 identity("ties", item.get_ref())
@@ -342,7 +484,7 @@ fn apply_removals(
                 }
             };
             let Some(wanted) = wanted else {
-                diagnostics.push(Diagnostic {
+                diagnostics.add(Diagnostic {
                     key: path.clone(),
                     span: item.span(),
                     problem: Problem::WrongType {
@@ -356,42 +498,42 @@ fn apply_removals(
                 });
                 continue;
             };
-            let entries = match base.get_mut(section).map(Spanned::get_mut) {
-                Some(DeValue::Array(entries)) => Some(entries),
-                _ => None,
-            };
-            let existing: Vec<String> = entries
-                .as_ref()
-                .map(|entries| {
-                    entries
-                        .iter()
-                        .filter_map(|entry| identity(section, entry.get_ref()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            match entries {
-                Some(entries) if existing.contains(&wanted) => {
-                    let mut kept = DeArray::new();
-                    for entry in entries.iter() {
-                        if identity(section, entry.get_ref()).as_deref() != Some(wanted.as_str()) {
-                            kept.push(entry.clone());
-                        }
-                    }
-                    *entries = kept;
-                }
-                _ => diagnostics.push(Diagnostic {
-                    key: path.clone(),
-                    span: item.span(),
-                    problem: Problem::NothingToRemove {
-                        what: entry_name(section),
-                        value: wanted.clone(),
-                        suggestion: Suggestion::closest(
-                            &wanted,
-                            existing.iter().map(String::as_str),
-                        ),
-                    },
-                }),
+            if remaining.remove(wanted.as_str()) {
+                removed.insert(wanted);
+                continue;
             }
+            // A "did you mean" over many entries takes time; only worth it if it is shown.
+            let suggestion = if diagnostics.will_show(item.span().start) {
+                // In the base's order, so that of two equally close names the first is named.
+                let candidates = existing
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|name| remaining.contains(name));
+                Suggestion::closest(&wanted, candidates)
+            } else {
+                Suggestion(None)
+            };
+            diagnostics.add(Diagnostic {
+                key: path.clone(),
+                span: item.span(),
+                problem: Problem::NothingToRemove {
+                    what: entry_name(section),
+                    value: wanted,
+                    suggestion,
+                },
+            });
+        }
+        if let Some(entries) = entries
+            && !removed.is_empty()
+        {
+            let mut kept = DeArray::new();
+            for entry in entries.iter() {
+                let name = identity(section, entry.get_ref());
+                if !name.is_some_and(|name| removed.contains(&name)) {
+                    kept.push(entry.clone());
+                }
+            }
+            *entries = kept;
         }
     }
 }

@@ -8,25 +8,10 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+pub(super) use super::diagnostic::Diagnostics;
 use super::diagnostic::{Diagnostic, Problem, Suggestion};
 
 pub(super) type Value<'i> = Spanned<DeValue<'i>>;
-
-/// The problems found so far.
-#[derive(Default)]
-pub(super) struct Diagnostics {
-    pub list: Vec<Diagnostic>,
-}
-
-impl Diagnostics {
-    pub fn push(&mut self, key: impl Into<String>, span: Range<usize>, problem: Problem) {
-        self.list.push(Diagnostic {
-            key: key.into(),
-            span,
-            problem,
-        });
-    }
-}
 
 /// A string value and where it was written.
 #[derive(Clone, Debug)]
@@ -65,6 +50,10 @@ pub(super) struct TableReader<'t, 'i> {
     pub path: String,
     asked: Vec<&'static str>,
     any_key: bool,
+    /// Required keys found missing, reported by `finish` unless a misspelling of one of them
+    /// is found there: holding them back, rather than withdrawing a report already made, keeps
+    /// the list of problems append-only.
+    missing: Vec<Diagnostic>,
 }
 
 impl<'t, 'i> TableReader<'t, 'i> {
@@ -81,6 +70,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
                 path,
                 asked: Vec::new(),
                 any_key: false,
+                missing: Vec::new(),
             }),
             other => {
                 diagnostics.push(
@@ -103,6 +93,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
             path: String::new(),
             asked: Vec::new(),
             any_key: false,
+            missing: Vec::new(),
         }
     }
 
@@ -138,15 +129,23 @@ impl<'t, 'i> TableReader<'t, 'i> {
             .any(|(name, _)| name.get_ref().as_ref() == key)
     }
 
-    fn missing(&self, key: &'static str, expected: &str, diagnostics: &mut Diagnostics) {
-        diagnostics.push(
-            self.path.clone(),
-            self.header_span(),
-            Problem::MissingKey {
+    /// Records that a required key is missing, pointing at the table's first line; reported
+    /// by `finish`.
+    pub fn missing(&mut self, key: &str, expected: impl Into<String>) {
+        let span = self.header_span();
+        self.missing_at(key, expected, span);
+    }
+
+    /// Records that a required key is missing, pointing at `span`; reported by `finish`.
+    pub fn missing_at(&mut self, key: &str, expected: impl Into<String>, span: Range<usize>) {
+        self.missing.push(Diagnostic {
+            key: self.path.clone(),
+            span,
+            problem: Problem::MissingKey {
                 key: key.to_string(),
-                expected: expected.to_string(),
+                expected: expected.into(),
             },
-        );
+        });
     }
 
     /// Where to point for a problem with `key`: its value, or the table's first line when the
@@ -208,7 +207,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
     ) -> Option<Located<String>> {
         if !self.has(key) {
             self.get(key);
-            self.missing(key, expected, diagnostics);
+            self.missing(key, expected);
             return None;
         }
         self.string(key, diagnostics)
@@ -315,36 +314,64 @@ impl<'t, 'i> TableReader<'t, 'i> {
         }
     }
 
-    /// Reports every key that was never asked for. A misspelt required key (`postion` for a
-    /// missing `position`) is one mistake: the "did you mean" replaces the "missing key" report.
+    /// Reports the missing required keys and every key that was never asked for. A misspelt
+    /// required key (`postion` for a missing `position`) is one mistake: the "did you mean"
+    /// replaces the "missing key" report.
     pub fn finish(self, diagnostics: &mut Diagnostics) {
-        if self.any_key {
-            return;
-        }
-        for (name, _) in self.table.iter() {
-            let key = name.get_ref().as_ref();
-            if self.asked.contains(&key) {
-                continue;
-            }
+        let missing_keys: Vec<&str> = self
+            .missing
+            .iter()
+            .filter_map(|diagnostic| match &diagnostic.problem {
+                Problem::MissingKey { key, .. } => Some(key.as_str()),
+                _ => None,
+            })
+            .collect();
+        let mut misspelt: Vec<String> = Vec::new();
+        if !self.any_key {
             let mut expected: Vec<&str> = self.asked.clone();
             expected.sort_unstable();
-            let suggestion = Suggestion::closest(key, self.asked.iter().copied());
-            if let Some(candidate) = &suggestion.0 {
-                diagnostics.list.retain(|diagnostic| {
-                    !(diagnostic.key == self.path
-                        && matches!(&diagnostic.problem,
-                            Problem::MissingKey { key: missing, .. } if missing == candidate))
-                });
+            let expected = expected.join(", ");
+            for (name, _) in self.table.iter() {
+                let key = name.get_ref().as_ref();
+                if self.asked.contains(&key) {
+                    continue;
+                }
+                // The "did you mean" decides whether a missing key was misspelt, and is shown;
+                // when it can do neither (a key close to no missing one, in a part of the file
+                // past the problems shown), it is not looked for: a file with many unknown keys
+                // would spend its time there.
+                let needed = diagnostics.will_show(name.span().start)
+                    || Suggestion::closest(key, missing_keys.iter().copied())
+                        .0
+                        .is_some();
+                let suggestion = if needed {
+                    Suggestion::closest(key, self.asked.iter().copied())
+                } else {
+                    Suggestion(None)
+                };
+                if let Some(candidate) = &suggestion.0
+                    && missing_keys.contains(&candidate.as_str())
+                    && !misspelt.contains(candidate)
+                {
+                    misspelt.push(candidate.clone());
+                }
+                diagnostics.push(
+                    self.key_path(key),
+                    name.span(),
+                    Problem::UnknownKey {
+                        key: key.to_string(),
+                        suggestion,
+                        expected: expected.clone(),
+                    },
+                );
             }
-            diagnostics.push(
-                self.key_path(key),
-                name.span(),
-                Problem::UnknownKey {
-                    key: key.to_string(),
-                    suggestion,
-                    expected: expected.join(", "),
-                },
-            );
+        }
+        for diagnostic in self.missing {
+            if let Problem::MissingKey { key, .. } = &diagnostic.problem
+                && !misspelt.contains(key)
+            {
+                diagnostics.add(diagnostic);
+            }
         }
     }
 }

@@ -2,14 +2,17 @@
 //! every problem found. Later sections are checked even when earlier ones have errors, so a
 //! user sees all mistakes in one go.
 
+use std::collections::HashMap;
+
 use toml::de::DeTable;
 
 use super::diagnostic::{Diagnostic, Problem, Sources, Suggestion};
 use super::reader::{Diagnostics, Located, TableReader, Value, number_value};
 use super::rules::RULE_DEFINITIONS;
 use super::{
-    Actor, ActorId, Attribute, ChannelId, ChannelSet, Event, EventKind, MAX_CHANNELS, Measure,
-    OutcomeSpec, Reduction, Rule, Scenario, ShockOperation, Target, Tie,
+    Actor, ActorId, Attribute, ChannelId, ChannelSet, Event, EventKind, MAX_ACTORS, MAX_CHANNELS,
+    MAX_PERIOD_MONTHS, MAX_TIE_WEIGHT_BYTES, Measure, OutcomeSpec, Reduction, Rule, Scenario,
+    ShockOperation, Target, Tie,
 };
 use crate::param::{Distribution, ParamId, ParamSpec};
 use crate::time::Month;
@@ -19,32 +22,40 @@ use crate::time::Month;
 pub(super) fn validate(
     root: &toml::Spanned<DeTable<'_>>,
     sources: &Sources,
-) -> Result<Scenario, Vec<Diagnostic>> {
+) -> Result<Scenario, Diagnostics> {
     let mut validator = Validator {
-        sources: sources.clone(),
-        ..Validator::default()
+        diagnostics: Diagnostics::new(sources),
+        params: Vec::new(),
+        period: None,
+        channels: Vec::new(),
+        actor_ids: Vec::new(),
+        actor_index: HashMap::new(),
+        channel_index: HashMap::new(),
+        actors_by_tag: HashMap::new(),
+        known_tags: None,
+        actor_has_stability: Vec::new(),
+        sources,
     };
     let scenario = validator.scenario(root);
-    if validator.diagnostics.list.is_empty() {
-        scenario.ok_or_else(Vec::new)
-    } else {
-        Err(validator.diagnostics.list)
+    match scenario {
+        Some(scenario) if validator.diagnostics.is_empty() => Ok(scenario),
+        _ => Err(validator.diagnostics),
     }
 }
 
 /// The syntax errors of one file as diagnostics, their spans moved by `offset`.
-pub(super) fn syntax_diagnostics(errors: Vec<toml::de::Error>, offset: usize) -> Vec<Diagnostic> {
-    errors
-        .into_iter()
-        .map(|error| {
-            let span = error.span().unwrap_or(0..0);
-            Diagnostic {
-                key: String::new(),
-                span: span.start + offset..span.end + offset,
-                problem: Problem::Syntax(format!("TOML syntax error: {}", error.message().trim())),
-            }
-        })
-        .collect()
+pub(super) fn syntax_diagnostics(
+    errors: Vec<toml::de::Error>,
+    offset: usize,
+) -> impl Iterator<Item = Diagnostic> {
+    errors.into_iter().map(move |error| {
+        let span = error.span().unwrap_or(0..0);
+        Diagnostic {
+            key: String::new(),
+            span: span.start + offset..span.end + offset,
+            problem: Problem::Syntax(format!("TOML syntax error: {}", error.message().trim())),
+        }
+    })
 }
 
 /// Bounds of a parameter: values outside them are errors.
@@ -97,20 +108,27 @@ const MEASURES: [&str; 10] = [
 const DISTRIBUTIONS: [&str; 4] = ["uniform", "normal", "beta", "triangular"];
 const REDUCTIONS: [&str; 3] = ["mean", "min", "max"];
 
-#[derive(Default)]
-struct Validator {
+struct Validator<'s> {
     diagnostics: Diagnostics,
     params: Vec<ParamSpec>,
     period: Option<(Month, Month)>,
     channels: Vec<String>,
     actor_ids: Vec<String>,
-    actor_tags: Vec<Vec<String>>,
+    /// Each actor id's index in `actor_ids`: looking ids up by scanning would make a file with
+    /// many actors and many references take time in proportion to their product.
+    actor_index: HashMap<String, u32>,
+    /// Each channel's index in `channels`.
+    channel_index: HashMap<String, usize>,
+    /// The actors that carry each tag, in actor order.
+    actors_by_tag: HashMap<String, Vec<ActorId>>,
+    /// Every tag in use, sorted, found once when a tag is first not found.
+    known_tags: Option<Vec<String>>,
     actor_has_stability: Vec<bool>,
     /// The scenario's files, to say where an earlier duplicate is.
-    sources: Sources,
+    sources: &'s Sources,
 }
 
-impl Validator {
+impl Validator<'_> {
     /// Where an offset is, for "the first one is at line N".
     fn line_of(&self, offset: usize) -> String {
         self.sources.describe_line(offset)
@@ -133,13 +151,10 @@ impl Validator {
                     table.finish(&mut self.diagnostics);
                 }
             }
-            None => self.problem(
-                "",
+            None => top.missing_at(
+                "scenario",
+                "a [scenario] table with name, start, end and channels",
                 0..0,
-                Problem::MissingKey {
-                    key: "scenario".into(),
-                    expected: "a [scenario] table with name, start, end and channels".into(),
-                },
             ),
         }
 
@@ -149,6 +164,7 @@ impl Validator {
             // Not an array: reported as the wrong type by `items`.
             Some(_) => false,
         };
+        self.check_actor_count(&mut top);
         let actors = self.items(&mut top, "actors", Validator::actor);
         let ties = self.items(&mut top, "ties", Validator::tie);
         let ties = self.without_duplicate_ties(ties);
@@ -160,14 +176,7 @@ impl Validator {
             &outcome.name
         });
         if no_actor_tables {
-            self.problem(
-                "",
-                0..0,
-                Problem::MissingKey {
-                    key: "actors".into(),
-                    expected: "at least one [[actors]] table".into(),
-                },
-            );
+            top.missing_at("actors", "at least one [[actors]] table", 0..0);
         }
         top.finish(&mut self.diagnostics);
 
@@ -193,12 +202,53 @@ impl Validator {
         })
     }
 
+    /// Refuses more actors than a run can hold (see [`MAX_ACTORS`] and
+    /// [`MAX_TIE_WEIGHT_BYTES`]), pointing at the first actor past the limit. Checked from the
+    /// number of `[[actors]]` tables, before any is read, and long before a model allocates
+    /// anything per pair of actors.
+    fn check_actor_count(&mut self, top: &mut TableReader) {
+        let Some(toml::de::DeValue::Array(tables)) = top.get("actors").map(|value| value.get_ref())
+        else {
+            return;
+        };
+        let count = tables.len();
+        // Channels past the limit are reported already; count those a run would hold.
+        let channels = self.channels.len().clamp(1, MAX_CHANNELS);
+        // Saturating: a hostile count squared could overflow.
+        let weight_bytes = |actors: usize| {
+            channels
+                .saturating_mul(actors)
+                .saturating_mul(crate::model::padded(actors))
+                .saturating_mul(4)
+        };
+        let most = actor_limit(channels);
+        if count <= most {
+            return;
+        }
+        let first_over = tables[most].span();
+        let problem = if most == MAX_ACTORS {
+            Problem::TooManyActors {
+                count,
+                limit: MAX_ACTORS,
+            }
+        } else {
+            Problem::TieWeightsTooLarge {
+                count,
+                channels,
+                bytes: weight_bytes(count),
+                limit: MAX_TIE_WEIGHT_BYTES,
+                most,
+            }
+        };
+        self.problem("actors", first_over.start..first_over.start + 1, problem);
+    }
+
     /// Reads every table of an array of tables with `read`, keeping those without errors.
     fn items<'t, 'i, T>(
         &mut self,
         top: &mut TableReader<'t, 'i>,
         key: &'static str,
-        mut read: impl FnMut(&mut Validator, &mut TableReader<'t, 'i>) -> Option<T>,
+        mut read: impl FnMut(&mut Self, &mut TableReader<'t, 'i>) -> Option<T>,
     ) -> Vec<T> {
         let mut items = Vec::new();
         for (index, value) in top.array(key, &mut self.diagnostics) {
@@ -231,17 +281,28 @@ impl Validator {
                     )),
                 );
             } else {
+                let months = end.value.months_since(start.value) as usize + 1;
+                if months > MAX_PERIOD_MONTHS {
+                    self.problem(
+                        table.key_path("end"),
+                        end.span.clone(),
+                        Problem::PeriodTooLong {
+                            months,
+                            start: start.value.to_string(),
+                            end: end.value.to_string(),
+                            limit: MAX_PERIOD_MONTHS,
+                        },
+                    );
+                }
+                // Kept even when too long, so that the dates in the rest of the file are
+                // still checked against it.
                 self.period = Some((start.value, end.value));
             }
         }
         match table.string_list("channels", &mut self.diagnostics) {
-            None if !table.has("channels") => self.problem(
-                table.path.clone(),
-                table.span.start..table.span.start + 1,
-                Problem::MissingKey {
-                    key: "channels".into(),
-                    expected: "the list of tie channels, such as [\"trade\", \"arms\"]".into(),
-                },
+            None if !table.has("channels") => table.missing(
+                "channels",
+                "the list of tie channels, such as [\"trade\", \"arms\"]",
             ),
             None => {}
             Some(list) => {
@@ -270,7 +331,7 @@ impl Validator {
                                 channel.value
                             )),
                         );
-                    } else if self.channels.contains(&channel.value) {
+                    } else if self.channel_index.contains_key(&channel.value) {
                         self.problem(
                             key.clone(),
                             channel.span,
@@ -280,6 +341,8 @@ impl Validator {
                             )),
                         );
                     } else {
+                        self.channel_index
+                            .insert(channel.value.clone(), self.channels.len());
                         self.channels.push(channel.value);
                     }
                 }
@@ -308,14 +371,7 @@ impl Validator {
             None => match default {
                 Some(value) => Distribution::Fixed(value),
                 None => {
-                    self.problem(
-                        table.path.clone(),
-                        table.span.start..table.span.start + 1,
-                        Problem::MissingKey {
-                            key: key.into(),
-                            expected: "a number or a distribution".into(),
-                        },
-                    );
+                    table.missing(key, "a number or a distribution");
                     return None;
                 }
             },
@@ -339,9 +395,11 @@ impl Validator {
         let distribution = if matches!(value.get_ref(), toml::de::DeValue::Table(_)) {
             let mut table = TableReader::new(value, key.to_string(), &mut self.diagnostics)?;
             let (distribution, known_kind) = self.distribution_table(&mut table);
-            if known_kind {
-                table.finish(&mut self.diagnostics);
+            if !known_kind {
+                // Which keys a distribution of an unknown kind may have cannot be told.
+                table.accept_any_key();
             }
+            table.finish(&mut self.diagnostics);
             distribution?
         } else if super::reader::as_number(value.get_ref()).is_some() {
             Distribution::Fixed(number_value(key, value, &mut self.diagnostics)?.value)
@@ -522,13 +580,11 @@ impl Validator {
     ) -> Option<f64> {
         if required && !table.has(key) {
             table.get(key);
-            self.problem(
-                table.path.clone(),
-                table.span.clone(),
-                Problem::MissingKey {
-                    key: key.into(),
-                    expected: format!("a number, needed by a {kind} distribution"),
-                },
+            let span = table.span.clone();
+            table.missing_at(
+                key,
+                format!("a number, needed by a {kind} distribution"),
+                span,
             );
             return None;
         }
@@ -611,25 +667,36 @@ impl Validator {
             .map_or(0, |(start, _)| month.months_since(start) as u32)
     }
 
+    /// The "did you mean" and the list of names for a message saying that `name` is not one
+    /// of `names`; both empty when the message will not be shown (see
+    /// `Diagnostics::will_show`), since looking for the closest of many names takes time.
+    fn names_for_message(&self, name: &Located<String>, names: &[String]) -> (Suggestion, String) {
+        if !self.diagnostics.will_show(name.span.start) {
+            return (Suggestion(None), String::new());
+        }
+        (
+            Suggestion::closest(&name.value, names.iter().map(String::as_str)),
+            abbreviated_list(names),
+        )
+    }
+
     fn actor_ref(&mut self, key: String, name: &Located<String>) -> Option<ActorId> {
         if self.actor_ids.is_empty() {
             // No actor is declared, or none has a valid id, which is already reported.
             return None;
         }
-        match self.actor_ids.iter().position(|id| *id == name.value) {
-            Some(index) => Some(ActorId(index as u32)),
+        match self.actor_index.get(&name.value) {
+            Some(&index) => Some(ActorId(index)),
             None => {
+                let (suggestion, expected) = self.names_for_message(name, &self.actor_ids);
                 self.problem(
                     key,
                     name.span.clone(),
                     Problem::UnknownName {
                         what: "actor id",
                         value: name.value.clone(),
-                        suggestion: Suggestion::closest(
-                            &name.value,
-                            self.actor_ids.iter().map(String::as_str),
-                        ),
-                        expected: abbreviated_list(&self.actor_ids),
+                        suggestion,
+                        expected,
                     },
                 );
                 None
@@ -665,26 +732,20 @@ impl Validator {
             // The channel list itself is missing or invalid, which is already reported.
             return None;
         }
-        match self
-            .channels
-            .iter()
-            .position(|channel| *channel == name.value)
-        {
+        match self.channel_index.get(&name.value).copied() {
             // Channels past the limit are already reported, and would not fit in a `ChannelSet`.
             Some(index) if index >= MAX_CHANNELS => None,
             Some(index) => Some(ChannelId(index as u32)),
             None => {
+                let (suggestion, expected) = self.names_for_message(name, &self.channels);
                 self.problem(
                     key,
                     name.span.clone(),
                     Problem::UnknownName {
                         what: "channel",
                         value: name.value.clone(),
-                        suggestion: Suggestion::closest(
-                            &name.value,
-                            self.channels.iter().map(String::as_str),
-                        ),
-                        expected: self.channels.join(", "),
+                        suggestion,
+                        expected,
                     },
                 );
                 None
@@ -756,7 +817,7 @@ impl Validator {
                 )),
             );
             valid = false;
-        } else if self.actor_ids.contains(&id.value) {
+        } else if self.actor_index.contains_key(&id.value) {
             self.problem(
                 table.key_path("id"),
                 id.span.clone(),
@@ -766,9 +827,16 @@ impl Validator {
         }
         if valid {
             // Register the id even if attributes have errors, so ties can still be checked.
+            let actor = ActorId(self.actor_ids.len() as u32);
+            self.actor_index.insert(id.value.clone(), actor.0);
             self.actor_ids.push(id.value.clone());
-            self.actor_tags
-                .push(tags.iter().map(|tag| tag.value.clone()).collect());
+            for tag in &tags {
+                let carriers = self.actors_by_tag.entry(tag.value.clone()).or_default();
+                // A tag listed twice by one actor makes it a member once.
+                if carriers.last() != Some(&actor) {
+                    carriers.push(actor);
+                }
+            }
             self.actor_has_stability.push(stability.is_some());
         }
         let actor = Actor {
@@ -791,14 +859,7 @@ impl Validator {
     fn location(&mut self, table: &mut TableReader) -> Option<(f64, f64)> {
         let key = table.key_path("location");
         let Some(value) = table.get("location") else {
-            self.problem(
-                table.path.clone(),
-                table.span.start..table.span.start + 1,
-                Problem::MissingKey {
-                    key: "location".into(),
-                    expected: "[latitude, longitude] in degrees".into(),
-                },
-            );
+            table.missing("location", "[latitude, longitude] in degrees");
             return None;
         };
         let wrong = |validator: &mut Validator| {
@@ -885,12 +946,11 @@ impl Validator {
         ties: Vec<(Tie, std::ops::Range<usize>)>,
     ) -> Vec<(Tie, std::ops::Range<usize>)> {
         let mut kept: Vec<(Tie, std::ops::Range<usize>)> = Vec::with_capacity(ties.len());
+        // Where each (from, to, channel) was first written.
+        let mut first_at: HashMap<(ActorId, ActorId, u32), usize> = HashMap::new();
         for (tie, span) in ties {
-            let first = kept.iter().find(|(other, _)| {
-                (other.from, other.to, other.channel) == (tie.from, tie.to, tie.channel)
-            });
-            if let Some((_, first_span)) = first {
-                let first_start = first_span.start;
+            let identity = (tie.from, tie.to, tie.channel.0);
+            if let Some(&first_start) = first_at.get(&identity) {
                 self.problem(
                     "ties",
                     span.start..span.start + 1,
@@ -906,6 +966,7 @@ impl Validator {
                     },
                 );
             } else {
+                first_at.insert(identity, span.start);
                 kept.push((tie, span));
             }
         }
@@ -1055,14 +1116,9 @@ impl Validator {
                         }
                         None => {
                             if !table.has("actors") {
-                                self.problem(
-                                    table.path.clone(),
-                                    table.span.start..table.span.start + 1,
-                                    Problem::MissingKey {
-                                        key: "actor".into(),
-                                        expected: "the actor (or `actors`, a list) the shock hits"
-                                            .into(),
-                                    },
+                                table.missing(
+                                    "actor",
+                                    "the actor (or `actors`, a list) the shock hits",
                                 );
                             }
                             None
@@ -1140,14 +1196,7 @@ impl Validator {
             (None, Some(default)) if !table.has(key) => return Some(default),
             (None, _) => {
                 if !table.has(key) {
-                    self.problem(
-                        table.path.clone(),
-                        table.span.start..table.span.start + 1,
-                        Problem::MissingKey {
-                            key: key.into(),
-                            expected: format!("one of: {}", names.join(", ")),
-                        },
-                    );
+                    table.missing(key, format!("one of: {}", names.join(", ")));
                 }
                 return None;
             }
@@ -1178,35 +1227,32 @@ impl Validator {
         let tags = table.string_list("coalition_tags", &mut self.diagnostics);
         let mut unknown_tag = false;
         for tag in tags.iter().flatten() {
-            let matching: Vec<ActorId> = (0..self.actor_ids.len())
-                .filter(|&index| self.actor_tags[index].contains(&tag.value))
-                .map(|index| ActorId(index as u32))
-                .collect();
-            if matching.is_empty() {
+            let Some(matching) = self.actors_by_tag.get(&tag.value) else {
                 unknown_tag = true;
                 if self.actor_ids.is_empty() {
                     // No actor is declared, or none has a valid id, which is already reported.
                     continue;
                 }
-                let mut known: Vec<String> = self.actor_tags.iter().flatten().cloned().collect();
-                known.sort();
-                known.dedup();
-                let problem = if known.is_empty() {
+                let problem = if self.actors_by_tag.is_empty() {
                     Problem::Invalid(format!("unknown tag {:?}: no actor has `tags`", tag.value))
                 } else {
+                    if self.known_tags.is_none() {
+                        let mut known: Vec<String> = self.actors_by_tag.keys().cloned().collect();
+                        known.sort();
+                        self.known_tags = Some(known);
+                    }
+                    let known = self.known_tags.as_deref().unwrap_or_default();
+                    let (suggestion, expected) = self.names_for_message(tag, known);
                     Problem::UnknownName {
                         what: "tag",
                         value: tag.value.clone(),
-                        suggestion: Suggestion::closest(
-                            &tag.value,
-                            known.iter().map(String::as_str),
-                        ),
-                        expected: known.join(", "),
+                        suggestion,
+                        expected,
                     }
                 };
                 self.problem(table.key_path("coalition_tags"), tag.span.clone(), problem);
                 continue;
-            }
+            };
             members.get_or_insert_with(Vec::new).extend(matching);
         }
         if unknown_tag {
@@ -1439,13 +1485,11 @@ impl Validator {
         let high = band.number("high", &mut self.diagnostics);
         for key in ["low", "high"] {
             if !band.has(key) {
-                self.problem(
-                    path.clone(),
-                    value.span(),
-                    Problem::MissingKey {
-                        key: key.to_string(),
-                        expected: "a number: targets are written { low = …, high = … }".into(),
-                    },
+                let span = band.span.clone();
+                band.missing_at(
+                    key,
+                    "a number: targets are written { low = …, high = … }",
+                    span,
                 );
             }
         }
@@ -1568,21 +1612,23 @@ impl Validator {
         items: &[(T, std::ops::Range<usize>)],
         name_of: impl Fn(&T) -> &str,
     ) {
-        for (index, (item, span)) in items.iter().enumerate() {
+        // Where each name was first written.
+        let mut first_at: HashMap<&str, usize> = HashMap::new();
+        for (item, span) in items {
             let name = name_of(item);
-            if let Some((_, first)) = items[..index]
-                .iter()
-                .find(|(other, _)| name_of(other) == name)
-            {
-                self.problem(
+            match first_at.get(name) {
+                Some(&first) => self.problem(
                     section,
                     span.clone(),
                     Problem::Duplicate {
                         what,
                         value: name.to_string(),
-                        first: self.line_of(first.start),
+                        first: self.line_of(first),
                     },
-                );
+                ),
+                None => {
+                    first_at.insert(name, span.start);
+                }
             }
         }
     }
@@ -1599,6 +1645,26 @@ fn key_what(key: &str) -> &'static str {
     }
 }
 
+/// The most actors a scenario with `channels` channels may have: at most [`MAX_ACTORS`], and
+/// few enough that one run's tie weights (`channels × actors × actors` padded to whole vector
+/// lanes, 4 bytes each, as `model::State` holds them) fit in [`MAX_TIE_WEIGHT_BYTES`].
+fn actor_limit(channels: usize) -> usize {
+    let fits = |actors: usize| {
+        channels * actors * crate::model::padded(actors) * 4 <= MAX_TIE_WEIGHT_BYTES
+    };
+    // The weights grow with the count, so the largest count that fits is found by bisection.
+    let (mut low, mut high) = (0, MAX_ACTORS);
+    while low < high {
+        let middle = (low + high).div_ceil(2);
+        if fits(middle) {
+            low = middle;
+        } else {
+            high = middle - 1;
+        }
+    }
+    low
+}
+
 /// Names that become ids and column headers: ASCII letters, digits, `_`, `-` and `.`.
 fn valid_identifier(text: &str) -> bool {
     !text.is_empty()
@@ -1607,16 +1673,22 @@ fn valid_identifier(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-/// A list of names for an error message, cut short when long.
+/// A list of names for an error message, cut short when long: the first 12 names, each cut to
+/// 40 characters, then how many there are in all.
 fn abbreviated_list(names: &[String]) -> String {
     const SHOWN: usize = 12;
+    const NAME_CHARS: usize = 40;
+    let shown: Vec<String> = names
+        .iter()
+        .take(SHOWN)
+        .map(|name| match name.char_indices().nth(NAME_CHARS) {
+            Some((cut, _)) => format!("{}…", &name[..cut]),
+            None => name.clone(),
+        })
+        .collect();
     if names.len() <= SHOWN {
-        names.join(", ")
+        shown.join(", ")
     } else {
-        format!(
-            "{}, ... ({} in all)",
-            names[..SHOWN].join(", "),
-            names.len()
-        )
+        format!("{}, ... ({} in all)", shown.join(", "), names.len())
     }
 }
