@@ -29,11 +29,13 @@ pub struct ActorId(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ChannelId(pub u32);
 
-/// The largest scenario file read, in bytes (64 MiB), for the file named and each file it
-/// extends. Real scenarios are tens of kilobytes; parsing takes memory in proportion to the
-/// file, several tens of bytes for each byte of a file of short values, so the limit keeps a
-/// mistaken or hostile file from exhausting memory.
-pub const MAX_SCENARIO_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// The largest scenario file read, in bytes (8 MiB), for the file named and each file it
+/// extends. Real scenarios are tens of kilobytes (the flagship is 65 KB; a dense 100-actor
+/// world on four channels written out tie by tie is about 2.5 MB). Parsing takes memory in
+/// proportion to the file, about 30 bytes for each byte of a file of short values (the `toml`
+/// crate's parse tree), so the limit keeps a mistaken or hostile file to at most about 300 MB,
+/// and a 10 MB file is refused at once by its size.
+pub const MAX_SCENARIO_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// The longest scenario period, in months (200 years). A run keeps its outcomes' values and
 /// traces month by month, so the period bounds what a run and a batch hold; no question the
