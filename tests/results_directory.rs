@@ -42,6 +42,13 @@ fn rewrite_committed(directory: &Path, name: &str, bytes: &[u8]) {
     std::fs::write(&record_path, record.to_string()).unwrap();
 }
 
+/// A one-shard batch of the minimal scenario in `directory/shard`, and its partial result.
+fn one_shard(directory: &Path) -> (entente::partial::Header, entente::batch::Partial) {
+    let shard = directory.join("shard");
+    batch(MINIMAL, "300", &shard, &["--shard", "0/1"]);
+    entente::partial::decode(&read(&shard.join("partial.entente"))).unwrap()
+}
+
 fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
@@ -295,10 +302,7 @@ fn issue_13_numbers_out_of_range_are_usage_errors() {
 #[test]
 fn issue_13_merge_of_a_crafted_shard_count_is_an_error() {
     let directory = tempfile::tempdir().unwrap();
-    let shard = directory.path().join("shard");
-    batch(MINIMAL, "300", &shard, &["--shard", "0/1"]);
-    let (mut header, mut partial) =
-        entente::partial::decode(&read(&shard.join("partial.entente"))).unwrap();
+    let (mut header, mut partial) = one_shard(directory.path());
     for count in [u64::MAX, 1_000_000_000] {
         header.shard.count = count;
         partial.shard.count = count;
@@ -318,10 +322,7 @@ fn issue_13_merge_of_a_crafted_shard_count_is_an_error() {
 #[test]
 fn issue_13_report_and_merge_refuse_another_binarys_totals() {
     let directory = tempfile::tempdir().unwrap();
-    let shard = directory.path().join("shard");
-    batch(MINIMAL, "300", &shard, &["--shard", "0/1"]);
-    let (mut header, partial) =
-        entente::partial::decode(&read(&shard.join("partial.entente"))).unwrap();
+    let (mut header, partial) = one_shard(directory.path());
     header.binary = "0123456789abcdef".to_string();
     let other = directory.path().join("other.entente");
     std::fs::write(&other, entente::partial::encode(&header, &partial)).unwrap();

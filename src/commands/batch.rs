@@ -55,9 +55,9 @@ pub fn batch_command(
     };
     check_memory(&[&scenario], &options, common.max_memory)?;
     let shard = shard_of(common, &options)?;
-    let mut staging = begin_output(common, shard, &options)?;
+    let staging = begin_output(common, shard, &options)?;
     let model = Model::new(scenario);
-    let mut runs_writer = match (&staging, request.per_run) {
+    let runs_writer = match (&staging, request.per_run) {
         (Some(staging), true) => Some(
             report::RunsWriter::create(staging.path(), &model).with_context(|| {
                 format!(
@@ -68,41 +68,16 @@ pub fn batch_command(
         ),
         _ => None,
     };
-    let bar = progress_bar(match options.plan {
-        RunPlan::Fixed(runs) => Some(runs),
-        RunPlan::Precision { .. } => None,
-    });
-    let started = SystemTime::now();
-    let clock = Instant::now();
-    let models = [model];
-    let scenarios = vec![files];
-    let executed = run_as_asked(
-        &models,
-        &options,
-        common,
-        shard,
-        staging.as_mut(),
-        &scenarios,
-        command,
-        &|runs| bar.inc(runs),
-        |rows| match runs_writer.as_mut() {
-            Some(writer) => writer.write(rows).context("cannot write per-run rows"),
-            None => Ok(()),
-        },
-    )?;
-    bar.finish_and_clear();
     let run = Started {
         command,
-        scenarios,
+        scenarios: vec![files],
         options,
-        started,
-        clock,
     };
-    conclude_executed(
-        &models,
-        executed,
+    run_and_conclude(
+        &[model],
         run,
         common,
+        shard,
         staging,
         request.precision,
         runs_writer,
@@ -157,36 +132,61 @@ pub fn compare_command(
     let scenario_references: Vec<&Scenario> = loaded.iter().map(|(scenario, _)| scenario).collect();
     check_memory(&scenario_references, &options, common.max_memory)?;
     let shard = shard_of(common, &options)?;
-    let mut staging = begin_output(common, shard, &options)?;
+    let staging = begin_output(common, shard, &options)?;
     let mut models = Vec::new();
     let mut scenarios = Vec::new();
     for (scenario, files) in loaded {
         scenarios.push(files);
         models.push(Model::new(scenario));
     }
-    let bar = progress_bar(Some(runs));
-    let started = SystemTime::now();
-    let clock = Instant::now();
-    let executed = run_as_asked(
-        &models,
-        &options,
-        common,
-        shard,
-        staging.as_mut(),
-        &scenarios,
-        command,
-        &|runs| bar.inc(runs),
-        |_| Ok(()),
-    )?;
-    bar.finish_and_clear();
     let run = Started {
         command,
         scenarios,
         options,
-        started,
-        clock,
     };
-    conclude_executed(&models, executed, run, common, staging, None, None)
+    run_and_conclude(&models, run, common, shard, staging, None, None)
+}
+
+/// Runs a batch or comparison as asked (with a progress bar) and concludes it.
+fn run_and_conclude(
+    models: &[Model],
+    run: Started<'_>,
+    common: &BatchArgs,
+    shard: Shard,
+    mut staging: Option<Staging>,
+    precision: Option<f64>,
+    mut runs_writer: Option<report::RunsWriter>,
+) -> Result<()> {
+    let bar = progress_bar(match run.options.plan {
+        RunPlan::Fixed(runs) => Some(runs),
+        RunPlan::Precision { .. } => None,
+    });
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let executed = run_as_asked(
+        models,
+        &run.options,
+        common,
+        shard,
+        staging.as_mut(),
+        &run.scenarios,
+        run.command,
+        &|runs| bar.inc(runs),
+        |rows| match runs_writer.as_mut() {
+            Some(writer) => writer.write(rows).context("cannot write per-run rows"),
+            None => Ok(()),
+        },
+    )?;
+    bar.finish_and_clear();
+    conclude_executed(
+        models,
+        executed,
+        (run, started, clock),
+        common,
+        staging,
+        precision,
+        runs_writer,
+    )
 }
 
 /// Refuses a batch whose estimated memory is above `--max-memory` (or its default), before
@@ -257,13 +257,11 @@ fn begin_output(
     Ok(Some(Staging::begin(directory)?))
 }
 
-/// What a batch or comparison was started with, for its manifest.
+/// What a batch or comparison is run with, for its manifest.
 struct Started<'a> {
     command: &'a [String],
     scenarios: Vec<Vec<(String, String)>>,
     options: BatchOptions,
-    started: SystemTime,
-    clock: Instant,
 }
 
 /// How [`run_as_asked`] ended.
@@ -444,7 +442,7 @@ fn resume_point(
 fn conclude_executed(
     models: &[Model],
     executed: Executed,
-    run: Started<'_>,
+    (run, started, clock): (Started<'_>, SystemTime, Instant),
     common: &BatchArgs,
     staging: Option<Staging>,
     precision: Option<f64>,
@@ -466,8 +464,8 @@ fn conclude_executed(
         scenario: String::new(),
         options: run.options,
         runs: result.runs,
-        started: run.started,
-        elapsed: run.clock.elapsed(),
+        started,
+        elapsed: clock.elapsed(),
         outputs: Vec::new(),
     };
     let outputs = Outputs {
