@@ -423,7 +423,7 @@ impl Reader<'_> {
             max: self.f64()?,
         };
         Sketch::from_parts(parts)
-            .ok_or_else(|| DecodeError::Damaged("a sketch whose counts do not add up".to_string()))
+            .ok_or_else(|| DecodeError::Damaged("a sketch no values could have made".to_string()))
     }
 
     fn unordered(&mut self) -> Result<Unordered, DecodeError> {
