@@ -1428,125 +1428,25 @@ fn fuzz_the_partial_result_decoder() {
 // ---------------------------------------------------------------------------------------------
 // Target 3: the command line's option parsing.
 
-/// Valid command lines to mutate (the program name first).
-const COMMAND_LINES: &[&[&str]] = &[
-    &[
-        "entente",
-        "batch",
-        "s.toml",
-        "--runs",
-        "1000",
-        "--threads",
-        "4",
-        "--seed",
-        "7",
-        "--out",
-        "out",
-        "--checkpoint-every",
-        "10",
-        "--max-memory",
-        "512M",
-        "--shard",
-        "0/2",
-    ],
-    &[
-        "entente",
-        "batch",
-        "s.toml",
-        "--precision",
-        "0.01",
-        "--max-runs",
-        "100000",
-        "--precision-outcome",
-        "survives",
-        "--no-envelopes",
-        "--format",
-        "json",
-    ],
-    &[
-        "entente",
-        "batch",
-        "s.toml",
-        "--runs",
-        "20000",
-        "--out",
-        "out",
-        "--per-run",
-        "--resume",
-        "--checkpoint-every",
-        "0.5",
-        "--report",
-        "r.html",
-    ],
-    &[
-        "entente",
-        "batch",
-        "s.toml",
-        "--runs",
-        "100000",
-        "--out",
-        "out",
-        "--shard",
-        "auto",
-        "--shard-count",
-        "4",
-        "--max-memory",
-        "8GiB",
-    ],
-    &[
-        "entente",
-        "compare",
-        "a.toml",
-        "b.toml",
-        "--runs",
-        "10000",
-        "--threads",
-        "2",
-        "--shard",
-        "3/4",
-        "--out",
-        "out",
-        "--format",
-        "markdown",
-    ],
-    &[
-        "entente",
-        "compare",
-        "a.toml",
-        "b.toml",
-        "c.toml",
-        "--runs=5000",
-        "--seed=3",
-        "--checkpoint-every=86400",
-        "--max-memory=1.5G",
-    ],
-    &[
-        "entente", "run", "s.toml", "--seed", "1", "--run", "5", "--every", "12", "--format",
-        "json", "--trace", "t.csv",
-    ],
-    &["entente", "check", "s.toml", "-q"],
-    &[
-        "entente",
-        "report",
-        "out",
-        "--threads",
-        "3",
-        "--out",
-        "r.html",
-    ],
-    &[
-        "entente", "merge", "a", "b", "--out", "merged", "--format", "markdown", "--report",
-        "r.html",
-    ],
-    &[
-        "entente",
-        "rerun",
-        "manifest.json",
-        "--out",
-        "again",
-        "--threads",
-        "1024",
-    ],
+/// Valid command lines to mutate (the program name first), their arguments separated by
+/// spaces.
+const COMMAND_LINES: &[&str] = &[
+    "entente batch s.toml --runs 100000 --threads 4 --seed 7 --out out --checkpoint-every 10 \
+     --max-memory 512M --shard 0/2",
+    "entente batch s.toml --precision 0.01 --max-runs 100000 --precision-outcome survives \
+     --no-envelopes --format json",
+    "entente batch s.toml --runs 20000 --out out --per-run --resume --checkpoint-every 0.5 \
+     --report r.html",
+    "entente batch s.toml --runs 100000 --out out --shard auto --shard-count 4 --max-memory 8GiB",
+    "entente compare a.toml b.toml --runs 20000 --threads 2 --shard 3/4 --out out \
+     --format markdown",
+    "entente compare a.toml b.toml c.toml --runs=5000 --seed=3 --checkpoint-every=86400 \
+     --max-memory=1.5G",
+    "entente run s.toml --seed 1 --run 5 --every 12 --format json --trace t.csv",
+    "entente check s.toml -q",
+    "entente report out --threads 3 --out r.html",
+    "entente merge a b --out merged --format markdown --report r.html",
+    "entente rerun manifest.json --out again --threads 1024",
 ];
 
 /// Argument values at and past the edges of what the options accept.
@@ -1743,8 +1643,13 @@ fn mutate_arguments(
 }
 
 /// Checks what the parser accepted: every number in its range, and the shard, when asked
-/// for, resolved without panicking into a valid one.
-fn check_parsed(cli: &Cli, environment: &BTreeMap<&'static str, String>, findings: &mut Findings) {
+/// for, resolved without panicking into a valid one. Returns whether a `--shard` was resolved
+/// (`None` when none was asked for).
+fn check_parsed(
+    cli: &Cli,
+    environment: &BTreeMap<&'static str, String>,
+    findings: &mut Findings,
+) -> Option<bool> {
     let check_runs = |name: &str, runs: u64, findings: &mut Findings| {
         if !(1..=MAX_RUNS).contains(&runs) {
             findings.violation(format!("{name} {runs} was accepted"));
@@ -1799,13 +1704,13 @@ fn check_parsed(cli: &Cli, environment: &BTreeMap<&'static str, String>, finding
             if *every == 0 {
                 findings.violation("--every 0 was accepted".to_string());
             }
-            return;
+            return None;
         }
         Command::Report { threads: count, .. } | Command::Rerun { threads: count, .. } => {
             threads(*count, findings);
-            return;
+            return None;
         }
-        Command::Check { .. } | Command::Merge { .. } => return,
+        Command::Check { .. } | Command::Merge { .. } => return None,
     };
     threads(common.threads, findings);
     let every = common.checkpoint_every;
@@ -1819,9 +1724,8 @@ fn check_parsed(cli: &Cli, environment: &BTreeMap<&'static str, String>, finding
         check_runs("--shard-count", count, findings);
     }
     let variable = |name: &str| environment.get(name).cloned();
-    if let Ok(shard) =
-        cli::resolve_shard(common.shard.as_deref(), common.shard_count, runs, variable)
-    {
+    let resolved = cli::resolve_shard(common.shard.as_deref(), common.shard_count, runs, variable);
+    if let Ok(shard) = resolved {
         if shard.count == 0 || shard.index >= shard.count || shard.count > cli::segments(runs) {
             findings.violation(format!(
                 "shard {shard} of a batch of {runs} runs was resolved"
@@ -1832,6 +1736,7 @@ fn check_parsed(cli: &Cli, environment: &BTreeMap<&'static str, String>, finding
             findings.violation(format!("shard {shard} runs {span:?} of {runs}"));
         }
     }
+    common.shard.as_ref().map(|_| resolved.is_ok())
 }
 
 #[test]
@@ -1842,12 +1747,18 @@ fn fuzz_the_command_line() {
         options.iter().any(|name| name == "--checkpoint-every"),
         "the option names come from the command line's definition"
     );
+    for line in COMMAND_LINES {
+        if let Err(error) = Cli::try_parse_from(line.split_whitespace()) {
+            panic!("the seed {line:?} does not parse: {error}");
+        }
+    }
     let mut mutator = Mutator::new(fuzz_seed(), "command-line", Vec::new());
     let mut session = Session::new("command-line");
     let mut parsed = 0u64;
+    let mut shards: BTreeMap<&str, u64> = BTreeMap::new();
     for case in 0..case_count(DEFAULT_CLI_CASES) {
-        let seed = *mutator.pick(COMMAND_LINES);
-        let arguments = mutate_arguments(&mut mutator, seed, &boundary, &options);
+        let seed: Vec<&str> = mutator.pick(COMMAND_LINES).split_whitespace().collect();
+        let arguments = mutate_arguments(&mut mutator, &seed, &boundary, &options);
         let environment = shard_environment(&mut mutator, &boundary);
         let size = if mutator.chance(0.5) {
             mutator.pick(&boundary).clone()
@@ -1865,13 +1776,20 @@ fn fuzz_the_command_line() {
             match Cli::try_parse_from(&arguments) {
                 Ok(cli) => {
                     parsed += 1;
-                    check_parsed(&cli, &environment, findings);
+                    let shard = match check_parsed(&cli, &environment, findings) {
+                        None => "none asked for",
+                        Some(true) => "resolved",
+                        Some(false) => "refused",
+                    };
+                    *shards.entry(shard).or_default() += 1;
                 }
                 Err(error) => rendered(&error.to_string(), findings),
             }
         });
     }
-    eprintln!("fuzz command-line: {parsed} mutated command lines parsed");
+    eprintln!(
+        "fuzz command-line: {parsed} mutated command lines parsed; their --shard: {shards:?}"
+    );
     session.finish();
 }
 
