@@ -336,6 +336,9 @@ pub fn check_partial(
     options: &BatchOptions,
     partial: &Partial,
 ) -> Result<(), PartialError> {
+    if models.is_empty() {
+        return Err(PartialError::Shape("a batch of no scenario"));
+    }
     let shape = Shape::new(models, options);
     if let RunPlan::Fixed(runs) = options.plan
         && (partial.runs != runs || partial.chunks != partial.shard.chunks(runs))

@@ -1172,6 +1172,9 @@ struct DecoderSeed {
     header_bytes: usize,
     /// The other shards of its split, for `combine`.
     siblings: Vec<Partial>,
+    /// What it decodes to, for structure-aware mutations.
+    header: Header,
+    partial: Partial,
 }
 
 /// Scenario files (as a header holds them) and the models built from them, so that cases
@@ -1336,6 +1339,8 @@ fn decoder_seeds() -> (Vec<DecoderSeed>, KnownModels) {
                 bytes,
                 body,
                 siblings,
+                header: header.clone(),
+                partial: partial.clone(),
             });
         }
     };
@@ -1450,6 +1455,146 @@ fn rendered(text: &str, findings: &mut Findings) {
     }
 }
 
+/// A 64-bit value for a count, a length or an index: a boundary value, a small one, or
+/// `current` moved a little.
+fn word(mutator: &mut Mutator, current: u64) -> u64 {
+    match mutator.below(3) {
+        0 => *mutator.pick(BOUNDARY_WORDS),
+        1 => mutator.below(20) as u64,
+        _ => current
+            .wrapping_add(mutator.below(5) as u64)
+            .wrapping_sub(2),
+    }
+}
+
+/// Floats at their edges, for moments.
+const BOUNDARY_FLOATS: &[f64] = &[
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    f64::NAN,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::MAX,
+    f64::MIN,
+    f64::MIN_POSITIVE,
+    5e-324,
+    1e-300,
+    1e300,
+];
+
+/// Structure-aware mutations of a decoded partial result (encoded again by the caller): what
+/// byte-level mutations rarely reach together, such as a header naming no scenario or other
+/// scenarios, shard and run counts at their boundaries, segments dropped or repeated, moments
+/// at the edges of the floats and counts past the runs, sketches moved between outcomes.
+fn mutate_structure(
+    mutator: &mut Mutator,
+    header: &mut Header,
+    partial: &mut Partial,
+    known: &KnownModels,
+) {
+    for _ in 0..mutator.stack() {
+        let folded_count = partial.segments.len() + 1;
+        let which = mutator.below(folded_count);
+        let folded = if which < partial.segments.len() {
+            &mut partial.segments[which]
+        } else {
+            &mut partial.current
+        };
+        match mutator.below(12) {
+            0 => header.runs = word(mutator, header.runs),
+            1 => header.seed = word(mutator, header.seed),
+            2 => header.envelopes = !header.envelopes,
+            3 => {
+                header.shard = Shard {
+                    index: word(mutator, header.shard.index),
+                    count: word(mutator, header.shard.count),
+                }
+            }
+            4 => match mutator.below(4) {
+                0 => header.scenarios.clear(),
+                1 => {
+                    let first = header.scenarios.first().cloned().unwrap_or_default();
+                    header.scenarios.push(first);
+                }
+                2 => {
+                    header.scenarios.pop();
+                }
+                _ => header.scenarios = mutator.pick(known).0.clone(),
+            },
+            5 => partial.runs = word(mutator, partial.runs),
+            6 => {
+                let start = word(mutator, partial.chunks.start);
+                let end = word(mutator, partial.chunks.end);
+                partial.chunks = start..end;
+            }
+            7 => partial.done = word(mutator, partial.done),
+            8 => match mutator.below(3) {
+                0 => partial.segments.clear(),
+                1 => {
+                    let copy = partial.current.clone();
+                    partial.segments.push(copy);
+                }
+                _ => {
+                    partial.segments.pop();
+                }
+            },
+            9 => {
+                let model = mutator.below(folded.moments.len());
+                if let Some(moments) = folded.moments.get_mut(model) {
+                    let outcome = mutator.below(moments.len());
+                    if let Some(moments) = moments.get_mut(outcome) {
+                        let value = *mutator.pick(BOUNDARY_FLOATS);
+                        match mutator.below(4) {
+                            0 => moments.mean = value,
+                            1 => moments.squares = value,
+                            2 => moments.min = value,
+                            _ => moments.max = value,
+                        }
+                    }
+                }
+            }
+            10 => {
+                let model = mutator.below(folded.moments.len());
+                if let Some(moments) = folded.moments.get_mut(model) {
+                    let outcome = mutator.below(moments.len());
+                    if let Some(moments) = moments.get_mut(outcome) {
+                        let count = word(mutator, moments.count);
+                        let missing = moments.count.wrapping_add(moments.missing);
+                        // Often keeping count + missing, which the checks compare to the runs.
+                        moments.count = count;
+                        if mutator.chance(0.5) {
+                            moments.missing = missing.wrapping_sub(count);
+                        }
+                    }
+                }
+                if let Some(count) = folded.non_finite.get_mut(0) {
+                    *count = word(mutator, *count);
+                }
+            }
+            _ => {
+                let sketches = &mut partial.unordered.sketches;
+                let model = mutator.below(sketches.len());
+                if let Some(sketches) = sketches.get_mut(model)
+                    && sketches.len() > 1
+                {
+                    let (first, second) =
+                        (mutator.below(sketches.len()), mutator.below(sketches.len()));
+                    sketches.swap(first, second);
+                }
+                if mutator.chance(0.3) {
+                    partial
+                        .unordered
+                        .envelope_sums
+                        .iter_mut()
+                        .for_each(Vec::clear);
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn fuzz_the_partial_result_decoder() {
     let (seeds, known) = decoder_seeds();
@@ -1459,7 +1604,8 @@ fn fuzz_the_partial_result_decoder() {
     let mut reached: BTreeMap<Reached, u64> = BTreeMap::new();
     for case in 0..case_count(DEFAULT_DECODER_CASES) {
         let seed = mutator.pick(&seeds);
-        if mutator.chance(0.25) {
+        let mode = mutator.below(4);
+        if mode == 0 {
             // Damage anywhere in the file: the checksum must refuse every change.
             let limit = seed.bytes.len() * BODY_GROWTH_LIMIT;
             let damaged = mutator.binary(&seed.bytes, 0, limit);
@@ -1480,10 +1626,16 @@ fn fuzz_the_partial_result_decoder() {
             );
         } else {
             // A body with a correct checksum: the decoder's checks of the structure, and what
-            // uses what they accept, must hold.
-            let limit = seed.body.len() * BODY_GROWTH_LIMIT;
-            let body = mutator.binary(&seed.body, seed.header_bytes, limit);
-            let bytes = frame(&body);
+            // uses what they accept, must hold. One case in four changes the decoded values
+            // and encodes them again, which reaches what uses a decoded result more often.
+            let bytes = if mode == 1 {
+                let (mut header, mut partial) = (seed.header.clone(), seed.partial.clone());
+                mutate_structure(&mut mutator, &mut header, &mut partial, &known);
+                partial::encode(&header, &partial)
+            } else {
+                let limit = seed.body.len() * BODY_GROWTH_LIMIT;
+                frame(&mutator.binary(&seed.body, seed.header_bytes, limit))
+            };
             session.case(
                 case,
                 "entente",

@@ -287,6 +287,52 @@ fn check_partial_refuses_foreign_precisions_and_counts_past_the_runs() {
     assert_eq!(result.scenarios[0].non_finite, u64::MAX);
 }
 
+/// Found by the fuzzer (tests/fuzz.rs; fuzz/regressions/decoder-header-without-scenarios.entente):
+/// a partial-result file whose header named no scenario decoded, and `report` and `merge`
+/// panicked on the batch of no model it describes (`check_partial` indexed the first model).
+#[test]
+fn a_partial_result_of_no_scenario_is_refused() {
+    let models = [small_model("small")];
+    let runs = 300;
+    let (_, partial) = batch::run_sharded(
+        &models,
+        &options(runs, 1),
+        &Sharding::default(),
+        &|_| {},
+        |_| Ok::<(), Infallible>(()),
+        |_| Ok(()),
+    )
+    .expect("no errors");
+    let header = |scenarios: Vec<Vec<(String, String)>>| entente::partial::Header {
+        entente_version: "0".to_string(),
+        binary: "0".to_string(),
+        seed: 11,
+        runs,
+        shard: Shard::WHOLE,
+        envelopes: true,
+        command: Vec::new(),
+        scenarios,
+    };
+    let file = vec![("small.toml".to_string(), SMALL.to_string())];
+    let whole = header(vec![file]);
+    let (decoded, _) = entente::partial::decode(&entente::partial::encode(&whole, &partial))
+        .expect("a header with a scenario decodes");
+    assert_eq!(decoded, whole);
+    for scenarios in [Vec::new(), vec![Vec::new()]] {
+        let error =
+            entente::partial::decode(&entente::partial::encode(&header(scenarios), &partial))
+                .expect_err("a header without a scenario file");
+        assert_eq!(
+            error.to_string(),
+            "damaged or cut short: a header naming no scenario, or a scenario of no file"
+        );
+    }
+    assert_eq!(
+        batch::check_partial(&[], &options(runs, 1), &partial),
+        Err(batch::PartialError::Shape("a batch of no scenario"))
+    );
+}
+
 // --- Through the command line --------------------------------------------------------------
 
 mod common;
