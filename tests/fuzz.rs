@@ -83,8 +83,8 @@ fn crash_directory() -> PathBuf {
 
 /// The largest single allocation a case may ask for. Nothing the targets read legitimately
 /// needs this much at once (a flagship comparison's partial-result body is about 10 MB), so a
-/// larger request is a size read from damaged input, which would abort the process or swap
-/// the machine to a halt.
+/// larger request is a size read from damaged input or work out of proportion to the input,
+/// which would abort the process or swap the machine to a halt.
 const ALLOCATION_LIMIT: usize = 1 << 30;
 
 /// The system allocator, refusing a request above [`ALLOCATION_LIMIT`] while a fuzz case runs.
@@ -126,7 +126,7 @@ fn refuse_allocation(size: usize) -> ! {
             running
                 .try_borrow()
                 .ok()
-                .and_then(|running| running.as_ref().map(save_crash))
+                .and_then(|running| running.as_ref().map(|running| save_crash(running, "")))
         })
         .ok()
         .flatten();
@@ -191,7 +191,7 @@ fn install_panic_hook() {
                     }
                 }
                 let caught = Caught {
-                    message: info.payload_as_str().unwrap_or("(not text)").to_string(),
+                    message: panic_message(info.payload()),
                     location,
                 };
                 CAUGHT.with(|slot| *slot.borrow_mut() = Some(caught));
@@ -200,6 +200,15 @@ fn install_panic_hook() {
             }
         }));
     });
+}
+
+/// A panic's message: its payload when it is text (as `panic!` makes it).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|text| text.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(not text)".to_string())
 }
 
 /// The innermost place in entente's `src/` on the current stack, from a backtrace (panics are
@@ -237,11 +246,12 @@ fn guarded<T>(case: impl FnOnce() -> T) -> Result<T, Caught> {
     })
 }
 
-/// Writes a case's input to the crash directory and returns its path.
-fn save_crash(running: &Running) -> PathBuf {
+/// Writes a case's input to the crash directory, its name starting with `prefix`, and returns
+/// its path.
+fn save_crash(running: &Running, prefix: &str) -> PathBuf {
     let directory = crash_directory();
     let path = directory.join(format!(
-        "{}-seed{}-case{}.{}",
+        "{prefix}{}-seed{}-case{}.{}",
         running.target,
         fuzz_seed(),
         running.case,
@@ -308,7 +318,9 @@ const SAVED_PER_FAILURE: usize = 3;
 /// A slowest case that took longer than this is saved and named in the report.
 const SLOW_CASE_NOTED: Duration = Duration::from_secs(1);
 
-/// The longest a case may take, however large its input: a hang or a blow-up is a failure too.
+/// The longest a case may take, however large its input: work out of proportion to it is a
+/// failure too. (A case that never returns cannot be stopped from inside the process; cargo
+/// test then says the test has been running for a long time.)
 const SLOWEST_CASE: Duration = Duration::from_secs(60);
 
 impl Session {
@@ -375,21 +387,17 @@ impl Session {
             *count += 1;
             if *count == 1 {
                 // One example of each known class, for whoever fixes it.
-                RUNNING.with(|running| {
-                    let running = running.borrow();
-                    let running = running.as_ref().expect("the running case");
-                    let path = save_crash(running);
-                    let known = path.with_file_name(format!(
-                        "known-{}",
-                        path.file_name().expect("a file name").to_string_lossy()
-                    ));
-                    std::fs::rename(&path, &known).expect("renaming in the crash directory");
-                    eprintln!(
-                        "fuzz {}: an example of {class:?} is {}",
-                        self.target,
-                        known.display()
-                    );
+                let path = RUNNING.with(|running| {
+                    save_crash(
+                        running.borrow().as_ref().expect("the running case"),
+                        "known-",
+                    )
                 });
+                eprintln!(
+                    "fuzz {}: an example of {class:?} is {}",
+                    self.target,
+                    path.display()
+                );
             }
         }
         for failure in failures {
@@ -397,7 +405,7 @@ impl Session {
             *count += 1;
             if saved.len() < SAVED_PER_FAILURE {
                 let path = RUNNING.with(|running| {
-                    save_crash(running.borrow().as_ref().expect("the running case"))
+                    save_crash(running.borrow().as_ref().expect("the running case"), "")
                 });
                 saved.push(path);
             }
@@ -681,12 +689,12 @@ impl Mutator {
                 let (first, second) = (self.below(lines.len()), self.below(lines.len()));
                 let (first, second) = (first.min(second), first.max(second));
                 if first != second {
-                    let (a, b) = (lines[first].clone(), lines[second].clone());
-                    let mut swapped = data[..a.start].to_vec();
-                    swapped.extend_from_slice(&data[b.clone()]);
-                    swapped.extend_from_slice(&data[a.end..b.start]);
-                    swapped.extend_from_slice(&data[a]);
-                    swapped.extend_from_slice(&data[b.end..]);
+                    let (earlier, later) = (lines[first].clone(), lines[second].clone());
+                    let mut swapped = data[..earlier.start].to_vec();
+                    swapped.extend_from_slice(&data[later.clone()]);
+                    swapped.extend_from_slice(&data[earlier.end..later.start]);
+                    swapped.extend_from_slice(&data[earlier]);
+                    swapped.extend_from_slice(&data[later.end..]);
                     *data = swapped;
                 }
             }
@@ -890,7 +898,7 @@ fn dictionary() -> Vec<Vec<u8>> {
             open < close,
             "fuzz/dictionary.txt: {line:?} is not a quoted token"
         );
-        let quoted = line[open + 1..close].as_bytes();
+        let quoted = &line.as_bytes()[open + 1..close];
         let mut token = Vec::new();
         let mut at = 0;
         while at < quoted.len() {
@@ -2139,4 +2147,26 @@ fn saved_inputs_read_back_as_the_files_they_were() {
         .map(OsString::from)
         .collect();
     assert_eq!(arguments_bytes(&arguments), b"entente\0batch\0");
+}
+
+#[test]
+fn a_panic_in_a_case_is_caught_with_its_message_and_place() {
+    let number = std::hint::black_box(5);
+    let caught = guarded(|| panic!("formatted {number}")).expect_err("it panicked");
+    assert_eq!(caught.message, "formatted 5");
+    assert!(
+        caught.location.starts_with("tests/fuzz.rs:"),
+        "{}",
+        caught.location
+    );
+    let caught = guarded(|| {
+        let empty: Vec<u8> = std::hint::black_box(Vec::new());
+        empty[0]
+    })
+    .expect_err("it panicked");
+    assert_eq!(
+        caught.message,
+        "index out of bounds: the len is 0 but the index is 0"
+    );
+    assert_eq!(guarded(|| 7).expect("no panic"), 7);
 }
