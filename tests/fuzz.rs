@@ -40,9 +40,9 @@ const DEFAULT_SEED: u64 = 13;
 
 /// Cases per target in a plain `cargo test`, chosen so that the whole fuzz test takes one to
 /// two minutes in the debug profile on a 2-core machine (fuzz/README.md has the measurements).
-const DEFAULT_LOADER_CASES: u64 = 6_000;
-const DEFAULT_DECODER_CASES: u64 = 6_000;
-const DEFAULT_CLI_CASES: u64 = 20_000;
+const DEFAULT_LOADER_CASES: u64 = 9_000;
+const DEFAULT_DECODER_CASES: u64 = 8_000;
+const DEFAULT_CLI_CASES: u64 = 30_000;
 
 /// The seed of the mutations, from `ENTENTE_FUZZ_SEED`.
 fn fuzz_seed() -> u64 {
