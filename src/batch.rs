@@ -323,16 +323,22 @@ pub enum PartialError {
     },
     #[error("its totals do not have the shape of this batch's ({0}): the file is damaged")]
     Shape(&'static str),
+    #[error("its counts are not those of the {runs} runs it covers ({what}): the file is damaged")]
+    Counts { runs: u64, what: &'static str },
 }
 
 /// Checks that a partial result read from a file fits a batch of `models` with `options`: its
-/// chunks are its shard's, and every list of totals has the batch's length. (Whether it comes
-/// from the same scenarios, seed and binary is the file header's business.)
+/// chunks are its shard's, every list of totals has the batch's length, every sketch the
+/// batch's precision, and its counts are those of the runs it covers (see `check_counts`).
+/// (Whether it comes from the same scenarios, seed and binary is the file header's business.)
 pub fn check_partial(
     models: &[Model],
     options: &BatchOptions,
     partial: &Partial,
 ) -> Result<(), PartialError> {
+    if models.is_empty() {
+        return Err(PartialError::Shape("a batch of no scenario"));
+    }
     let shape = Shape::new(models, options);
     if let RunPlan::Fixed(runs) = options.plan
         && (partial.runs != runs || partial.chunks != partial.shard.chunks(runs))
@@ -375,7 +381,92 @@ pub fn check_partial(
     if unordered_lengths(&partial.unordered) != unordered_lengths(&Unordered::empty(&shape)) {
         return Err(PartialError::Shape("sketches and envelopes"));
     }
+    // Merging sketches of different precisions is a bug (it asserts): here it is damage.
+    let precisions = |sketches: &[Vec<Sketch>], bits: u32| {
+        sketches
+            .iter()
+            .flatten()
+            .all(|sketch| sketch.precision_bits() == bits)
+    };
+    if !precisions(&partial.unordered.sketches, SUMMARY_PRECISION_BITS)
+        || !precisions(
+            &partial.unordered.envelope_sketches,
+            ENVELOPE_PRECISION_BITS,
+        )
+    {
+        return Err(PartialError::Shape("the precision of its sketches"));
+    }
+    check_counts(&shape, partial)
+}
+
+/// Checks that a partial result counts what the runs it covers count: every outcome and every
+/// paired difference once a run (as a value or as missing), and no flag, sketch or envelope
+/// cell more values than there were runs. Counts that pass cannot overflow when shards are
+/// combined or summarised (the runs of the shards add up to the batch's), whatever a damaged
+/// or crafted file says.
+fn check_counts(shape: &Shape, partial: &Partial) -> Result<(), PartialError> {
+    let covered = |chunk: u64| chunk.saturating_mul(CHUNK_RUNS).min(partial.runs);
+    let runs = covered(partial.chunks.start + partial.done) - covered(partial.chunks.start);
+    let refuse = |what| Err(PartialError::Counts { runs, what });
+    let folded: Vec<&Folded> = partial
+        .segments
+        .iter()
+        .chain(std::iter::once(&partial.current))
+        .collect();
+    let counted = |moments: &dyn Fn(&Folded) -> &Moments| {
+        total(
+            folded
+                .iter()
+                .flat_map(|folded| [moments(folded).count, moments(folded).missing]),
+        )
+    };
+    for (model, kinds) in shape.outcome_kinds.iter().enumerate() {
+        for outcome in 0..kinds.len() {
+            if counted(&|folded| &folded.moments[model][outcome]) != Some(runs) {
+                return refuse("an outcome's values");
+            }
+            let ones = total(folded.iter().map(|folded| folded.ones[model][outcome]));
+            if ones.is_none_or(|ones| ones > runs) {
+                return refuse("an outcome's ones");
+            }
+            if partial.unordered.sketches[model][outcome].count() > runs {
+                return refuse("an outcome's sketch");
+            }
+        }
+        let envelopes = partial.unordered.envelope_sums[model]
+            .iter()
+            .zip(&partial.unordered.envelope_sketches[model]);
+        for (sum, sketch) in envelopes {
+            if sum.count > runs || sketch.count() > runs {
+                return refuse("an envelope cell");
+            }
+        }
+    }
+    for (pair, pairing) in shape.pairings.iter().enumerate() {
+        for slot in 0..pairing.len() {
+            if counted(&|folded| &folded.differences[pair][slot]) != Some(runs) {
+                return refuse("a paired difference");
+            }
+            let flags = total(folded.iter().flat_map(|folded| {
+                let counts = &folded.flags[pair][slot];
+                [
+                    counts.both,
+                    counts.only_first,
+                    counts.only_second,
+                    counts.neither,
+                ]
+            }));
+            if flags.is_none_or(|flags| flags > runs) {
+                return refuse("a paired flag");
+            }
+        }
+    }
     Ok(())
+}
+
+/// The sum of `counts`, or `None` if it overflows.
+fn total(counts: impl IntoIterator<Item = u64>) -> Option<u64> {
+    counts.into_iter().try_fold(0u64, u64::checked_add)
 }
 
 /// Runs a batch of `models` (one for a batch, several for a paired comparison). Per-run rows
@@ -812,8 +903,10 @@ impl Folded {
                 .zip(parts)
                 .for_each(|(total, part)| total.merge(part));
         }
+        // Saturating: how many numbers the runs replaced is not bounded by the run count, so
+        // a damaged file's could overflow; no real batch comes near 2^64.
         for (total, part) in self.non_finite.iter_mut().zip(&other.non_finite) {
-            *total += part;
+            *total = total.saturating_add(*part);
         }
     }
 

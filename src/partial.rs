@@ -357,7 +357,7 @@ impl Reader<'_> {
     }
 
     fn header(&mut self) -> Result<Header, DecodeError> {
-        Ok(Header {
+        let header = Header {
             entente_version: self.text()?,
             binary: self.text()?,
             seed: self.u64()?,
@@ -367,7 +367,15 @@ impl Reader<'_> {
             command: self.list(Reader::text)?,
             scenarios: self
                 .list(|reader| reader.list(|reader| Ok((reader.text()?, reader.text()?))))?,
-        })
+        };
+        // Every batch runs a scenario, and every scenario is read from a file: a header
+        // without them would leave `merge` and `report` a batch of nothing.
+        if header.scenarios.is_empty() || header.scenarios.iter().any(Vec::is_empty) {
+            return Err(DecodeError::Damaged(
+                "a header naming no scenario, or a scenario of no file".to_string(),
+            ));
+        }
+        Ok(header)
     }
 
     fn shard(&mut self) -> Result<Shard, DecodeError> {
@@ -423,7 +431,7 @@ impl Reader<'_> {
             max: self.f64()?,
         };
         Sketch::from_parts(parts)
-            .ok_or_else(|| DecodeError::Damaged("a sketch whose counts do not add up".to_string()))
+            .ok_or_else(|| DecodeError::Damaged("a sketch no values could have made".to_string()))
     }
 
     fn unordered(&mut self) -> Result<Unordered, DecodeError> {

@@ -132,8 +132,12 @@ impl Sketch<u64> {
         }
     }
 
-    /// The sketch whose state `parts` is; `None` if it cannot be one (more mantissa bits than
-    /// a double has, or counts that do not add up).
+    /// The sketch whose state `parts` is; `None` if no sequence of insertions could have made
+    /// it: more mantissa bits than a double has, counts that do not add up, a minimum above
+    /// the maximum or one that is not finite (reading a quantile clamps to them), or bucket
+    /// keys outside those of the finite values past [`ZERO_THRESHOLD`] (a key past them
+    /// overflows when read, and merging sketches whose keys lie far apart would allocate
+    /// buckets for the whole gap).
     pub fn from_parts(parts: SketchParts) -> Option<Sketch<u64>> {
         let sketch = Sketch {
             precision_bits: parts.precision_bits,
@@ -156,7 +160,24 @@ impl Sketch<u64> {
             .iter()
             .chain(&sketch.negative.counts)
             .try_fold(sketch.zero, |total, &count| total.checked_add(count));
-        (sketch.precision_bits <= 52 && counted == Some(sketch.count)).then_some(sketch)
+        if sketch.precision_bits > 52 || counted != Some(sketch.count) {
+            return None;
+        }
+        let extremes_fit = if sketch.count == 0 {
+            sketch.min == f64::INFINITY && sketch.max == f64::NEG_INFINITY
+        } else {
+            sketch.min.is_finite() && sketch.max.is_finite() && sketch.min <= sketch.max
+        };
+        let keys = sketch.shift();
+        let lowest = ZERO_THRESHOLD.to_bits() >> keys;
+        let highest = f64::MAX.to_bits() >> keys;
+        let keys_fit = |buckets: &Buckets<u64>| {
+            buckets.counts.is_empty()
+                || (buckets.first_key >= lowest
+                    && (buckets.counts.len() as u64 - 1) <= highest - lowest
+                    && buckets.first_key <= highest - (buckets.counts.len() as u64 - 1))
+        };
+        (extremes_fit && keys_fit(&sketch.positive) && keys_fit(&sketch.negative)).then_some(sketch)
     }
 }
 
@@ -185,6 +206,11 @@ impl<C: Count> Sketch<C> {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
         }
+    }
+
+    /// Bits of mantissa its buckets keep.
+    pub fn precision_bits(&self) -> u32 {
+        self.precision_bits
     }
 
     /// Number of values inserted.
@@ -465,6 +491,69 @@ mod tests {
         assert_eq!(left.kolmogorov_smirnov_distance(&left.clone()), 0.0);
         let distance = left.kolmogorov_smirnov_distance(&right);
         assert!((distance - 0.2).abs() < 0.005, "{distance}");
+    }
+
+    /// Found by the fuzzer (tests/fuzz.rs, fuzz/regressions/decoder-sketch-minimum-above-maximum.entente):
+    /// a partial-result file whose sketch had its minimum above its maximum decoded, and
+    /// reading a quantile panicked in `f64::clamp`. Keys past those of finite values
+    /// overflowed when read, or would allocate the gap between two sketches when merged.
+    #[test]
+    fn parts_no_insertions_could_make_are_refused() {
+        let mut sketch = Sketch::new(SUMMARY_PRECISION_BITS);
+        for value in [-3.0, 0.25, 0.5, 1e300] {
+            sketch.insert(value);
+        }
+        let parts = sketch.to_parts();
+        assert_eq!(Sketch::from_parts(parts.clone()), Some(sketch));
+        let empty = Sketch::new(ENVELOPE_PRECISION_BITS).to_parts();
+        assert!(Sketch::from_parts(empty.clone()).is_some());
+        let damaged = [
+            SketchParts {
+                min: 0.42,
+                max: 0.0,
+                ..parts.clone()
+            },
+            SketchParts {
+                min: f64::NAN,
+                ..parts.clone()
+            },
+            SketchParts {
+                max: f64::INFINITY,
+                ..parts.clone()
+            },
+            SketchParts {
+                min: 0.0,
+                ..empty.clone()
+            },
+            SketchParts {
+                positive: (u64::MAX, parts.positive.1.clone()),
+                ..parts.clone()
+            },
+            SketchParts {
+                negative: (0, parts.negative.1.clone()),
+                ..parts.clone()
+            },
+            SketchParts {
+                precision_bits: 53,
+                ..parts.clone()
+            },
+        ];
+        for parts in damaged {
+            assert_eq!(Sketch::from_parts(parts.clone()), None, "{parts:?}");
+        }
+        let highest = f64::MAX.to_bits() >> (52 - SUMMARY_PRECISION_BITS);
+        let mut widest = parts.clone();
+        widest.positive = (highest, vec![1, 2]);
+        assert_eq!(
+            Sketch::from_parts(widest.clone()),
+            None,
+            "one key past the largest double"
+        );
+        widest.positive.0 = highest - 1;
+        assert!(
+            Sketch::from_parts(widest).is_some(),
+            "up to the largest double"
+        );
     }
 
     #[test]

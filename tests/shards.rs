@@ -11,6 +11,7 @@ use entente::batch::{self, BatchOptions, CHUNK_RUNS, RunPlan, SEGMENT_CHUNKS, Sh
 use entente::model::Model;
 use entente::report;
 use entente::scenario::Scenario;
+use entente::sketch::Sketch;
 use entente::summary::{ComparisonSummary, ScenarioSummary};
 
 /// Two actors over a year: fast enough in a debug build for batches of many segments.
@@ -217,6 +218,118 @@ fn merge_says_which_shards_are_missing_or_doubled() {
     assert_eq!(
         error,
         batch::PartialError::Duplicate(Shard { index: 0, count: 4 })
+    );
+}
+
+/// Found by the fuzzer (tests/fuzz.rs; fuzz/regressions/decoder-sketch-precision-mismatch.entente):
+/// a partial result whose sketch had another precision passed `check_partial` and panicked
+/// when merged. Counts past the runs a partial covers could likewise overflow when shards are
+/// combined or summarised; the counts of replaced non-finite numbers, which no run count
+/// bounds, saturate instead.
+#[test]
+fn check_partial_refuses_foreign_precisions_and_counts_past_the_runs() {
+    let models = [small_model("small"), small_model("other")];
+    let runs = 2 * SEGMENT_CHUNKS * CHUNK_RUNS;
+    let shard = |index| {
+        let sharding = Sharding {
+            shard: Shard { index, count: 2 },
+            ..Sharding::default()
+        };
+        batch::run_sharded(
+            &models,
+            &options(runs, 1),
+            &sharding,
+            &|_| {},
+            |_| Ok::<(), Infallible>(()),
+            |_| Ok(()),
+        )
+        .expect("no errors")
+        .1
+    };
+    let (first, second) = (shard(0), shard(1));
+    let check =
+        |partial: &batch::Partial| batch::check_partial(&models, &options(runs, 1), partial);
+    assert_eq!(check(&first), Ok(()));
+    assert_eq!(check(&second), Ok(()));
+
+    let mut foreign = first.clone();
+    foreign.unordered.sketches[0][0] = Sketch::new(7);
+    assert_eq!(
+        check(&foreign),
+        Err(batch::PartialError::Shape("the precision of its sketches"))
+    );
+    let counts = |what| {
+        Err(batch::PartialError::Counts {
+            runs: SEGMENT_CHUNKS * CHUNK_RUNS,
+            what,
+        })
+    };
+    let mut damaged = first.clone();
+    damaged.segments[0].moments[0][0].count = u64::MAX;
+    assert_eq!(check(&damaged), counts("an outcome's values"));
+    let mut damaged = first.clone();
+    damaged.segments[0].ones[1][0] = u64::MAX;
+    assert_eq!(check(&damaged), counts("an outcome's ones"));
+    let mut damaged = first.clone();
+    damaged.segments[0].flags[0][0].both = u64::MAX;
+    assert_eq!(check(&damaged), counts("a paired flag"));
+    let mut damaged = first.clone();
+    damaged.segments[0].differences[0][2].missing += 1;
+    assert_eq!(check(&damaged), counts("a paired difference"));
+
+    let mut replaced = first.clone();
+    replaced.segments[0].non_finite[0] = u64::MAX;
+    assert_eq!(check(&replaced), Ok(()));
+    let mut merged = second.clone();
+    merged.segments[0].non_finite[0] = 5;
+    let result = batch::merge(&models, &options(runs, 1), &[replaced, merged])
+        .expect("every shard, each checked");
+    assert_eq!(result.scenarios[0].non_finite, u64::MAX);
+}
+
+/// Found by the fuzzer (tests/fuzz.rs; fuzz/regressions/decoder-header-without-scenarios.entente):
+/// a partial-result file whose header named no scenario decoded, and `report` and `merge`
+/// panicked on the batch of no model it describes (`check_partial` indexed the first model).
+#[test]
+fn a_partial_result_of_no_scenario_is_refused() {
+    let models = [small_model("small")];
+    let runs = 300;
+    let (_, partial) = batch::run_sharded(
+        &models,
+        &options(runs, 1),
+        &Sharding::default(),
+        &|_| {},
+        |_| Ok::<(), Infallible>(()),
+        |_| Ok(()),
+    )
+    .expect("no errors");
+    let header = |scenarios: Vec<Vec<(String, String)>>| entente::partial::Header {
+        entente_version: "0".to_string(),
+        binary: "0".to_string(),
+        seed: 11,
+        runs,
+        shard: Shard::WHOLE,
+        envelopes: true,
+        command: Vec::new(),
+        scenarios,
+    };
+    let file = vec![("small.toml".to_string(), SMALL.to_string())];
+    let whole = header(vec![file]);
+    let (decoded, _) = entente::partial::decode(&entente::partial::encode(&whole, &partial))
+        .expect("a header with a scenario decodes");
+    assert_eq!(decoded, whole);
+    for scenarios in [Vec::new(), vec![Vec::new()]] {
+        let error =
+            entente::partial::decode(&entente::partial::encode(&header(scenarios), &partial))
+                .expect_err("a header without a scenario file");
+        assert_eq!(
+            error.to_string(),
+            "damaged or cut short: a header naming no scenario, or a scenario of no file"
+        );
+    }
+    assert_eq!(
+        batch::check_partial(&[], &options(runs, 1), &partial),
+        Err(batch::PartialError::Shape("a batch of no scenario"))
     );
 }
 
