@@ -263,29 +263,11 @@ fn save_crash(running: &Running, prefix: &str) -> PathBuf {
     path
 }
 
-// ---------------------------------------------------------------------------------------------
-// Known classes of failure, tolerated until their fix is merged.
-
-/// A panic of a class another branch is fixing, or `None` for a new one.
-fn known_panic(caught: &Caught) -> Option<&'static str> {
-    // Known (issue 13, being fixed on branch loader-hardening): a diagnostic past column
-    // 65,535 pads its caret with a width `format!` cannot take (`{:>pad$}` widths are 16-bit)
-    // and panics while the error is rendered. Remove this tolerance after merging that branch.
-    if caught.message.contains("Formatting argument out of range")
-        && caught.location.contains("src/scenario/")
-    {
-        return Some("diagnostic past column 65,535 (loader-hardening)");
-    }
-    None
-}
-
 /// What a case found besides a panic.
 #[derive(Default)]
 struct Findings {
     /// Broken promises: each fails the test.
     violations: Vec<String>,
-    /// Known shortcomings of another branch's code, counted by class instead of failing.
-    tolerated: Vec<&'static str>,
 }
 
 impl Findings {
@@ -309,7 +291,6 @@ struct Session {
     slowest_input: Option<(Vec<u8>, &'static str)>,
     /// Per panic location or violation: how many cases hit it and the files saved for it.
     failures: BTreeMap<String, (u64, Vec<PathBuf>)>,
-    tolerated: BTreeMap<&'static str, u64>,
 }
 
 /// Inputs saved per distinct failure: enough to debug it, without thousands of files.
@@ -333,7 +314,6 @@ impl Session {
             slowest_case: 0,
             slowest_input: None,
             failures: BTreeMap::new(),
-            tolerated: BTreeMap::new(),
         }
     }
 
@@ -372,33 +352,11 @@ impl Session {
         if took > SLOWEST_CASE {
             failures.push(format!("a case took {took:?}"));
         }
-        match outcome {
-            Ok(()) => {}
-            Err(caught) => match known_panic(&caught) {
-                Some(class) => findings.tolerated.push(class),
-                None => failures.push(format!(
-                    "panicked at {}: {}",
-                    caught.location, caught.message
-                )),
-            },
-        }
-        for class in findings.tolerated {
-            let count = self.tolerated.entry(class).or_default();
-            *count += 1;
-            if *count == 1 {
-                // One example of each known class, for whoever fixes it.
-                let path = RUNNING.with(|running| {
-                    save_crash(
-                        running.borrow().as_ref().expect("the running case"),
-                        "known-",
-                    )
-                });
-                eprintln!(
-                    "fuzz {}: an example of {class:?} is {}",
-                    self.target,
-                    path.display()
-                );
-            }
+        if let Err(caught) = outcome {
+            failures.push(format!(
+                "panicked at {}: {}",
+                caught.location, caught.message
+            ));
         }
         for failure in failures {
             let (count, saved) = self.failures.entry(failure).or_default();
@@ -442,9 +400,6 @@ impl Session {
                 self.target,
                 path.display()
             );
-        }
-        for (class, count) in &self.tolerated {
-            eprintln!("fuzz {}: tolerated {count} × known: {class}", self.target);
         }
         let mut report = String::new();
         for (failure, (count, saved)) in &self.failures {
@@ -991,13 +946,10 @@ fn check_loader(files: &[(String, String)], findings: &mut Findings) -> &'static
                 rendered(&text.text, findings);
             }
             if !complete || text.length > bound {
-                // Known (issue 13, being fixed on branch loader-hardening): without a cap on
-                // diagnostics per file and on the width of the source lines they echo, an
-                // input with thousands of errors or very long lines renders megabytes. Remove
-                // this tolerance (make it a violation) after merging that branch.
-                findings
-                    .tolerated
-                    .push("error text over its bound (loader-hardening)");
+                findings.violation(format!(
+                    "the error text is {} bytes or more, over its bound of {bound}",
+                    text.length
+                ));
             }
             "refused"
         }
