@@ -29,8 +29,9 @@ const OLD_MAGIC: &[u8] = b"entente partial result, format 1\n";
 const CHECKSUM_BYTES: usize = 4;
 
 /// The largest decompressed body accepted (a guard against a crafted stream that expands
-/// without end; a flagship comparison's body is about 10 MB).
-const MAXIMUM_BODY_BYTES: u64 = 1 << 32;
+/// without end; a flagship comparison's body is about 10 MB, and a 200-year scenario with a
+/// hundred outcomes' envelopes a few hundred).
+pub const MAXIMUM_BODY_BYTES: u64 = 1 << 30;
 
 /// Everything that must be the same for two partial results to belong to one batch, and what
 /// `merge` needs to rebuild the scenarios and to write the manifest.
@@ -374,6 +375,14 @@ impl Reader<'_> {
             return Err(DecodeError::Damaged(
                 "a header naming no scenario, or a scenario of no file".to_string(),
             ));
+        }
+        // The command line never runs more; run and chunk arithmetic is exact below it.
+        if header.runs == 0 || header.runs > crate::batch::MAX_RUNS {
+            return Err(DecodeError::Damaged(format!(
+                "a batch of {} runs (from 1 to {} are possible)",
+                header.runs,
+                crate::batch::MAX_RUNS
+            )));
         }
         Ok(header)
     }

@@ -416,8 +416,8 @@ fn read_record(path: &Path) -> Result<CommitRecord> {
     Ok(record)
 }
 
-/// The largest checkpoint read (a flagship comparison's is a few megabytes).
-const MAXIMUM_CHECKPOINT_BYTES: u64 = 1 << 32;
+/// The largest checkpoint read: the most a partial result's body may decompress to.
+const MAXIMUM_CHECKPOINT_BYTES: u64 = crate::partial::MAXIMUM_BODY_BYTES;
 
 /// The largest commit record read (a few hundred bytes a file).
 const MAXIMUM_RECORD_BYTES: u64 = 1 << 20;

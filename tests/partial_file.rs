@@ -105,3 +105,21 @@ fn a_file_of_the_format_before_the_checksum_is_named_as_such() {
     assert!(matches!(error, DecodeError::OldFormat), "{error}");
     assert!(error.to_string().contains("format 1, without a checksum"));
 }
+
+/// Issue 13: `--runs` near u64::MAX wrapped the last chunk's end; the command line refuses
+/// such counts, and a file that claims one is damage.
+#[test]
+fn issue_13_a_header_of_more_runs_than_a_batch_can_have_is_refused() {
+    let (_, _, bytes) = small_partial_file(false);
+    let (mut header, partial) = partial::decode(&bytes).unwrap();
+    for runs in [0, batch::MAX_RUNS + 1, u64::MAX] {
+        header.runs = runs;
+        let error = partial::decode(&partial::encode(&header, &partial)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("a batch of {runs} runs")),
+            "{error}"
+        );
+    }
+}

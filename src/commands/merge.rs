@@ -17,7 +17,7 @@ use super::batch::{Outputs, conclude};
 use super::{batch_of, check_same_binary};
 
 /// The largest partial-result file read (a flagship comparison's is a few megabytes).
-const MAXIMUM_PARTIAL_BYTES: u64 = 1 << 32;
+const MAXIMUM_PARTIAL_BYTES: u64 = entente::partial::MAXIMUM_BODY_BYTES;
 
 /// Reads a partial-result file named on the command line: a regular file of bounded size.
 fn read_partial_file(path: &Path) -> Result<Vec<u8>> {
