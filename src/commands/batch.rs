@@ -200,11 +200,11 @@ fn check_memory(scenarios: &[&Scenario], options: &BatchOptions, limit: Option<u
              {} threads), more than the limit of {} (--max-memory; the default is three \
              quarters of this machine's memory): use fewer threads{}, a smaller scenario, or \
              raise --max-memory",
-            megabytes(estimate.total()),
-            megabytes(estimate.shared),
-            megabytes(estimate.per_thread),
+            human_size(estimate.total()),
+            human_size(estimate.shared),
+            human_size(estimate.per_thread),
             estimate.threads,
-            megabytes(limit),
+            human_size(limit),
             if options.envelopes {
                 ", --no-envelopes"
             } else {
@@ -215,8 +215,20 @@ fn check_memory(scenarios: &[&Scenario], options: &BatchOptions, limit: Option<u
     Ok(())
 }
 
-fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
+/// A size for people: bytes below a kilobyte, then kB, MB, GB or TB (powers of 1000).
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    if value < 1000.0 {
+        return format!("{bytes} bytes");
+    }
+    let mut unit = 0;
+    value /= 1000.0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// The shard `--shard` asks for, checked against the batch's run count.
