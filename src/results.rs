@@ -528,6 +528,13 @@ impl Staging {
         read_limited(&path, MAXIMUM_CHECKPOINT_BYTES).map(Some)
     }
 
+    /// Gives up the new results (nothing was staged worth keeping, as when `--resume` finds the
+    /// batch finished): removes the staging directory and keeps the lock until dropped.
+    pub fn abandon(self) -> Result<Lock> {
+        remove_directory(&self.staging, &self.faults)?;
+        Ok(self.lock)
+    }
+
     /// Commits the staged files as the directory's results (see the module's header), removes
     /// the checkpoint, and returns the lock, still held.
     pub fn commit(self) -> Result<Lock> {

@@ -82,6 +82,10 @@ fn issue_13_resume_refuses_another_batchs_results() {
         stderr.contains("already holds the finished results of this batch"),
         "{stderr}"
     );
+    assert!(
+        !out.join(".entente-staging").exists(),
+        "a batch with nothing to do leaves no staging directory"
+    );
     // Another seed of the same scenario is another batch.
     let stderr = entente_fails(
         repository(),

@@ -468,7 +468,12 @@ fn conclude_executed(
             }
             return Ok(());
         }
-        Executed::Finished => return Ok(()),
+        Executed::Finished => {
+            if let Some(staging) = staging {
+                staging.abandon()?;
+            }
+            return Ok(());
+        }
     };
     let record = report::BatchRecord {
         command: run.command.to_vec(),
