@@ -414,6 +414,11 @@ fn issue_13_merge_refuses_a_damaged_shard_directory() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x10;
     std::fs::write(&partial_path, &bytes).unwrap();
+    let stderr = entente_fails(
+        repository(),
+        &["merge", path(&shard), "--out", path(&shard)],
+    );
+    assert!(stderr.contains("is also one of the inputs"), "{stderr}");
     let stderr = entente_fails(repository(), &["merge", path(&shard)]);
     assert!(
         stderr.contains("partial.entente does not match the commit record"),

@@ -51,6 +51,18 @@ pub fn merge_command(
     format: Format,
 ) -> Result<()> {
     let started = SystemTime::now();
+    if let Some(out) = out {
+        let same = |path: &Path| {
+            std::fs::canonicalize(path).ok() == std::fs::canonicalize(out).ok() && out.exists()
+        };
+        if let Some(input) = inputs.iter().find(|input| same(input)) {
+            anyhow::bail!(
+                "--out {} is also one of the inputs ({}): merge into another directory",
+                out.display(),
+                input.display()
+            );
+        }
+    }
     // Lock and stage the output first: an unwritable directory fails before any reading.
     let staging = out.map(Staging::begin).transpose()?;
     let clock = Instant::now();
