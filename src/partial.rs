@@ -15,7 +15,7 @@
 
 use std::io::{Read, Write};
 
-use crate::batch::{EnvelopeSum, Folded, Partial, Shard, Unordered};
+use crate::batch::{BatchOptions, EnvelopeSum, Folded, Partial, RunPlan, Shard, Unordered};
 use crate::sketch::{Sketch, SketchParts};
 use crate::stats::{ExactSum, Moments, PairedCounts};
 
@@ -53,6 +53,18 @@ pub struct Header {
 }
 
 impl Header {
+    /// The options of the batch this header records, to check, merge or summarise its totals
+    /// (on one thread: none of these runs the model).
+    pub fn batch_options(&self) -> BatchOptions {
+        BatchOptions {
+            seed: self.seed,
+            plan: RunPlan::Fixed(self.runs),
+            threads: 1,
+            envelopes: self.envelopes,
+            per_run: false,
+        }
+    }
+
     /// What differs between two headers that should describe one batch (the shard aside), in
     /// words; empty when they agree.
     pub fn differences(&self, other: &Header) -> Vec<String> {

@@ -39,6 +39,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::files::read_regular_file;
+
 /// The commit record, installed last.
 pub const COMMIT_FILE: &str = "commit.json";
 /// A batch's progress while it runs, for `--resume`.
@@ -85,6 +87,13 @@ pub enum ResultsError {
         path: PathBuf,
         #[source]
         source: std::io::Error,
+    },
+    // The reason is in the message and not the error's `source`, so that a chain of causes
+    // printed in full does not say it twice.
+    #[error("cannot read {}: {reason}", path.display())]
+    Read {
+        path: PathBuf,
+        reason: crate::files::ReadError,
     },
     #[error(
         "{} is in use by another entente process ({holder}): wait for it to finish, or write to another directory",
@@ -395,7 +404,7 @@ fn is_plain_name(name: &str) -> bool {
 }
 
 fn read_record(path: &Path) -> Result<CommitRecord> {
-    let bytes = read_limited(path, MAXIMUM_RECORD_BYTES)?;
+    let bytes = read_limited(path, MAXIMUM_RECORD_BYTES, "a commit record")?;
     let record: CommitRecord =
         serde_json::from_slice(&bytes).map_err(|error| ResultsError::BadRecord {
             path: path.to_path_buf(),
@@ -422,25 +431,12 @@ const MAXIMUM_CHECKPOINT_BYTES: u64 = crate::partial::MAXIMUM_BODY_BYTES;
 /// The largest commit record read (a few hundred bytes a file).
 const MAXIMUM_RECORD_BYTES: u64 = 1 << 20;
 
-/// Reads a regular file of at most `limit` bytes.
-fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    let metadata = std::fs::metadata(path).map_err(io("read", path))?;
-    if !metadata.is_file() {
-        return Err(io("read", path)(std::io::Error::other(
-            "it is not a regular file",
-        )));
-    }
-    if metadata.len() > limit {
-        return Err(io("read", path)(std::io::Error::other(format!(
-            "it is {} bytes, more than the {limit} a results file may have",
-            metadata.len()
-        ))));
-    }
-    let mut bytes = Vec::new();
-    File::open(path)
-        .and_then(|file| file.take(limit + 1).read_to_end(&mut bytes))
-        .map_err(io("read", path))?;
-    Ok(bytes)
+/// Reads a regular file of at most `limit` bytes (`what` names it in the error).
+fn read_limited(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>> {
+    read_regular_file(path, limit, what).map_err(|reason| ResultsError::Read {
+        path: path.to_path_buf(),
+        reason,
+    })
 }
 
 /// New results being written: files go into `.entente-staging/` until [`Staging::commit`].
@@ -525,7 +521,7 @@ impl Staging {
         if !path.exists() {
             return Ok(None);
         }
-        read_limited(&path, MAXIMUM_CHECKPOINT_BYTES).map(Some)
+        read_limited(&path, MAXIMUM_CHECKPOINT_BYTES, "a checkpoint").map(Some)
     }
 
     /// Gives up the new results (nothing was staged worth keeping, as when `--resume` finds the
@@ -691,7 +687,7 @@ impl Committed {
             });
         };
         let path = self.directory.join(name);
-        let bytes = read_limited(&path, file.bytes)?;
+        let bytes = read_limited(&path, file.bytes, "its commit record's length")?;
         let crc32 = format!("{:08x}", crc32fast::hash(&bytes));
         if bytes.len() as u64 != file.bytes || crc32 != file.crc32 {
             return Err(ResultsError::Mismatch {

@@ -1361,13 +1361,7 @@ fn use_decoded(
             &built
         }
     };
-    let options = BatchOptions {
-        seed: header.seed,
-        plan: RunPlan::Fixed(header.runs),
-        threads: 1,
-        envelopes: header.envelopes,
-        per_run: false,
-    };
+    let options = header.batch_options();
     if batch::check_partial(models, &options, partial).is_err() {
         return Reached::Refused;
     }

@@ -1,7 +1,6 @@
 //! `entente merge`: combines the partial results of every shard of a batch into what one
 //! process would have given, bit for bit.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
@@ -9,38 +8,13 @@ use anyhow::{Context, Result};
 
 use entente::batch;
 use entente::cli::Format;
+use entente::files::read_regular_file;
 use entente::partial::Header;
 use entente::report;
 use entente::results::{Committed, PARTIAL_FILE, Staging};
 
 use super::batch::{Outputs, conclude};
 use super::{batch_of, check_same_binary};
-
-/// The largest partial-result file read (a flagship comparison's is a few megabytes).
-const MAXIMUM_PARTIAL_BYTES: u64 = entente::partial::MAXIMUM_BODY_BYTES;
-
-/// Reads a partial-result file named on the command line: a regular file of bounded size.
-fn read_partial_file(path: &Path) -> Result<Vec<u8>> {
-    let metadata =
-        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if !metadata.is_file() {
-        anyhow::bail!(
-            "cannot read {}: it is not a regular file or a shard's directory",
-            path.display()
-        );
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAXIMUM_PARTIAL_BYTES + 1).read_to_end(&mut bytes))
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.len() as u64 > MAXIMUM_PARTIAL_BYTES {
-        anyhow::bail!(
-            "cannot read {}: it is larger than {MAXIMUM_PARTIAL_BYTES} bytes",
-            path.display()
-        );
-    }
-    Ok(bytes)
-}
 
 /// `entente merge`: reads every shard's partial result, checks they are one batch's, and writes
 /// and prints what the batch would have given in one process.
@@ -77,7 +51,15 @@ pub fn merge_command(
             })?;
             (input.join(PARTIAL_FILE), committed.read(PARTIAL_FILE)?)
         } else {
-            (input.clone(), read_partial_file(input)?)
+            (
+                input.clone(),
+                read_regular_file(
+                    input,
+                    entente::partial::MAXIMUM_BODY_BYTES,
+                    "a partial result",
+                )
+                .with_context(|| format!("cannot read {}", input.display()))?,
+            )
         };
         let (header, partial) = entente::partial::decode(&bytes)
             .with_context(|| format!("cannot merge {}", path.display()))?;

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use entente::batch::{BatchOptions, BatchResult, RunPlan};
+use entente::batch::{BatchOptions, BatchResult};
 use entente::model::Model;
 use entente::partial::Header;
 use entente::scenario::Scenario;
@@ -121,14 +121,7 @@ pub fn batch_of(header: &Header) -> Result<(Vec<Model>, BatchOptions)> {
     for files in &header.scenarios {
         models.push(Model::new(Scenario::from_files(files)?));
     }
-    let options = BatchOptions {
-        seed: header.seed,
-        plan: RunPlan::Fixed(header.runs),
-        threads: 1,
-        envelopes: header.envelopes,
-        per_run: false,
-    };
-    Ok((models, options))
+    Ok((models, header.batch_options()))
 }
 
 /// Each scenario's summary of a batch result, and the comparison when there are several.

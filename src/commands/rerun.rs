@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use entente::cli::{BatchArgs, Cli, Command};
+use entente::files::read_regular_file;
 use entente::scenario::Scenario;
 
 use super::batch::{BatchRequest, batch_command, compare_command};
@@ -23,17 +24,9 @@ pub fn rerun_command(
     threads: Option<u32>,
     report: Option<PathBuf>,
 ) -> Result<()> {
-    let metadata = std::fs::metadata(path)
+    let bytes = read_regular_file(path, MAXIMUM_MANIFEST_BYTES, "a manifest")
         .with_context(|| format!("cannot read manifest {}", path.display()))?;
-    if !metadata.is_file() || metadata.len() > MAXIMUM_MANIFEST_BYTES {
-        anyhow::bail!(
-            "{} is not a manifest: not a regular file of at most {MAXIMUM_MANIFEST_BYTES} bytes",
-            path.display()
-        );
-    }
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read manifest {}", path.display()))?;
-    let manifest: serde_json::Value = serde_json::from_str(&text)
+    let manifest: serde_json::Value = serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not a manifest (invalid JSON)", path.display()))?;
     let field = |name: &str| {
         manifest

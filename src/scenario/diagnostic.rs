@@ -17,19 +17,7 @@ pub enum ScenarioError {
 }
 
 /// Why a scenario file, or a file it extends, could not be read.
-#[derive(Debug, Error)]
-pub enum ReadError {
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
-    /// A directory, FIFO, device or socket: reading one would fail, block, or never end.
-    #[error("it is {kind}, not a regular file")]
-    NotRegularFile { kind: &'static str },
-    #[error(
-        "it is {size} bytes, larger than the limit of {limit} bytes ({} MiB) for a scenario file",
-        limit / (1024 * 1024)
-    )]
-    TooLarge { size: u64, limit: u64 },
-}
+pub use crate::files::ReadError;
 
 /// One problem found in a scenario file. Messages name the bad value and what was expected;
 /// the key and position are added when the diagnostic is shown.

@@ -14,8 +14,6 @@
 //! merged scenario is reported at the line and column of the file that wrote the value.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
@@ -28,6 +26,7 @@ use super::diagnostic::{
 use super::reader::type_name;
 use super::validate::{syntax_diagnostics, validate};
 use super::{MAX_SCENARIO_FILE_BYTES, Scenario};
+use crate::files::read_regular_file;
 
 /// The most files in a chain of `extends`, the file named included. A chain that comes back
 /// to a file is a cycle, reported as one; this bounds chains that do not (a generated chain
@@ -207,66 +206,15 @@ fn describe_chain(paths: &[String]) -> String {
 }
 
 /// Reads a scenario file: a regular file (or a link to one) of at most
-/// [`MAX_SCENARIO_FILE_BYTES`]. What the path names is checked before it is opened, since
-/// opening a FIFO blocks until something writes to it and a device such as `/dev/zero` never
-/// ends; the open file is checked again, in case the path was replaced in between, and read
-/// through a limit in case it grows.
+/// [`MAX_SCENARIO_FILE_BYTES`], as UTF-8 text.
 fn read_file(path: &Path) -> Result<String, ReadError> {
-    check_readable(&std::fs::metadata(path)?)?;
-    let file = File::open(path)?;
-    check_readable(&file.metadata()?)?;
-    let mut text = String::new();
-    file.take(MAX_SCENARIO_FILE_BYTES + 1)
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > MAX_SCENARIO_FILE_BYTES {
-        return Err(ReadError::TooLarge {
-            size: text.len() as u64,
-            limit: MAX_SCENARIO_FILE_BYTES,
-        });
-    }
-    Ok(text)
-}
-
-/// Refuses anything but a regular file of at most [`MAX_SCENARIO_FILE_BYTES`].
-fn check_readable(metadata: &std::fs::Metadata) -> Result<(), ReadError> {
-    let file_type = metadata.file_type();
-    if !file_type.is_file() {
-        return Err(ReadError::NotRegularFile {
-            kind: kind_of(file_type),
-        });
-    }
-    if metadata.len() > MAX_SCENARIO_FILE_BYTES {
-        return Err(ReadError::TooLarge {
-            size: metadata.len(),
-            limit: MAX_SCENARIO_FILE_BYTES,
-        });
-    }
-    Ok(())
-}
-
-/// What a path that is not a regular file is, for the message.
-fn kind_of(file_type: std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return "a FIFO";
-        }
-        if file_type.is_char_device() {
-            return "a character device";
-        }
-        if file_type.is_block_device() {
-            return "a block device";
-        }
-        if file_type.is_socket() {
-            return "a socket";
-        }
-    }
-    if file_type.is_dir() {
-        "a directory"
-    } else {
-        "something other than a file"
-    }
+    let bytes = read_regular_file(path, MAX_SCENARIO_FILE_BYTES, "a scenario file")?;
+    String::from_utf8(bytes).map_err(|_| {
+        ReadError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })
 }
 
 /// Whether `text` may have an `extends` key, checked without parsing it: the file is parsed
