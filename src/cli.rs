@@ -43,55 +43,13 @@ pub enum Command {
         quiet: bool,
     },
     /// Run a scenario once and print its outcome values.
-    Run {
-        /// The scenario file (TOML).
-        scenario: PathBuf,
-        /// Seed of the random streams (default: the scenario's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Which run of a Monte Carlo batch to reproduce (its parameter draws and noise).
-        #[arg(long, default_value_t = 0)]
-        run: u64,
-        /// Also write the month-by-month trace to this CSV file.
-        #[arg(long, value_name = "FILE")]
-        trace: Option<PathBuf>,
-        /// Output format of the outcome values.
-        #[arg(long, value_enum, default_value_t = RunFormat::Text)]
-        format: RunFormat,
-        /// In the text output, show the monthly measures every N months.
-        #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
-        every: u32,
-    },
+    Run(RunArgs),
     /// Run a Monte Carlo batch of a scenario and summarise every outcome.
     Batch {
         /// The scenario file (TOML).
         scenario: PathBuf,
-        /// Number of runs (run indices 0 to N-1).
-        #[arg(long, value_name = "N", conflicts_with = "precision",
-              value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
-        runs: Option<u64>,
-        /// Run until every outcome's 95% CI half-width is at most E (sequential stopping).
-        #[arg(long, value_name = "E", value_parser = precision_target)]
-        precision: Option<f64>,
-        /// With --precision: never run more than this many runs.
-        #[arg(
-            long,
-            value_name = "N",
-            default_value_t = 10_000_000,
-            requires = "precision",
-            value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS)
-        )]
-        max_runs: u64,
-        /// With --precision: judge only these outcomes (repeatable; default: all).
-        #[arg(
-            long = "precision-outcome",
-            value_name = "NAME",
-            requires = "precision"
-        )]
-        precision_outcomes: Vec<String>,
-        /// Also write every run's sampled parameters and outcomes (runs.csv, ema.tar.gz).
-        #[arg(long, requires = "out")]
-        per_run: bool,
+        #[command(flatten)]
+        request: BatchRequest,
         #[command(flatten)]
         common: BatchArgs,
     },
@@ -149,6 +107,59 @@ pub enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_THREADS)))]
         threads: Option<u32>,
     },
+}
+
+/// What `entente run` takes.
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Seed of the random streams (default: the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Which run of a Monte Carlo batch to reproduce (its parameter draws and noise).
+    #[arg(long, default_value_t = 0)]
+    pub run: u64,
+    /// Also write the month-by-month trace to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// Output format of the outcome values.
+    #[arg(long, value_enum, default_value_t = RunFormat::Text)]
+    pub format: RunFormat,
+    /// In the text output, show the monthly measures every N months.
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..))]
+    pub every: u32,
+}
+
+/// What `entente batch` takes besides its scenario and the options it shares with `compare`.
+#[derive(clap::Args)]
+pub struct BatchRequest {
+    /// Number of runs (run indices 0 to N-1).
+    #[arg(long, value_name = "N", conflicts_with = "precision",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+    pub runs: Option<u64>,
+    /// Run until every outcome's 95% CI half-width is at most E (sequential stopping).
+    #[arg(long, value_name = "E", value_parser = precision_target)]
+    pub precision: Option<f64>,
+    /// With --precision: never run more than this many runs.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10_000_000,
+        requires = "precision",
+        value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS)
+    )]
+    pub max_runs: u64,
+    /// With --precision: judge only these outcomes (repeatable; default: all).
+    #[arg(
+        long = "precision-outcome",
+        value_name = "NAME",
+        requires = "precision"
+    )]
+    pub precision_outcomes: Vec<String>,
+    /// Also write every run's sampled parameters and outcomes (runs.csv, ema.tar.gz).
+    #[arg(long, requires = "out")]
+    pub per_run: bool,
 }
 
 /// Default number of runs of `entente batch` without --runs or --precision.

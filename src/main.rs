@@ -12,8 +12,7 @@ use clap::Parser;
 
 use entente::cli::{Cli, Command};
 
-use commands::batch::{BatchRequest, batch_command, compare_command};
-use commands::single::RunRequest;
+use commands::batch::{batch_command, compare_command};
 
 fn main() -> ExitCode {
     match execute(Cli::parse()) {
@@ -32,39 +31,12 @@ fn execute(cli: Cli) -> Result<()> {
     let command: Vec<String> = std::env::args().collect();
     match cli.command {
         Command::Check { scenario, quiet } => commands::single::check(&scenario, quiet),
-        Command::Run {
-            scenario,
-            seed,
-            run,
-            trace,
-            format,
-            every,
-        } => commands::single::run(RunRequest {
-            scenario,
-            seed,
-            run,
-            trace,
-            format,
-            every,
-        }),
+        Command::Run(request) => commands::single::run(request),
         Command::Batch {
             scenario,
-            runs,
-            precision,
-            max_runs,
-            precision_outcomes,
-            per_run,
+            request,
             common,
-        } => {
-            let request = BatchRequest {
-                runs,
-                precision,
-                max_runs,
-                precision_outcomes,
-                per_run,
-            };
-            batch_command(commands::load(&scenario)?, &request, &common, &command)
-        }
+        } => batch_command(commands::load(&scenario)?, &request, &common, &command),
         Command::Compare {
             scenarios,
             runs,

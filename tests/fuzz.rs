@@ -24,7 +24,9 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use entente::batch::{self, BatchOptions, MAX_RUNS, Partial, RunPlan, Shard, Sharding};
-use entente::cli::{self, Cli, Command, MAX_CHECKPOINT_SECONDS, MAX_THREADS, MIN_PRECISION};
+use entente::cli::{
+    self, BatchRequest, Cli, Command, MAX_CHECKPOINT_SECONDS, MAX_THREADS, MIN_PRECISION, RunArgs,
+};
 use entente::model::{Model, Simulation};
 use entente::partial::{self, Header};
 use entente::report;
@@ -1853,9 +1855,13 @@ fn check_parsed(
     };
     let (common, runs) = match &cli.command {
         Command::Batch {
-            runs,
-            precision,
-            max_runs,
+            request:
+                BatchRequest {
+                    runs,
+                    precision,
+                    max_runs,
+                    ..
+                },
             common,
             ..
         } => {
@@ -1889,7 +1895,7 @@ fn check_parsed(
             }
             (common, *runs)
         }
-        Command::Run { every, .. } => {
+        Command::Run(RunArgs { every, .. }) => {
             if *every == 0 {
                 findings.violation("--every 0 was accepted".to_string());
             }

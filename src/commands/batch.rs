@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime};
 use anyhow::{Context, Result};
 
 use entente::batch::{self, BatchOptions, RunPlan, Shard};
-use entente::cli::{self, BatchArgs, DEFAULT_RUNS, Format};
+use entente::cli::{self, BatchArgs, BatchRequest, DEFAULT_RUNS, Format};
 use entente::model::Model;
 use entente::partial::Header;
 use entente::report;
@@ -18,15 +18,6 @@ use entente::summary::ScenarioSummary;
 
 use super::report::{ReportSources, write_report};
 use super::{Loaded, binary_fingerprint, emit, progress_bar, summarise, thread_count};
-
-/// What `entente batch` was asked for besides the options it shares with `compare`.
-pub struct BatchRequest {
-    pub runs: Option<u64>,
-    pub precision: Option<f64>,
-    pub max_runs: u64,
-    pub precision_outcomes: Vec<String>,
-    pub per_run: bool,
-}
 
 pub fn batch_command(
     (scenario, files): Loaded,

@@ -10,7 +10,7 @@ use entente::cli::{BatchArgs, Cli, Command};
 use entente::files::read_regular_file;
 use entente::scenario::Scenario;
 
-use super::batch::{BatchRequest, batch_command, compare_command};
+use super::batch::{batch_command, compare_command};
 use super::loaded_from;
 
 /// The largest manifest read (it holds the scenario texts, each at most a few megabytes).
@@ -79,21 +79,12 @@ pub fn rerun_command(
     let rerun: Vec<String> = std::env::args().collect();
     match cli.command {
         Command::Batch {
-            runs,
-            precision,
-            max_runs,
-            precision_outcomes,
-            per_run,
+            mut request,
             common,
             ..
         } if loaded.len() == 1 => {
-            let request = BatchRequest {
-                runs,
-                precision,
-                max_runs,
-                precision_outcomes,
-                per_run: per_run && out.is_some(),
-            };
+            // Per-run files need a directory to go to.
+            request.per_run &= out.is_some();
             batch_command(loaded.remove(0), &request, &override_common(common), &rerun)
         }
         Command::Compare { runs, common, .. } if loaded.len() >= 2 => {

@@ -1,11 +1,11 @@
 //! `entente check` (validate a scenario and show it) and `entente run` (one run, its outcome
 //! values and optionally its month-by-month trace).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use entente::cli::RunFormat;
+use entente::cli::{RunArgs, RunFormat};
 use entente::model::{Model, Simulation};
 use entente::outcome::Trace;
 use entente::report;
@@ -22,17 +22,7 @@ pub fn check(path: &Path, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-/// What `entente run` was asked for.
-pub struct RunRequest {
-    pub scenario: PathBuf,
-    pub seed: Option<u64>,
-    pub run: u64,
-    pub trace: Option<PathBuf>,
-    pub format: RunFormat,
-    pub every: u32,
-}
-
-pub fn run(request: RunRequest) -> Result<()> {
+pub fn run(request: RunArgs) -> Result<()> {
     let scenario = Scenario::load(&request.scenario)?;
     print_warnings(&scenario);
     let seed = request.seed.unwrap_or(scenario.seed());
