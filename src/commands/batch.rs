@@ -63,6 +63,8 @@ pub fn batch_command(
         command,
         scenarios: vec![files],
         options,
+        at: SystemTime::now(),
+        clock: Instant::now(),
     };
     run_and_conclude(
         &[model],
@@ -134,6 +136,8 @@ pub fn compare_command(
         command,
         scenarios,
         options,
+        at: SystemTime::now(),
+        clock: Instant::now(),
     };
     run_and_conclude(&models, run, common, shard, staging, None, None)
 }
@@ -152,8 +156,6 @@ fn run_and_conclude(
         RunPlan::Fixed(runs) => Some(runs),
         RunPlan::Precision { .. } => None,
     });
-    let started = SystemTime::now();
-    let clock = Instant::now();
     let executed = run_as_asked(
         models,
         &run.options,
@@ -172,7 +174,7 @@ fn run_and_conclude(
     conclude_executed(
         models,
         executed,
-        (run, started, clock),
+        run,
         common,
         staging,
         precision,
@@ -260,11 +262,14 @@ fn begin_output(
     Ok(Some(Staging::begin(directory)?))
 }
 
-/// What a batch or comparison is run with, for its manifest.
-struct Started<'a> {
-    command: &'a [String],
-    scenarios: Vec<Vec<(String, String)>>,
-    options: BatchOptions,
+/// What a batch or comparison is run with and when it started, for its manifest.
+pub struct Started<'a> {
+    pub command: &'a [String],
+    pub scenarios: Vec<Vec<(String, String)>>,
+    pub options: BatchOptions,
+    /// When it started, and a clock of its elapsed time.
+    pub at: SystemTime,
+    pub clock: Instant,
 }
 
 /// How [`run_as_asked`] ended.
@@ -445,7 +450,7 @@ fn resume_point(
 fn conclude_executed(
     models: &[Model],
     executed: Executed,
-    (run, started, clock): (Started<'_>, SystemTime, Instant),
+    run: Started<'_>,
     common: &BatchArgs,
     staging: Option<Staging>,
     precision: Option<f64>,
@@ -466,16 +471,6 @@ fn conclude_executed(
             return Ok(());
         }
     };
-    let record = report::BatchRecord {
-        command: run.command.to_vec(),
-        scenarios: run.scenarios,
-        scenario: String::new(),
-        options: run.options,
-        runs: result.runs,
-        started,
-        elapsed: clock.elapsed(),
-        outputs: Vec::new(),
-    };
     let outputs = Outputs {
         staging,
         report: common.report.as_deref(),
@@ -486,7 +481,7 @@ fn conclude_executed(
         models,
         &result,
         precision,
-        record,
+        run,
         outputs,
         runs_writer,
         partial,
@@ -511,16 +506,26 @@ pub fn conclude(
     models: &[Model],
     result: &batch::BatchResult,
     precision: Option<f64>,
-    mut record: report::BatchRecord,
+    run: Started<'_>,
     outputs: Outputs<'_>,
     runs_writer: Option<report::RunsWriter>,
     partial: Option<Box<(Header, batch::Partial)>>,
 ) -> Result<()> {
-    let seed = record.options.seed;
+    let seed = run.options.seed;
     let (summaries, comparison) = summarise(models, seed, result, precision);
-    record.scenario = match &comparison {
-        Some(comparison) => comparison.scenarios.join(" vs "),
-        None => summaries[0].scenario.clone(),
+    let mut record = report::BatchRecord {
+        command: run.command.to_vec(),
+        scenarios: run.scenarios,
+        scenario: match &comparison {
+            Some(comparison) => comparison.scenarios.join(" vs "),
+            None => summaries[0].scenario.clone(),
+        },
+        options: run.options,
+        runs: result.runs,
+        started: run.at,
+        elapsed: run.clock.elapsed(),
+        // The files committed, filled in as they are staged.
+        outputs: Vec::new(),
     };
     if let Some(mut staging) = outputs.staging {
         match &comparison {

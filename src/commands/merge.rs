@@ -10,10 +10,9 @@ use entente::batch;
 use entente::cli::Format;
 use entente::files::read_regular_file;
 use entente::partial::Header;
-use entente::report;
 use entente::results::{Committed, PARTIAL_FILE, Staging};
 
-use super::batch::{Outputs, conclude};
+use super::batch::{Outputs, Started, conclude};
 use super::{batch_of, check_same_binary};
 
 /// `entente merge`: reads every shard's partial result, checks they are one batch's, and writes
@@ -93,9 +92,10 @@ pub fn merge_command(
         )
     })?;
     let result = batch::merge(&models, &options, std::slice::from_ref(&whole))?;
+    let command = whole_batch_command(&first.command);
     let whole_header = Header {
         shard: batch::Shard::WHOLE,
-        command: whole_batch_command(&first.command),
+        command: command.clone(),
         ..first.clone()
     };
     eprintln!(
@@ -105,15 +105,12 @@ pub fn merge_command(
         first.entente_version,
         first.binary
     );
-    let record = report::BatchRecord {
-        command: whole_batch_command(&first.command),
+    let run = Started {
+        command: &command,
         scenarios: first.scenarios.clone(),
-        scenario: String::new(),
         options,
-        runs: result.runs,
-        started,
-        elapsed: clock.elapsed(),
-        outputs: Vec::new(),
+        at: started,
+        clock,
     };
     let outputs = Outputs {
         staging,
@@ -122,8 +119,12 @@ pub fn merge_command(
         runs_done: None,
     };
     let kept = Some(Box::new((whole_header, whole)));
-    conclude(&models, &result, None, record, outputs, None, kept)
+    conclude(&models, &result, None, run, outputs, None, kept)
 }
+
+/// A shard's command without what made it a shard (`--shard`, `--shard-count`, `--resume`,
+/// `--out`, `--checkpoint-every`): the command of the whole batch, which is what the merged
+/// manifest records, so that `entente rerun` repeats the whole batch in one process.
 fn whole_batch_command(command: &[String]) -> Vec<String> {
     const WITH_VALUE: [&str; 4] = ["--shard", "--shard-count", "--out", "--checkpoint-every"];
     let mut whole = Vec::new();
