@@ -67,9 +67,10 @@ pub enum Command {
     },
     /// Write the HTML report (and its SVG charts) of a batch or comparison output directory.
     ///
-    /// It reads the exact totals the directory keeps (partial.entente) and its manifest. A
-    /// directory without them (from an older entente) is rerun from its manifest.json (the
-    /// same binary gives the same bits), and its summary files are checked against the rerun.
+    /// It reads the exact totals the directory keeps (partial.entente) and its manifest, once
+    /// every file matches the directory's commit.json. A batch run to a precision target keeps
+    /// no totals: it is rerun from its manifest.json (the same binary gives the same bits), and
+    /// its summary files are checked against the rerun.
     Report {
         /// The output directory of `entente batch --out` or `entente compare --out`.
         directory: PathBuf,

@@ -372,15 +372,14 @@ fn install(directory: &Path, faults: &Faults) -> Result<()> {
             }
         }
         let superseded_path = ready.join(SUPERSEDED_FILE);
-        let superseded: Vec<String> = match std::fs::read(&superseded_path) {
-            Ok(bytes) => {
-                serde_json::from_slice(&bytes).map_err(|error| ResultsError::BadRecord {
-                    path: superseded_path.clone(),
-                    reason: error.to_string(),
-                })?
-            }
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(error) => return Err(io("read", &superseded_path)(error)),
+        let superseded: Vec<String> = if superseded_path.exists() {
+            let bytes = read_limited(&superseded_path, MAXIMUM_RECORD_BYTES, "a list of names")?;
+            serde_json::from_slice(&bytes).map_err(|error| ResultsError::BadRecord {
+                path: superseded_path.clone(),
+                reason: error.to_string(),
+            })?
+        } else {
+            Vec::new()
         };
         let kept: BTreeSet<&str> = record.files.iter().map(|file| file.name.as_str()).collect();
         for name in superseded {
