@@ -1,7 +1,9 @@
-//! Criterion benchmarks of the model core: one full run (runs/s) and one step (step time), of
-//! the teaching scenario and of the flagship (`scenarios/venezuela/baseline.toml`), and whole
-//! flagship batches with their summaries (runs/s on one thread and on every core), and steps of
-//! generated dense worlds of 50, 200 and 1,000 actors (tie-updates per second on one core).
+//! Criterion benchmarks of the model core: whole runs (runs/s) and steps (run-steps/s), of the
+//! teaching scenario and of the flagship (`scenarios/venezuela/baseline.toml`), on each
+//! instruction set this processor has; whole flagship batches with their summaries (runs/s on
+//! one thread and on every core); and steps of generated dense worlds of 50, 200 and 1,000
+//! actors (tie-updates per second on one core). The engine computes [`LANES`] runs at once,
+//! so a timed iteration is a group of that many runs, and throughputs count runs, not groups.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -11,7 +13,7 @@ use std::fmt::Write;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use entente::batch::{self, BatchOptions, RunPlan};
-use entente::model::{Model, Simulation};
+use entente::model::{InstructionSet, LANES, Model, Simulation};
 use entente::scenario::Scenario;
 use entente::summary::ScenarioSummary;
 use rand::{RngExt, SeedableRng};
@@ -33,21 +35,33 @@ fn load(path: &str) -> Model {
 /// envelopes do): throughput is runs per second.
 fn run(criterion: &mut Criterion) {
     let mut group = criterion.benchmark_group("run");
-    group.throughput(Throughput::Elements(1));
+    group.throughput(Throughput::Elements(LANES as u64));
     for (name, path) in SCENARIOS {
         let model = load(path);
-        let mut simulation = Simulation::new(&model);
-        simulation.set_every_measure(false);
-        let mut outcomes = Vec::new();
-        let mut index = 0u64;
-        group.bench_function(name, |bencher| {
-            bencher.iter(|| {
-                index += 1;
-                black_box(simulation.run_into(1, index, &mut outcomes, |_, _| {}))
-            })
-        });
+        for set in instruction_sets() {
+            let mut simulation = Simulation::new(&model);
+            simulation.set_every_measure(false);
+            simulation.set_instruction_set(set);
+            let mut outcomes = Vec::new();
+            let mut first = 0u64;
+            group.bench_function(format!("{name}/{}", set.name()), |bencher| {
+                bencher.iter(|| {
+                    first += LANES as u64;
+                    black_box(simulation.run_group(1, first, &mut outcomes, |_, _| {}))
+                })
+            });
+        }
     }
     group.finish();
+}
+
+/// The instruction sets this processor runs: the portable one, and AVX2 where it has it.
+fn instruction_sets() -> Vec<InstructionSet> {
+    let mut sets = vec![InstructionSet::Portable];
+    if InstructionSet::detected() == InstructionSet::Avx2 {
+        sets.push(InstructionSet::Avx2);
+    }
+    sets
 }
 
 /// Times `iterations` steps of `simulation` going through the scenario's months in order; at
@@ -66,7 +80,7 @@ fn timed_steps(
         let began = Instant::now();
         simulation.step(month);
         elapsed += began.elapsed();
-        black_box(simulation.state().capacity[0]);
+        black_box(simulation.state().log_capacity[0]);
         month += 1;
         if month == months {
             month = 0;
@@ -76,20 +90,24 @@ fn timed_steps(
     elapsed
 }
 
-/// One month with every rule on: throughput is steps per second.
+/// One month with every rule on, for a group of runs: throughput is run-steps per second.
 fn step(criterion: &mut Criterion) {
     let mut group = criterion.benchmark_group("step");
-    group.throughput(Throughput::Elements(1));
+    group.throughput(Throughput::Elements(LANES as u64));
     for (name, path) in SCENARIOS {
         let model = load(path);
         let months = model.months() as u32;
-        let mut simulation = Simulation::new(&model);
-        simulation.reset(1, 0);
-        let start = simulation.state().clone();
-        group.bench_function(name, |bencher| {
-            bencher
-                .iter_custom(|iterations| timed_steps(&mut simulation, &start, months, iterations))
-        });
+        for set in instruction_sets() {
+            let mut simulation = Simulation::new(&model);
+            simulation.set_instruction_set(set);
+            simulation.reset(1, 0);
+            let start = simulation.state().clone();
+            group.bench_function(format!("{name}/{}", set.name()), |bencher| {
+                bencher.iter_custom(|iterations| {
+                    timed_steps(&mut simulation, &start, months, iterations)
+                })
+            });
+        }
     }
     group.finish();
 }
@@ -195,9 +213,10 @@ fn generated_world(actors: usize) -> String {
 }
 
 /// One month of a generated world whose every pair of actors is tied on all four channels.
-/// Throughput is in tie-updates: one tie-update is one directed tie weight on one channel
-/// carried through one month of every rule that is on, so a step of n actors counts
-/// 4·n·(n − 1) of them. Criterion's elements/s is then tie-updates per second, on one core.
+/// Throughput is in tie-updates: one tie-update is one directed tie weight on one channel of
+/// one run carried through one month of every rule that is on, so a step of a group of n
+/// actors counts LANES·4·n·(n − 1) of them. Criterion's elements/s is then tie-updates per
+/// second, on one core.
 fn scale(criterion: &mut Criterion) {
     let mut group = criterion.benchmark_group("scale");
     for actors in [50, 200, 1000] {
@@ -205,28 +224,32 @@ fn scale(criterion: &mut Criterion) {
             .expect("the generated world is valid");
         let model = Model::new(scenario);
         let months = model.months() as u32;
-        let mut simulation = Simulation::new(&model);
-        simulation.reset(1, 0);
-        // Dense ties: each row of each channel sums to about 1 in expectation.
-        let mut random = ChaCha8Rng::seed_from_u64(actors as u64);
-        for channel in 0..SCALE_CHANNELS.len() {
-            for from in 0..actors {
-                for to in 0..actors {
-                    let weight = random.random::<f64>() * 2.0 / actors as f64;
-                    simulation.state_mut().set_weight(channel, from, to, weight);
+        for set in instruction_sets() {
+            let mut simulation = Simulation::new(&model);
+            simulation.set_instruction_set(set);
+            simulation.reset(1, 0);
+            // Dense ties: each row of each channel sums to about 1 in expectation.
+            let mut random = ChaCha8Rng::seed_from_u64(actors as u64);
+            for channel in 0..SCALE_CHANNELS.len() {
+                for from in 0..actors {
+                    for to in 0..actors {
+                        let weight = random.random::<f64>() * 2.0 / actors as f64;
+                        simulation.state_mut().set_weight(channel, from, to, weight);
+                    }
                 }
             }
+            let ties = (LANES * SCALE_CHANNELS.len() * actors * (actors - 1)) as u64;
+            group.throughput(Throughput::Elements(ties));
+            if actors >= 1000 {
+                group.sample_size(10);
+            }
+            let start = simulation.state().clone();
+            group.bench_function(format!("{actors}-actors/{}", set.name()), |bencher| {
+                bencher.iter_custom(|iterations| {
+                    timed_steps(&mut simulation, &start, months, iterations)
+                })
+            });
         }
-        let ties = (SCALE_CHANNELS.len() * actors * (actors - 1)) as u64;
-        group.throughput(Throughput::Elements(ties));
-        if actors >= 1000 {
-            group.sample_size(20);
-        }
-        let start = simulation.state().clone();
-        group.bench_function(format!("{actors}-actors"), |bencher| {
-            bencher
-                .iter_custom(|iterations| timed_steps(&mut simulation, &start, months, iterations))
-        });
     }
     group.finish();
 }

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::model::{Model, Simulation};
+use crate::model::{LANES, Model, Simulation};
 use crate::outcome::{self, OutcomeKind};
 use crate::scenario::Scenario;
 use crate::sketch::{ENVELOPE_PRECISION_BITS, SUMMARY_PRECISION_BITS, Sketch};
@@ -37,12 +37,21 @@ pub const PRECISION_FIRST_RUNS: u64 = 4096;
 /// per-chunk results and of per-run rows waiting to be written, and nothing else.
 const CHUNKS_PER_WORKER_PER_ROUND: u64 = 8;
 
-/// Runs whose monthly measures a worker holds before adding them to its envelope cells. One
-/// run touches every cell once, each in its own sketch, and a flagship worker has thousands:
-/// added run by run, nearly every addition misses the cache. Held for this many runs, the
-/// values of one cell fill one cache line and are added together, with the cell's sketch in
-/// cache. It divides [`CHUNK_RUNS`], so each cell still sums its values in run order.
-const ENVELOPE_PENDING_RUNS: usize = 8;
+/// Runs whose monthly measures a worker holds before adding them to its envelope cells: one
+/// group of runs, whose lanes give one cell's values together. One run touches every cell
+/// once, each in its own sketch, and a flagship worker has thousands: added run by run, nearly
+/// every addition would miss the cache. Held for a group, the values of one cell fill one
+/// cache line and are added together, with the cell's sketch in cache, in run order.
+const ENVELOPE_PENDING_RUNS: usize = LANES;
+
+/// Envelopes (the monthly measures' means and quantiles across runs, for fan charts) are taken
+/// from runs 0 to this − 1 only; every run still counts in the outcomes' summaries. A fan
+/// chart's quantiles are then known to about ±0.4 percentile points (binomial standard error
+/// at 16,384 runs), finer than a chart shows, and a batch of millions of runs pays for
+/// envelopes only on its first runs: reading every measure every month and adding it to a
+/// sketch costs more than the model in the lane engine (docs/PERFORMANCE.md). A multiple of
+/// [`CHUNK_RUNS`], so a chunk is wholly in or out, whatever the sharding.
+pub const ENVELOPE_RUNS: u64 = 16_384;
 
 /// How many runs a batch does.
 #[derive(Clone, Debug, PartialEq)]
@@ -251,11 +260,11 @@ const SKETCH_BYTES_ESTIMATE: u64 = 2048;
 
 /// Bytes assumed for everything else a run in flight holds per actor (about 40 vectors of
 /// `f64` and `f32` values, the random streams and the tracker).
-const PER_ACTOR_BYTES_ESTIMATE: u64 = 512;
+const PER_ACTOR_BYTES_ESTIMATE: u64 = 2048;
 
 /// Estimates the memory of a batch of `scenarios` run with `options` (see [`MemoryEstimate`]):
-/// per scenario, the dense tie weights (channels × actors × actors padded to 8 lanes, `f32`)
-/// in the model and in every worker's state, the distance and ordering tables (actors², 12
+/// per scenario, the dense tie weights (channels × actors × actors, `f32`) in the model and,
+/// for a group of `LANES` runs, in every worker's state, the distance and ordering tables (actors², 12
 /// bytes), per-actor vectors, and the sketches of outcomes and envelope cells. Saturates
 /// instead of overflowing, so absurd sizes give a huge estimate.
 pub fn memory_estimate(scenarios: &[&Scenario], options: &BatchOptions) -> MemoryEstimate {
@@ -263,10 +272,9 @@ pub fn memory_estimate(scenarios: &[&Scenario], options: &BatchOptions) -> Memor
     let mut per_thread = 0u64;
     for scenario in scenarios {
         let actors = scenario.actors().len() as u64;
-        let padded = actors.div_ceil(8).saturating_mul(8);
         let weights = (scenario.channels().len() as u64)
             .saturating_mul(actors)
-            .saturating_mul(padded)
+            .saturating_mul(actors)
             .saturating_mul(4);
         let tables = actors.saturating_mul(actors).saturating_mul(12);
         let outcomes = scenario.outcomes().len() as u64;
@@ -283,7 +291,8 @@ pub fn memory_estimate(scenarios: &[&Scenario], options: &BatchOptions) -> Memor
             .saturating_add(tables)
             .saturating_add(sketches);
         per_thread = per_thread
-            .saturating_add(weights)
+            // A worker's state holds the weights of LANES runs.
+            .saturating_add(weights.saturating_mul(LANES as u64))
             .saturating_add(actors.saturating_mul(actors)) // the barred-tie table
             .saturating_add(actors.saturating_mul(PER_ACTOR_BYTES_ESTIMATE))
             .saturating_add(sketches)
@@ -1144,16 +1153,9 @@ struct Worker<'m> {
 impl<'m> Worker<'m> {
     fn new(models: &'m [Model], shape: &Shape) -> Worker<'m> {
         Worker {
-            simulations: models
-                .iter()
-                .map(|model| {
-                    let mut simulation = Simulation::new(model);
-                    simulation.set_every_measure(shape.envelopes);
-                    simulation
-                })
-                .collect(),
+            simulations: models.iter().map(Simulation::new).collect(),
             outcomes: (0..models.len())
-                .map(|model| Vec::with_capacity(shape.outcome_count(model)))
+                .map(|model| Vec::with_capacity(LANES * shape.outcome_count(model)))
                 .collect(),
             sketches: (0..models.len())
                 .map(|model| vec![Sketch::new(SUMMARY_PRECISION_BITS); shape.outcome_count(model)])
@@ -1196,16 +1198,20 @@ impl<'m> Worker<'m> {
             }),
         };
         let folded = &mut result.folded;
-        for run in first_run..last_run {
-            let slot = ((run - first_run) as usize) % ENVELOPE_PENDING_RUNS;
-            let flush = slot + 1 == ENVELOPE_PENDING_RUNS || run + 1 == last_run;
+        // Runs go through the model a group of LANES at a time, run r in lane r mod LANES;
+        // chunks start on multiples of LANES, and lanes past the last run are computed and
+        // left out.
+        for group_start in (first_run..last_run).step_by(LANES) {
+            let used = (last_run - group_start).min(LANES as u64) as usize;
+            let envelopes = shape.envelopes && group_start < ENVELOPE_RUNS;
             for model in 0..models {
-                let envelopes = shape.envelopes;
                 let own_sources = &shape.own_sources[model];
                 let pending = &mut self.pending_measures[model];
-                folded.non_finite[model] += self.simulations[model].run_into(
+                let simulation = &mut self.simulations[model];
+                simulation.set_every_measure(envelopes);
+                let non_finite = simulation.run_group(
                     shape.seed,
-                    run,
+                    group_start,
                     &mut self.outcomes[model],
                     |month, measures| {
                         if !envelopes {
@@ -1213,46 +1219,61 @@ impl<'m> Worker<'m> {
                         }
                         let base = month as usize * own_sources.len();
                         for (rank, &outcome) in own_sources.iter().enumerate() {
-                            pending[(base + rank) * ENVELOPE_PENDING_RUNS + slot] =
-                                measures[outcome];
+                            let start = (base + rank) * ENVELOPE_PENDING_RUNS;
+                            for (slot, &value) in pending[start..start + ENVELOPE_PENDING_RUNS]
+                                .iter_mut()
+                                .zip(&measures[outcome].0)
+                            {
+                                *slot = f64::from(value);
+                            }
                         }
                     },
                 );
-                if envelopes && flush {
+                folded.non_finite[model] += non_finite[..used].iter().sum::<u64>();
+                if envelopes {
                     add_pending_measures(
                         shape,
                         model,
                         pending,
-                        slot + 1,
+                        used,
                         &mut self.envelope_sums[model],
                         &mut self.envelope_sketches[model],
                     );
                 }
-                let values = &self.outcomes[model];
-                for (outcome, &value) in values.iter().enumerate() {
-                    folded.moments[model][outcome].push(value);
-                    folded.ones[model][outcome] += u64::from(value == 1.0);
-                    self.sketches[model][outcome].insert(value);
-                }
-                if shape.per_run && model == 0 {
-                    let params = self.simulations[0].params();
-                    result
-                        .rows
-                        .extend(shape.uncertain.iter().map(|&param| params[param]));
-                    result.rows.extend_from_slice(values);
-                }
             }
-            for (pair, pairing) in shape.pairings.iter().enumerate() {
-                let (first, other) = (&self.outcomes[0], &self.outcomes[pair + 1]);
-                for (slot, &(left, right)) in pairing.iter().enumerate() {
-                    let (a, b) = (first[left], other[right]);
-                    folded.differences[pair][slot].push(b - a);
-                    match shape.outcome_kinds[0][left] {
-                        OutcomeKind::Flag => folded.flags[pair][slot].push(a == 1.0, b == 1.0),
-                        OutcomeKind::Month => {
-                            folded.flags[pair][slot].push(a.is_finite(), b.is_finite())
+            for lane in 0..used {
+                for model in 0..models {
+                    let count = shape.outcome_count(model);
+                    let values = &self.outcomes[model][lane * count..(lane + 1) * count];
+                    for (outcome, &value) in values.iter().enumerate() {
+                        folded.moments[model][outcome].push(value);
+                        folded.ones[model][outcome] += u64::from(value == 1.0);
+                        self.sketches[model][outcome].insert(value);
+                    }
+                    if shape.per_run && model == 0 {
+                        let params = self.simulations[0].params(lane);
+                        result
+                            .rows
+                            .extend(shape.uncertain.iter().map(|&param| params[param]));
+                        result.rows.extend_from_slice(values);
+                    }
+                }
+                let first_count = shape.outcome_count(0);
+                let first = &self.outcomes[0][lane * first_count..(lane + 1) * first_count];
+                for (pair, pairing) in shape.pairings.iter().enumerate() {
+                    let other_count = shape.outcome_count(pair + 1);
+                    let other =
+                        &self.outcomes[pair + 1][lane * other_count..(lane + 1) * other_count];
+                    for (slot, &(left, right)) in pairing.iter().enumerate() {
+                        let (a, b) = (first[left], other[right]);
+                        folded.differences[pair][slot].push(b - a);
+                        match shape.outcome_kinds[0][left] {
+                            OutcomeKind::Flag => folded.flags[pair][slot].push(a == 1.0, b == 1.0),
+                            OutcomeKind::Month => {
+                                folded.flags[pair][slot].push(a.is_finite(), b.is_finite())
+                            }
+                            OutcomeKind::Number => {}
                         }
-                        OutcomeKind::Number => {}
                     }
                 }
             }

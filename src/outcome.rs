@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::model::{Model, State, padded};
+use crate::model::{LANES, Lanes, Model, REGIME_LASTS, State};
 use crate::scenario::{ActorId, Attribute, ChannelSet, Measure, OutcomeSpec, Reduction};
 use crate::time::Month;
 
@@ -78,13 +78,13 @@ impl fmt::Display for OutcomeValue {
     }
 }
 
-/// A measure compiled for fast reading: partner sets become padded masks of 1s and 0s, and a
-/// tie becomes its index. Outcomes whose measures compile alike share one reading.
+/// A measure compiled for fast reading: partner sets become one yes/no per actor, and a tie
+/// becomes its index. Outcomes whose measures compile alike share one reading.
 #[derive(Clone, Debug, PartialEq)]
 enum Probe {
     Share {
         actor: usize,
-        mask: Vec<f32>,
+        members: Vec<bool>,
         channels: ChannelSet,
     },
     Weight {
@@ -101,20 +101,20 @@ enum Probe {
     },
     Crossover {
         actor: usize,
-        partner: Vec<f32>,
-        rival: Vec<f32>,
+        partner: Vec<bool>,
+        rival: Vec<bool>,
         channels: ChannelSet,
     },
 }
 
 impl Probe {
     fn compile(measure: &Measure, actors: usize) -> Probe {
-        let mask = |members: &mut dyn Iterator<Item = ActorId>| {
-            let mut mask = vec![0.0; padded(actors)];
-            for member in members {
-                mask[member.0 as usize] = 1.0;
+        let members = |group: &mut dyn Iterator<Item = ActorId>| {
+            let mut members = vec![false; actors];
+            for member in group {
+                members[member.0 as usize] = true;
             }
-            mask
+            members
         };
         match measure {
             Measure::TieShare {
@@ -123,7 +123,7 @@ impl Probe {
                 channels,
             } => Probe::Share {
                 actor: actor.0 as usize,
-                mask: mask(&mut partners.iter().copied()),
+                members: members(&mut partners.iter().copied()),
                 channels: *channels,
             },
             Measure::TieWeight {
@@ -149,29 +149,30 @@ impl Probe {
                 channels,
             } => Probe::Crossover {
                 actor: actor.0 as usize,
-                partner: mask(&mut std::iter::once(*partner)),
-                rival: mask(&mut std::iter::once(*rival)),
+                partner: members(&mut std::iter::once(*partner)),
+                rival: members(&mut std::iter::once(*rival)),
                 channels: *channels,
             },
         }
     }
 
-    /// The measure's value in `state`. Month measures return the quantity they test: 1 while
-    /// the regime lasts, or the partner's share minus the rival's.
-    fn read(&self, state: &State) -> f64 {
+    /// The measure's value in every lane of `state`. Month measures return the quantity they
+    /// test: 1 while the regime lasts, or the partner's share minus the rival's.
+    #[inline(always)]
+    fn read(&self, state: &State) -> Lanes {
         match self {
             Probe::Share {
                 actor,
-                mask,
+                members,
                 channels,
-            } => state.share_held(*actor, mask, *channels),
+            } => state.share_held(*actor, members, *channels),
             Probe::Weight {
                 channel,
                 actor,
                 partner,
             } => state.weight(*channel, *actor, *partner),
             Probe::Attribute { actor, attribute } => state.attribute(*attribute, *actor),
-            Probe::Regime { actor } => f64::from(u8::from(state.regime_lasts(*actor))),
+            Probe::Regime { actor } => state.regime_lasts(*actor).select(Lanes::ONE, Lanes::ZERO),
             Probe::Crossover {
                 actor,
                 partner,
@@ -200,28 +201,30 @@ pub fn measure_sources(model: &Model) -> Vec<usize> {
         .collect()
 }
 
-/// Running reduction of one outcome.
+/// Running reduction of one outcome, one value per lane.
 #[derive(Clone, Copy, Debug)]
 struct Accumulator {
-    value: f64,
-    sum: f64,
+    value: [f64; LANES],
+    sum: [f64; LANES],
+    /// Months folded in: the same in every lane.
     count: u32,
 }
 
 const EMPTY: Accumulator = Accumulator {
-    value: f64::NAN,
-    sum: 0.0,
+    value: [f64::NAN; LANES],
+    sum: [0.0; LANES],
     count: 0,
 };
 
-/// Folds every outcome's monthly measure into its value, without allocating.
+/// Folds every outcome's monthly measure into its value for each lane, without allocating.
+/// Measures are read in `f32` lanes and folded in `f64`.
 pub struct Tracker {
     probes: Vec<Probe>,
     /// See [`measure_sources`].
     sources: Vec<usize>,
     accumulators: Vec<Accumulator>,
     /// Each outcome's measure in the month last observed, for traces and envelopes.
-    latest: Vec<f64>,
+    latest: Vec<Lanes>,
 }
 
 impl Tracker {
@@ -235,7 +238,7 @@ impl Tracker {
                 .collect(),
             sources: measure_sources(model),
             accumulators: vec![EMPTY; model.scenario().outcomes.len()],
-            latest: vec![f64::NAN; model.scenario().outcomes.len()],
+            latest: vec![Lanes::splat(f32::NAN); model.scenario().outcomes.len()],
         }
     }
 
@@ -246,10 +249,8 @@ impl Tracker {
             .probes
             .iter()
             .map(|probe| match probe {
-                Probe::Share { mask, .. } => mask.capacity() * size_of::<f32>(),
-                Probe::Crossover { partner, rival, .. } => {
-                    (partner.capacity() + rival.capacity()) * size_of::<f32>()
-                }
+                Probe::Share { members, .. } => members.capacity(),
+                Probe::Crossover { partner, rival, .. } => partner.capacity() + rival.capacity(),
                 _ => 0,
             })
             .sum();
@@ -257,24 +258,27 @@ impl Tracker {
             + masks
             + self.sources.capacity() * size_of::<usize>()
             + self.accumulators.capacity() * size_of::<Accumulator>()
-            + self.latest.capacity() * size_of::<f64>()
+            + self.latest.capacity() * size_of::<Lanes>()
     }
 
     pub fn reset(&mut self) {
         self.accumulators.fill(EMPTY);
-        self.latest.fill(f64::NAN);
+        self.latest.fill(Lanes::splat(f32::NAN));
     }
 
     /// Reads the outcomes' measures at the end of `month`: every one when `every_measure`
     /// (traces and envelopes want them all), otherwise only those whose reduction uses this
     /// month, the others' latest values being left as NaN.
+    #[inline(always)]
     pub fn observe(&mut self, model: &Model, state: &State, month: u32, every_measure: bool) {
         let outcomes = model.scenario().outcomes.iter();
         for (outcome, (spec, accumulator)) in outcomes.zip(&mut self.accumulators).enumerate() {
             let needed = every_measure
                 || match (&spec.measure, spec.reduction) {
-                    // A crossover is watched until it happens.
-                    (Measure::Crossover { .. }, _) => accumulator.value.is_nan(),
+                    // A crossover is watched until it happens in every lane.
+                    (Measure::Crossover { .. }, _) => {
+                        accumulator.value.iter().any(|value| value.is_nan())
+                    }
                     (_, Reduction::At(at)) => at == month,
                     (
                         _,
@@ -284,68 +288,79 @@ impl Tracker {
                     ) => (from..=to).contains(&month),
                 };
             if !needed {
-                self.latest[outcome] = f64::NAN;
+                self.latest[outcome] = Lanes::splat(f32::NAN);
                 continue;
             }
             // An earlier outcome with the same measure was read this month when every measure
             // is read; otherwise it may not have been, and this one reads its own.
             let source = self.sources[outcome];
-            let value = if every_measure && source < outcome {
+            let lanes = if every_measure && source < outcome {
                 self.latest[source]
             } else {
                 self.probes[outcome].read(state)
             };
-            self.latest[outcome] = value;
+            self.latest[outcome] = lanes;
+            let values = lanes.to_f64();
             if let Measure::Crossover { .. } = spec.measure {
-                if accumulator.value.is_nan() && value > 0.0 {
-                    accumulator.value = f64::from(month);
+                for (folded, value) in accumulator.value.iter_mut().zip(values) {
+                    if folded.is_nan() && value > 0.0 {
+                        *folded = f64::from(month);
+                    }
                 }
                 continue;
             }
             match spec.reduction {
-                Reduction::At(at) if at == month => accumulator.value = value,
+                Reduction::At(at) if at == month => accumulator.value = values,
                 Reduction::At(_) => {}
                 Reduction::Mean { from, to }
                 | Reduction::Min { from, to }
                 | Reduction::Max { from, to }
                     if (from..=to).contains(&month) =>
                 {
-                    accumulator.sum += value;
                     accumulator.count += 1;
-                    accumulator.value = match spec.reduction {
-                        Reduction::Min { .. } => accumulator.value.min(value),
-                        Reduction::Max { .. } => accumulator.value.max(value),
-                        _ => accumulator.value,
-                    };
+                    let folds = accumulator.sum.iter_mut().zip(&mut accumulator.value);
+                    for ((sum, folded), value) in folds.zip(values) {
+                        *sum += value;
+                        *folded = match spec.reduction {
+                            Reduction::Min { .. } => folded.min(value),
+                            Reduction::Max { .. } => folded.max(value),
+                            _ => *folded,
+                        };
+                    }
                 }
                 _ => {}
             }
         }
     }
 
-    /// Each outcome's measure in the month last observed.
-    pub fn latest(&self) -> &[f64] {
+    /// Each outcome's measure in the month last observed, in every lane.
+    pub fn latest(&self) -> &[Lanes] {
         &self.latest
     }
 
-    /// Writes the encoded value of every outcome into `out` (cleared first).
+    /// Writes the encoded value of every outcome of every lane into `out` (cleared first):
+    /// lane by lane, each lane's outcomes in scenario order.
     pub fn finish(&self, model: &Model, state: &State, out: &mut Vec<f64>) {
         out.clear();
-        for (spec, accumulator) in model.scenario().outcomes.iter().zip(&self.accumulators) {
-            let value = match (&spec.measure, spec.reduction) {
-                (Measure::RegimeChangeMonth { actor }, _) => {
-                    let actor = actor.0 as usize;
-                    if state.regime_lasts(actor) {
-                        f64::NAN
-                    } else {
-                        f64::from(state.regime_end[actor])
+        for lane in 0..LANES {
+            for (spec, accumulator) in model.scenario().outcomes.iter().zip(&self.accumulators) {
+                let value = match (&spec.measure, spec.reduction) {
+                    (Measure::RegimeChangeMonth { actor }, _) => {
+                        let end = state.regime_end[actor.0 as usize].0[lane];
+                        if end == REGIME_LASTS {
+                            f64::NAN
+                        } else {
+                            f64::from(end)
+                        }
                     }
-                }
-                (Measure::Crossover { .. }, _) => accumulator.value,
-                (_, Reduction::Mean { .. }) => accumulator.sum / f64::from(accumulator.count),
-                _ => accumulator.value,
-            };
-            out.push(value);
+                    (Measure::Crossover { .. }, _) => accumulator.value[lane],
+                    (_, Reduction::Mean { .. }) => {
+                        accumulator.sum[lane] / f64::from(accumulator.count)
+                    }
+                    _ => accumulator.value[lane],
+                };
+                out.push(value);
+            }
         }
     }
 }
@@ -386,19 +401,32 @@ impl Trace {
         self.months.clear();
     }
 
-    pub(crate) fn record(&mut self, model: &Model, state: &State, tracker: &Tracker, month: u32) {
+    /// Records `lane`'s state and measures at the end of `month`.
+    pub(crate) fn record(
+        &mut self,
+        model: &Model,
+        state: &State,
+        tracker: &Tracker,
+        month: u32,
+        lane: usize,
+    ) {
         let scenario = model.scenario();
         self.months.push(scenario.start.plus(month as i32));
         for (index, actor) in scenario.actors.iter().enumerate() {
-            self.values.push(state.capacity[index]);
-            self.values.push(state.position[index]);
+            self.values.push(f64::from(state.capacity(index).0[lane]));
+            self.values.push(f64::from(state.position[index].0[lane]));
             if actor.stability.is_some() {
-                self.values.push(state.stability[index]);
+                self.values.push(f64::from(state.stability[index].0[lane]));
                 self.values
-                    .push(f64::from(u8::from(state.regime_lasts(index))));
+                    .push(f64::from(u8::from(state.regime_lasts(index).is_set(lane))));
             }
         }
-        self.values.extend_from_slice(tracker.latest());
+        self.values.extend(
+            tracker
+                .latest()
+                .iter()
+                .map(|lanes| f64::from(lanes.0[lane])),
+        );
     }
 
     /// The recorded row of one month.

@@ -521,7 +521,7 @@ fn issue_13_more_than_4096_actors_are_refused_at_the_first_one_over() {
 
 #[test]
 fn issue_13_actors_whose_tie_weights_exceed_1_gib_are_refused() {
-    // 64 channels × 2,049 actors × 2,056 (padded to 8) × 4 bytes = 1,078,462,464 bytes.
+    // 64 channels × 2,049 actors × 2,049 × 4 bytes = 1,074,790,656 bytes.
     let text = with_actors(2049, 64);
     let Err(ScenarioError::Invalid(invalid)) = Scenario::from_toml(&text, "crowd.toml") else {
         panic!("2,049 actors on 64 channels are too many");
@@ -531,7 +531,7 @@ fn issue_13_actors_whose_tie_weights_exceed_1_gib_are_refused() {
     assert_eq!((located.line, located.column), (actor_line(2048), 1));
     assert_eq!(
         located.diagnostic.problem.to_string(),
-        "2049 actors on 64 channels need 1078462464 bytes (1029 MiB) of tie weights in each \
+        "2049 actors on 64 channels need 1074790656 bytes (1026 MiB) of tie weights in each \
          run, more than the limit of 1073741824 bytes (1024 MiB); with 64 channels at most \
          2048 actors fit"
     );

@@ -114,8 +114,8 @@ fn overlays_keep_every_shared_draw_of_the_base() {
     let mut left = Simulation::new(&original);
     let mut right = Simulation::new(&variant);
     for run in 0..50 {
-        left.reset(4, run);
-        right.reset(4, run);
+        let lane = left.reset(4, run);
+        assert_eq!(right.reset(4, run), lane);
         for (index, spec) in variant.scenario().params().iter().enumerate() {
             let position = original
                 .scenario()
@@ -124,8 +124,8 @@ fn overlays_keep_every_shared_draw_of_the_base() {
                 .position(|other| other.key == spec.key)
                 .unwrap();
             assert_eq!(
-                left.params()[position].to_bits(),
-                right.params()[index].to_bits()
+                left.params(lane)[position].to_bits(),
+                right.params(lane)[index].to_bits()
             );
         }
     }

@@ -1,7 +1,7 @@
 //! One test module per rule: on a tiny world with only that rule on, check the direction and
 //! the size of its effect against the equation in docs/MODEL.md.
 
-use entente::model::{Model, Simulation, State};
+use entente::model::{LANES, Model, RunState, Simulation};
 use entente::scenario::Scenario;
 
 /// Builds a model from scenario text without its `[scenario]` header.
@@ -47,13 +47,13 @@ fn sanction_event(
 }
 
 /// Runs the first `months` steps of run 0 and returns the state.
-fn after(model: &Model, months: u32) -> State {
+fn after(model: &Model, months: u32) -> RunState {
     let mut simulation = Simulation::new(model);
     simulation.reset(1, 0);
     for month in 0..months {
         simulation.step(month);
     }
-    simulation.state().clone()
+    simulation.state().lane(0)
 }
 
 /// Tie weights are `f32` (resolution 6·10⁻⁸ near 1) and the logit's exponential is exact to
@@ -97,12 +97,14 @@ mod capacity {
         let model = model(&body);
         let mut simulation = Simulation::new(&model);
         let mut finals = Vec::new();
-        for run in 0..400 {
-            simulation.reset(5, run);
+        for first in (0..400).step_by(LANES) {
+            simulation.reset(5, first);
             for month in 0..12 {
                 simulation.step(month);
             }
-            finals.push(simulation.state().capacity[0].ln());
+            for lane in 0..LANES {
+                finals.push(simulation.state().lane(lane).capacity[0].ln());
+            }
         }
         let mean = finals.iter().sum::<f64>() / finals.len() as f64;
         let variance =

@@ -1,18 +1,22 @@
-//! The model: a scenario compiled into flat arrays, the per-run state (struct-of-arrays), and
-//! the [`Simulation`] that steps it. Steps are infallible and do not allocate: every buffer is
-//! sized when the simulation is built and reused for each run.
+//! The model: a scenario compiled into flat arrays, the state of a group of runs (one run per
+//! SIMD lane, struct-of-arrays), and the [`Simulation`] that steps it. Steps are infallible
+//! and do not allocate: every buffer is sized when the simulation is built and reused for each
+//! group of runs.
+//!
+//! Run *r* is always computed in lane *r* mod [`LANES`] of the group of runs *r* / [`LANES`],
+//! and no lane ever reads another lane, so a run's results do not depend on which runs share
+//! its group, nor on threads, shards or resumption.
 
-mod exp;
+mod lanes;
 mod rules;
 mod world;
 
-pub use world::{LANES, Model, State, padded};
-
-use rand_chacha::ChaCha8Rng;
+pub use lanes::{LANES, Lanes, Mask};
+pub use world::{Model, REGIME_LASTS, RunState, State};
 
 use crate::outcome::{Trace, Tracker};
 use crate::param;
-use crate::rng::{self, Purpose};
+use crate::rng::{self, LaneStreams};
 use crate::scenario::{Attribute, RuleKind, ShockOperation};
 
 /// What one run produced.
@@ -24,105 +28,143 @@ pub struct RunResult {
     pub non_finite: u64,
 }
 
-/// Scratch buffers a step needs, sized once per model.
-pub(crate) struct Scratch {
-    pub war_drain: Vec<f64>,
-    pub budget_absorbed: Vec<f64>,
-    /// `barred[target * n + partner]`: the partner sanctions the target this month.
-    pub barred: Vec<bool>,
-    /// Sanction pressure on each actor this month.
-    pub pressure: Vec<f64>,
-    /// `lost[channel * n + target]`: the target's tie weight cut by sanctions this month.
-    pub lost: Vec<f64>,
-    /// `exposure[event * n + actor]`: share of the actor's ties held by the coalition of each
-    /// secondary-sanctions event (in model order), this month.
-    pub exposure: Vec<f64>,
-    pub next_position: Vec<f64>,
-    /// Substitution logit: the channel-independent utility of each partner, then the full one.
-    pub base_utility: Vec<f64>,
-    pub utility: Vec<f64>,
-    /// Each partner's e^(u − best) in the logit, a padded row.
-    pub choice: Vec<f32>,
-    /// 1 for each actor that is the target of an active sanction this month, 0 for others and
-    /// in the padding; and a padded row of 1s for actors and 0s for the padding: rows for
-    /// passes in vector lanes.
-    pub sanctioned_mask: Vec<f32>,
-    pub live: Vec<f32>,
-    /// Each actor's log capacity relative to the log of the mean, for the substitution logit.
-    pub log_capacity: Vec<f64>,
-    /// Each actor's commitments this month (a padded row).
-    pub commitment: Vec<f32>,
-    /// ln(1 + growth)/12 for each actor, and the growth it was computed from: recomputed only
-    /// when a shock or the domain clamp changes an actor's growth.
-    pub monthly_growth: Vec<f64>,
-    pub growth_seen: Vec<f64>,
-    /// Commitment waning: each patron's excess over its budget this month, and the clients'
-    /// dependence on each patron of a band, a padded row per patron, turned by the walk into
-    /// the factor each tie is kept at.
-    pub excess: Vec<f64>,
-    pub dependence: Vec<f32>,
-    /// Positions as a padded `f32` row, for passes over tie rows.
-    pub positions: Vec<f32>,
-    /// A padded row of per-partner factors: homophily's drive, regime support's similarity.
-    pub drive: Vec<f32>,
-    /// One growth-noise stream per actor and one hazard stream per followed actor.
-    pub noise_streams: Vec<ChaCha8Rng>,
-    pub hazard_streams: Vec<ChaCha8Rng>,
-    pub non_finite: u64,
+/// The instructions the model's steps are compiled to. Both give the same bits (the lane
+/// operations are exact IEEE operations without fused multiply-add; see `lanes`), so the
+/// choice changes only the speed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstructionSet {
+    /// The portable x86-64 (or other) baseline: SSE2 on x86-64, two instructions per 8 lanes.
+    Portable,
+    /// AVX2, one instruction per 8 lanes; chosen at run time where the processor has it.
+    Avx2,
 }
 
-/// Runs a model: owns the state and scratch buffers and reuses them from run to run.
+impl InstructionSet {
+    /// The fastest set this processor runs.
+    pub fn detected() -> InstructionSet {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return InstructionSet::Avx2;
+        }
+        InstructionSet::Portable
+    }
+
+    /// `set` if this processor runs it, else the portable set.
+    pub fn available(set: InstructionSet) -> InstructionSet {
+        match set {
+            InstructionSet::Avx2 if InstructionSet::detected() == InstructionSet::Avx2 => set,
+            _ => InstructionSet::Portable,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            InstructionSet::Portable => "portable",
+            InstructionSet::Avx2 => "avx2",
+        }
+    }
+}
+
+/// Scratch buffers a step needs, sized once per model; one [`Lanes`] per actor unless noted.
+pub(crate) struct Scratch {
+    /// ln(1 − capacity drained by wars) this month.
+    pub war_log_keep: Vec<Lanes>,
+    pub budget_absorbed: Vec<Lanes>,
+    /// `barred[target * n + partner]`: the partner sanctions the target this month (events
+    /// are the same in every lane).
+    pub barred: Vec<bool>,
+    /// Whether each actor is the target of an active sanction this month.
+    pub sanctioned: Vec<bool>,
+    /// Sanction pressure on each actor this month.
+    pub pressure: Vec<Lanes>,
+    /// `lost[channel * n + target]`: the target's tie weight cut by sanctions this month.
+    pub lost: Vec<Lanes>,
+    /// `exposure[event * n + actor]`: share of the actor's ties held by the coalition of each
+    /// secondary-sanctions event (in model order), this month.
+    pub exposure: Vec<Lanes>,
+    pub next_position: Vec<Lanes>,
+    /// Substitution logit: the channel-independent utility of each partner, then each
+    /// partner's full utility and its e^(u − best).
+    pub base_utility: Vec<Lanes>,
+    pub odds: Vec<Lanes>,
+    /// Each actor's log capacity relative to the log of the mean, for the substitution logit.
+    pub relative_log_capacity: Vec<Lanes>,
+    /// Each actor's commitments this month (how much the others depend on it).
+    pub commitment: Vec<Lanes>,
+    /// ln(1 + growth)/12 for each actor: recomputed when a run starts and when a shock
+    /// changes an actor's growth.
+    pub monthly_growth: Vec<Lanes>,
+    /// Commitment waning: each patron's excess over its budget this month.
+    pub excess: Vec<Lanes>,
+    /// A per-partner factor: homophily's drive, regime support's similarity.
+    pub drive: Vec<Lanes>,
+    /// One growth-noise stream per actor and one hazard stream per followed actor, each
+    /// eight streams at once.
+    pub noise_streams: Vec<LaneStreams>,
+    pub hazard_streams: Vec<LaneStreams>,
+    /// Non-finite numbers found, per lane.
+    pub non_finite: [u64; LANES],
+}
+
+/// Runs a model: owns the state of a group of [`LANES`] runs and the scratch buffers, and
+/// reuses them from group to group.
 pub struct Simulation<'m> {
     model: &'m Model,
-    params: Vec<f64>,
+    /// The run in each lane.
+    runs: [u64; LANES],
+    /// The drawn parameter values of each lane's run, in scenario order.
+    params: [Vec<f64>; LANES],
+    /// The same values by parameter, one [`Lanes`] each, for the rules.
+    values: Vec<Lanes>,
+    /// The same values by parameter in `f64`, for initialising the state.
+    values_f64: Vec<[f64; LANES]>,
     state: State,
     scratch: Scratch,
     tracker: Tracker,
     /// Whether every outcome's measure is read every month (for traces and envelopes), or
     /// only in the months its reduction uses.
     every_measure: bool,
+    instruction_set: InstructionSet,
 }
 
 impl<'m> Simulation<'m> {
     pub fn new(model: &'m Model) -> Simulation<'m> {
         let n = model.actor_count();
         let channels = model.channel_count();
-        // Placeholder streams, replaced by each run's own in `reset`.
-        let placeholder = rng::stream(0, 0, Purpose(0));
+        let param_count = model.scenario().params.len();
+        let actors = || vec![Lanes::ZERO; n];
+        // Placeholder streams, replaced by each group's own in `reset_lanes`.
+        let placeholder = LaneStreams::new([0; 8], [0; LANES]);
         Simulation {
             model,
-            params: Vec::with_capacity(model.scenario().params.len()),
+            runs: [0; LANES],
+            params: std::array::from_fn(|_| Vec::with_capacity(param_count)),
+            values: vec![Lanes::ZERO; param_count],
+            values_f64: vec![[0.0; LANES]; param_count],
             state: State::sized(n, channels),
             scratch: Scratch {
-                war_drain: vec![0.0; n],
-                budget_absorbed: vec![0.0; n],
+                war_log_keep: actors(),
+                budget_absorbed: actors(),
                 barred: vec![false; n * n],
-                pressure: vec![0.0; n],
-                lost: vec![0.0; channels * n],
-                exposure: vec![0.0; model.secondary_sanctions.len() * n],
-                next_position: vec![0.0; n],
-                base_utility: vec![0.0; n],
-                utility: vec![0.0; n],
-                choice: vec![0.0; padded(n)],
-                sanctioned_mask: vec![0.0; padded(n)],
-                live: (0..padded(n))
-                    .map(|index| if index < n { 1.0 } else { 0.0 })
-                    .collect(),
-                log_capacity: vec![0.0; n],
-                commitment: vec![0.0; padded(n)],
-                monthly_growth: vec![0.0; n],
-                growth_seen: vec![f64::NAN; n],
-                excess: vec![0.0; n],
-                dependence: vec![0.0; rules::PATRONS_PER_BAND.min(padded(n)) * padded(n)],
-
-                positions: vec![0.0; padded(n)],
-                drive: vec![0.0; padded(n)],
+                sanctioned: vec![false; n],
+                pressure: actors(),
+                lost: vec![Lanes::ZERO; channels * n],
+                exposure: vec![Lanes::ZERO; model.secondary_sanctions.len() * n],
+                next_position: actors(),
+                base_utility: actors(),
+                odds: actors(),
+                relative_log_capacity: actors(),
+                commitment: actors(),
+                monthly_growth: actors(),
+                excess: actors(),
+                drive: actors(),
                 noise_streams: vec![placeholder.clone(); n],
                 hazard_streams: vec![placeholder; model.followed.len()],
-                non_finite: 0,
+                non_finite: [0; LANES],
             },
             tracker: Tracker::new(model),
             every_measure: true,
+            instruction_set: InstructionSet::detected(),
         }
     }
 
@@ -133,9 +175,25 @@ impl<'m> Simulation<'m> {
         self.every_measure = every_measure;
     }
 
-    /// The parameter values drawn for the current run, in scenario order.
-    pub fn params(&self) -> &[f64] {
-        &self.params
+    /// Chooses the instructions the steps run on (the detected best by default); a set the
+    /// processor lacks falls back to the portable one. Returns the set now in use.
+    pub fn set_instruction_set(&mut self, set: InstructionSet) -> InstructionSet {
+        self.instruction_set = InstructionSet::available(set);
+        self.instruction_set
+    }
+
+    pub fn instruction_set(&self) -> InstructionSet {
+        self.instruction_set
+    }
+
+    /// The run in each lane of the current group.
+    pub fn runs(&self) -> [u64; LANES] {
+        self.runs
+    }
+
+    /// The parameter values drawn for the run in `lane`, in scenario order.
+    pub fn params(&self, lane: usize) -> &[f64] {
+        &self.params[lane]
     }
 
     pub fn state(&self) -> &State {
@@ -143,14 +201,15 @@ impl<'m> Simulation<'m> {
     }
 
     /// The state, for tools that set one up by hand (benchmarks of generated worlds, tests);
-    /// the next [`Simulation::reset`] overwrites it.
+    /// the next reset overwrites it.
     pub fn state_mut(&mut self) -> &mut State {
         &mut self.state
     }
 
-    /// Bytes of memory that belong to one run in flight: the state, the scratch buffers, the
-    /// random streams, the drawn parameters and the outcome tracker. A batch worker holds one
-    /// such set per scenario, whatever the number of runs.
+    /// Bytes of memory that belong to one group of runs in flight: the state, the scratch
+    /// buffers, the random streams, the drawn parameters and the outcome tracker. A batch
+    /// worker holds one such set per scenario, whatever the number of runs; divide by
+    /// [`LANES`] for the memory per run.
     pub fn memory_bytes(&self) -> usize {
         use std::mem::size_of;
         fn bytes<T>(values: &Vec<T>) -> usize {
@@ -159,91 +218,143 @@ impl<'m> Simulation<'m> {
         let state = &self.state;
         let scratch = &self.scratch;
         let state_bytes = [
-            &state.capacity,
-            &state.initial_capacity,
+            &state.log_capacity,
+            &state.initial_log_capacity,
             &state.growth,
             &state.position,
             &state.anchor,
             &state.stubbornness,
             &state.stability,
+            &state.regime_end,
+            &state.weights,
             &state.initial_commitment,
         ]
         .into_iter()
         .map(bytes)
-        .sum::<usize>()
-            + bytes(&state.regime_end)
-            + bytes(&state.weights);
+        .sum::<usize>();
         let scratch_bytes = [
-            &scratch.war_drain,
+            &scratch.war_log_keep,
             &scratch.budget_absorbed,
             &scratch.pressure,
             &scratch.lost,
             &scratch.exposure,
             &scratch.next_position,
             &scratch.base_utility,
-            &scratch.utility,
-            &scratch.log_capacity,
+            &scratch.odds,
+            &scratch.relative_log_capacity,
+            &scratch.commitment,
             &scratch.monthly_growth,
-            &scratch.growth_seen,
             &scratch.excess,
+            &scratch.drive,
         ]
         .into_iter()
         .map(bytes)
         .sum::<usize>()
-            + [
-                &scratch.choice,
-                &scratch.sanctioned_mask,
-                &scratch.live,
-                &scratch.commitment,
-                &scratch.positions,
-                &scratch.drive,
-                &scratch.dependence,
-            ]
-            .into_iter()
-            .map(bytes)
-            .sum::<usize>()
             + bytes(&scratch.barred)
+            + bytes(&scratch.sanctioned)
             + bytes(&scratch.noise_streams)
             + bytes(&scratch.hazard_streams);
         size_of::<Self>()
             + state_bytes
             + scratch_bytes
-            + bytes(&self.params)
+            + self.params.iter().map(bytes).sum::<usize>()
+            + bytes(&self.values)
+            + bytes(&self.values_f64)
             + self.tracker.memory_bytes()
     }
 
-    /// Draws the run's parameters and sets the initial state, without allocating once warm.
-    pub fn reset(&mut self, seed: u64, run: u64) {
+    /// Starts the group of runs that holds `run` (runs `run − run mod LANES` on, one per
+    /// lane) and returns the lane `run` is in.
+    pub fn reset(&mut self, seed: u64, run: u64) -> usize {
+        let first = run - run % LANES as u64;
+        self.reset_lanes(seed, std::array::from_fn(|lane| first + lane as u64));
+        (run % LANES as u64) as usize
+    }
+
+    /// Starts a group with any run in each lane: draws the runs' parameters and sets their
+    /// initial state, without allocating once warm. Batches always put run *r* in lane
+    /// *r* mod [`LANES`] (see [`Simulation::reset`]); other placements exist to test that a
+    /// lane's results do not depend on its neighbours.
+    pub fn reset_lanes(&mut self, seed: u64, runs: [u64; LANES]) {
         let model = self.model;
-        param::draw_all(&model.scenario().params, seed, run, &mut self.params);
-        self.state.initialise(model, &self.params);
-        if let Some(channels) = model.waning_channels {
-            rules::commitments(&self.state, channels, &mut self.scratch.commitment);
-        } else {
-            self.scratch.commitment.fill(0.0);
+        self.runs = runs;
+        for (lane, &run) in runs.iter().enumerate() {
+            param::draw_all(&model.scenario().params, seed, run, &mut self.params[lane]);
         }
-        for (initial, &commitment) in self
-            .state
-            .initial_commitment
-            .iter_mut()
-            .zip(&self.scratch.commitment)
+        for (slot, (values, values_f64)) in
+            self.values.iter_mut().zip(&mut self.values_f64).enumerate()
         {
-            *initial = f64::from(commitment);
+            *values_f64 = std::array::from_fn(|lane| self.params[lane][slot]);
+            *values = Lanes::from_f64(values_f64);
         }
-        // NaN never equals anything, so every actor's monthly growth is computed afresh.
-        self.scratch.growth_seen.fill(f64::NAN);
+        self.state.initialise(model, &self.values_f64);
+        if let Some(channels) = model.waning_channels {
+            let mut initial = std::mem::take(&mut self.state.initial_commitment);
+            rules::commitments(&self.state, channels, &mut initial);
+            self.state.initial_commitment = initial;
+        } else {
+            self.state.initial_commitment.fill(Lanes::ZERO);
+        }
+        rules::update_monthly_growth(
+            &self.state,
+            &mut self.scratch.monthly_growth,
+            0..model.actor_count(),
+        );
         for (actor, stream) in self.scratch.noise_streams.iter_mut().enumerate() {
-            *stream = rng::stream(seed, run, model.noise_purposes[actor]);
+            *stream = LaneStreams::new(rng::key(seed, model.noise_purposes[actor]), runs);
         }
         for (index, stream) in self.scratch.hazard_streams.iter_mut().enumerate() {
-            *stream = rng::stream(seed, run, model.hazard_purposes[index]);
+            *stream = LaneStreams::new(rng::key(seed, model.hazard_purposes[index]), runs);
         }
-        self.scratch.non_finite = 0;
+        self.scratch.non_finite = [0; LANES];
         self.tracker.reset();
     }
 
-    /// Applies month `month` (0 = the scenario's start): events, then every rule in order.
+    /// Applies month `month` (0 = the scenario's start) to every lane: events, then every
+    /// rule in order, then the outcomes' measures.
     pub fn step(&mut self, month: u32) {
+        match self.instruction_set {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `instruction_set` is `Avx2` only where the processor has AVX2
+            // (`InstructionSet::available`).
+            InstructionSet::Avx2 => unsafe { self.step_avx2(month) },
+            _ => self.step_inline(month),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn step_avx2(&mut self, month: u32) {
+        self.step_inline(month);
+    }
+
+    /// Every month of the current group, calling `observe` after each; compiled once per
+    /// instruction set so that the whole loop, rules included, uses the chosen one.
+    fn months<F: FnMut(&Simulation<'m>, u32)>(&mut self, observe: F) {
+        match self.instruction_set {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `step`.
+            InstructionSet::Avx2 => unsafe { self.months_avx2(observe) },
+            _ => self.months_inline(observe),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn months_avx2<F: FnMut(&Simulation<'m>, u32)>(&mut self, observe: F) {
+        self.months_inline(observe);
+    }
+
+    #[inline(always)]
+    fn months_inline<F: FnMut(&Simulation<'m>, u32)>(&mut self, mut observe: F) {
+        for month in 0..self.model.months() as u32 {
+            self.step_inline(month);
+            observe(self, month);
+        }
+    }
+
+    #[inline(always)]
+    fn step_inline(&mut self, month: u32) {
         let model = self.model;
         self.begin_month(month);
         let mut index = 0;
@@ -258,7 +369,7 @@ impl<'m> Simulation<'m> {
                     rules::apply_homophily_and_influence(
                         rule,
                         next,
-                        &self.params,
+                        &self.values,
                         &mut self.state,
                         &mut self.scratch,
                     );
@@ -268,7 +379,7 @@ impl<'m> Simulation<'m> {
                     rules::apply(
                         rule,
                         model,
-                        &self.params,
+                        &self.values,
                         &mut self.state,
                         &mut self.scratch,
                         month,
@@ -277,89 +388,97 @@ impl<'m> Simulation<'m> {
                 }
             }
         }
-        self.scratch.non_finite += self.state.sanitise();
+        self.state.sanitise(&mut self.scratch.non_finite);
         self.tracker
             .observe(model, &self.state, month, self.every_measure);
     }
 
-    /// One whole run. With a trace, every month's state is also recorded into it.
+    /// One whole run (computed in its lane of its group). With a trace, every month's state
+    /// of that run is also recorded into it.
     pub fn run(&mut self, seed: u64, run: u64, mut trace: Option<&mut Trace>) -> RunResult {
         if let Some(trace) = trace.as_deref_mut() {
             trace.clear();
         }
-        let mut outcomes = Vec::with_capacity(self.model.scenario().outcomes.len());
         let model = self.model;
+        let lane = self.reset(seed, run);
         // A trace records every measure every month.
         let every_measure = self.every_measure;
         self.every_measure |= trace.is_some();
-        let non_finite = self.run_observed(seed, run, &mut outcomes, |simulation, month| {
+        self.months(|simulation, month| {
             if let Some(trace) = trace.as_deref_mut() {
-                trace.record(model, &simulation.state, &simulation.tracker, month);
+                trace.record(model, &simulation.state, &simulation.tracker, month, lane);
             }
         });
         self.every_measure = every_measure;
+        let mut outcomes = Vec::with_capacity(LANES * model.scenario().outcomes.len());
+        self.tracker.finish(model, &self.state, &mut outcomes);
+        let count = model.scenario().outcomes.len();
+        outcomes.drain(..lane * count);
+        outcomes.truncate(count);
         RunResult {
             outcomes,
-            non_finite,
+            non_finite: self.scratch.non_finite[lane],
         }
     }
 
-    /// One whole run for batches: writes the outcome values into `outcomes` (cleared first),
-    /// calls `observe` after every month with each outcome's measure that month, and returns
-    /// the count of non-finite numbers replaced. Allocates nothing once `outcomes` has room.
-    pub fn run_into(
+    /// The group of runs holding `first_run` (a multiple of [`LANES`]), for batches: writes
+    /// the outcome values of every lane into `outcomes` (cleared first; lane by lane, each
+    /// lane's outcomes in scenario order), calls `observe` after every month with each
+    /// outcome's measure that month, and returns each lane's count of non-finite numbers
+    /// replaced. Allocates nothing once `outcomes` has room.
+    pub fn run_group(
         &mut self,
         seed: u64,
-        run: u64,
+        first_run: u64,
         outcomes: &mut Vec<f64>,
-        mut observe: impl FnMut(u32, &[f64]),
-    ) -> u64 {
-        self.run_observed(seed, run, outcomes, |simulation, month| {
-            observe(month, simulation.tracker.latest())
-        })
-    }
-
-    fn run_observed(
-        &mut self,
-        seed: u64,
-        run: u64,
-        outcomes: &mut Vec<f64>,
-        mut observe: impl FnMut(&Simulation<'m>, u32),
-    ) -> u64 {
-        self.reset(seed, run);
-        for month in 0..self.model.months() as u32 {
-            self.step(month);
-            observe(self, month);
-        }
+        mut observe: impl FnMut(u32, &[Lanes]),
+    ) -> [u64; LANES] {
+        debug_assert_eq!(
+            first_run % LANES as u64,
+            0,
+            "groups start on a multiple of LANES"
+        );
+        self.reset(seed, first_run);
+        self.months(|simulation, month| observe(month, simulation.tracker.latest()));
         self.tracker.finish(self.model, &self.state, outcomes);
         self.scratch.non_finite
     }
 
     /// Sets this month's event-driven scratch values and applies one-off shocks.
+    #[inline(always)]
     fn begin_month(&mut self, month: u32) {
         let model = self.model;
         let scratch = &mut self.scratch;
         let state = &mut self.state;
+        let values = &self.values;
         let n = model.actor_count();
-        scratch.war_drain.fill(0.0);
-        scratch.budget_absorbed.fill(0.0);
-        scratch.sanctioned_mask.fill(0.0);
+        scratch.budget_absorbed.fill(Lanes::ZERO);
+        scratch.sanctioned.fill(false);
         scratch.barred.fill(false);
-        scratch.pressure.fill(0.0);
-        scratch.lost.fill(0.0);
+        scratch.pressure.fill(Lanes::ZERO);
+        scratch.lost.fill(Lanes::ZERO);
+        // The drained share first (in `war_log_keep`), then its logarithm.
+        scratch.war_log_keep.fill(Lanes::ZERO);
+        let mut at_war = false;
         for war in model.wars.iter().filter(|war| war.window.contains(month)) {
+            at_war = true;
             let actor = war.belligerent;
-            scratch.war_drain[actor] =
-                (scratch.war_drain[actor] + self.params[war.capacity_drain]).min(1.0);
+            scratch.war_log_keep[actor] =
+                (scratch.war_log_keep[actor] + values[war.capacity_drain]).min(Lanes::ONE);
             scratch.budget_absorbed[actor] =
-                (scratch.budget_absorbed[actor] + self.params[war.budget_absorbed]).min(1.0);
+                (scratch.budget_absorbed[actor] + values[war.budget_absorbed]).min(Lanes::ONE);
+        }
+        if at_war {
+            for keep in &mut scratch.war_log_keep {
+                *keep = (Lanes::ONE - *keep).ln();
+            }
         }
         for sanction in model
             .sanctions
             .iter()
             .filter(|sanction| sanction.window.contains(month))
         {
-            scratch.sanctioned_mask[sanction.target] = 1.0;
+            scratch.sanctioned[sanction.target] = true;
             for &member in &sanction.coalition {
                 scratch.barred[sanction.target * n + member] = true;
             }
@@ -367,34 +486,57 @@ impl<'m> Simulation<'m> {
         for (index, secondary) in model.secondary_sanctions.iter().enumerate() {
             let exposure = &mut scratch.exposure[index * n..(index + 1) * n];
             if !secondary.window.contains(month) {
-                exposure.fill(0.0);
+                exposure.fill(Lanes::ZERO);
                 continue;
             }
             for (actor, exposure) in exposure.iter_mut().enumerate() {
-                *exposure = state.share_held(actor, &secondary.coalition_mask, secondary.channels);
+                *exposure = state.share_held(actor, &secondary.in_coalition, secondary.channels);
             }
         }
         for shock in model.shocks.iter().filter(|shock| shock.month == month) {
-            let value = self.params[shock.value];
+            self.apply_shock(shock);
+        }
+    }
+
+    /// A one-off shock, lane by lane (shocks are rare: their cost does not matter).
+    #[inline(never)]
+    fn apply_shock(&mut self, shock: &world::ShockEvent) {
+        let state = &mut self.state;
+        for lane in 0..LANES {
+            let value = self.values_f64[shock.value][lane];
             for &actor in &shock.actors {
                 // A fallen regime's stability is frozen at the fall (docs/MODEL.md).
-                if shock.attribute == Attribute::Stability && !state.regime_lasts(actor) {
+                if shock.attribute == Attribute::Stability
+                    && !state.regime_lasts(actor).is_set(lane)
+                {
                     continue;
                 }
-                let slot = state.attribute_mut(shock.attribute, actor);
-                *slot = match shock.operation {
-                    ShockOperation::Add => *slot + value,
-                    ShockOperation::Multiply => *slot * value,
+                let before = f64::from(state.attribute(shock.attribute, actor).0[lane]);
+                let after = match shock.operation {
+                    ShockOperation::Add => before + value,
+                    ShockOperation::Multiply => before * value,
                     ShockOperation::Set => value,
                 };
+                // Growth is kept in its domain at once, since this month's capacity step
+                // uses it before the end-of-month clamp.
+                let after = if shock.attribute == Attribute::Growth {
+                    if after.is_finite() {
+                        after.max(-0.99)
+                    } else {
+                        after
+                    }
+                } else {
+                    after
+                };
+                state.set_attribute(shock.attribute, actor, lane, after);
             }
         }
-        for actor in 0..n {
-            let growth = state.growth[actor];
-            if growth != scratch.growth_seen[actor] {
-                scratch.growth_seen[actor] = growth;
-                scratch.monthly_growth[actor] = growth.ln_1p() / 12.0;
-            }
+        if shock.attribute == Attribute::Growth {
+            rules::update_monthly_growth(
+                &self.state,
+                &mut self.scratch.monthly_growth,
+                shock.actors.iter().copied(),
+            );
         }
     }
 }

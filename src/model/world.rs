@@ -1,8 +1,7 @@
 //! The compiled model (what every run of a scenario shares) and the per-run world state, both
 //! as flat arrays indexed by actor and channel.
 
-use wide::f32x8;
-
+use super::lanes::{LANES, Lanes, Mask};
 use crate::param::ParamId;
 use crate::rng::Purpose;
 use crate::scenario::{Attribute, ChannelSet, EventKind, RuleKind, Scenario};
@@ -32,9 +31,8 @@ pub(crate) type Slot = usize;
 pub(crate) struct SanctionEvent {
     pub window: Window,
     pub coalition: Vec<usize>,
-    /// 1 for the coalition's members, 0 for others and in the padding: a padded row for
-    /// [`State::share_held`].
-    pub coalition_mask: Vec<f32>,
+    /// Whether each actor is in the coalition.
+    pub in_coalition: Vec<bool>,
     pub target: usize,
     pub intensity: Slot,
     pub channels: ChannelSet,
@@ -176,14 +174,14 @@ impl Model {
                     channels,
                 } => {
                     let members: Vec<usize> = coalition.iter().map(|id| id.0 as usize).collect();
-                    let mut coalition_mask = vec![0.0; padded(n)];
+                    let mut in_coalition = vec![false; n];
                     for &member in &members {
-                        coalition_mask[member] = 1.0;
+                        in_coalition[member] = true;
                     }
                     let compiled = SanctionEvent {
                         window,
                         coalition: members,
-                        coalition_mask,
+                        in_coalition,
                         target: target.0 as usize,
                         intensity: slot(*intensity),
                         channels: *channels,
@@ -279,86 +277,84 @@ impl Model {
     }
 }
 
-/// Marks an actor whose regime has not ended.
-pub const REGIME_LASTS: u32 = u32::MAX;
+/// Marks an actor whose regime has not ended, in [`State::regime_end`].
+pub const REGIME_LASTS: f32 = f32::INFINITY;
 
-/// Tie rows are padded to a multiple of this many weights, so that passes over a row work on
-/// whole groups of lanes the compiler can vectorise, with no remainder loop.
-pub const LANES: usize = 8;
-
-/// The length of a padded row of `n` actors' ties.
-pub fn padded(n: usize) -> usize {
-    n.div_ceil(LANES) * LANES
-}
-
-/// The state of one run's world: one array per attribute, ties as one dense array.
+/// The state of the worlds of one group of [`LANES`] runs, one run per lane: one array of
+/// [`Lanes`] per attribute, indexed by actor, and the ties as one dense array of them.
 ///
-/// Tie weights are `f32`: they lie in [0, 1], where single precision resolves 6·10⁻⁸, far
-/// below any parameter's uncertainty, and it halves the memory a run touches every month
-/// (docs/PERFORMANCE.md). Rows are padded with zeros to [`State::stride`]; the padding and the
-/// diagonal (an actor's tie to itself) are always 0.
+/// Everything is `f32`. Tie weights lie in [0, 1], where single precision resolves 6·10⁻⁸,
+/// far below any parameter's uncertainty; capacity is kept as its natural logarithm, so that
+/// growth is an addition and its precision is relative. The diagonal (an actor's tie to
+/// itself) is always 0.
 #[derive(Clone, Debug)]
 pub struct State {
     n: usize,
-    stride: usize,
-    pub capacity: Vec<f64>,
-    pub initial_capacity: Vec<f64>,
+    /// ln of each actor's capacity (−∞ for a capacity of 0).
+    pub log_capacity: Vec<Lanes>,
+    pub initial_log_capacity: Vec<Lanes>,
     /// Annual growth rate.
-    pub growth: Vec<f64>,
-    pub position: Vec<f64>,
+    pub growth: Vec<Lanes>,
+    pub position: Vec<Lanes>,
     /// The initial position each actor is anchored to (Friedkin-Johnsen's x(0)).
-    pub anchor: Vec<f64>,
-    pub stubbornness: Vec<f64>,
+    pub anchor: Vec<Lanes>,
+    pub stubbornness: Vec<Lanes>,
     /// Stability of followed regimes (0 for others).
-    pub stability: Vec<f64>,
+    pub stability: Vec<Lanes>,
     /// The month index in which each regime ended, or [`REGIME_LASTS`].
-    pub regime_end: Vec<u32>,
-    /// `weights[(channel * n + from) * stride + to]`: how much `from` depends on `to`.
-    pub(crate) weights: Vec<f32>,
+    pub regime_end: Vec<Lanes>,
+    /// `weights[(channel * n + from) * n + to]`: how much `from` depends on `to`.
+    pub(crate) weights: Vec<Lanes>,
     /// Each actor's commitments at the start, for the commitment-waning budget.
-    pub initial_commitment: Vec<f64>,
+    pub initial_commitment: Vec<Lanes>,
 }
 
 impl State {
     pub(crate) fn sized(n: usize, channels: usize) -> State {
-        let stride = padded(n);
+        let actors = || vec![Lanes::ZERO; n];
         State {
             n,
-            stride,
-            capacity: vec![0.0; n],
-            initial_capacity: vec![0.0; n],
-            growth: vec![0.0; n],
-            position: vec![0.0; n],
-            anchor: vec![0.0; n],
-            stubbornness: vec![0.0; n],
-            stability: vec![0.0; n],
-            regime_end: vec![REGIME_LASTS; n],
-            weights: vec![0.0; channels * n * stride],
-            initial_commitment: vec![0.0; n],
+            log_capacity: actors(),
+            initial_log_capacity: actors(),
+            growth: actors(),
+            position: actors(),
+            anchor: actors(),
+            stubbornness: actors(),
+            stability: actors(),
+            regime_end: vec![Lanes::splat(REGIME_LASTS); n],
+            weights: vec![Lanes::ZERO; channels * n * n],
+            initial_commitment: actors(),
         }
     }
 
-    /// Sets the state at the start of a run from the drawn parameter values.
-    pub(crate) fn initialise(&mut self, model: &Model, params: &[f64]) {
+    /// Sets the state at the start of the runs from their drawn parameter values
+    /// (`params[slot]` holds one value per lane).
+    pub(crate) fn initialise(&mut self, model: &Model, params: &[[f64; LANES]]) {
         let scenario = model.scenario();
+        let value = |slot: Slot| Lanes::from_f64(&params[slot]);
         for (index, actor) in scenario.actors.iter().enumerate() {
-            self.capacity[index] = params[slot(actor.capacity)];
-            self.initial_capacity[index] = self.capacity[index];
-            self.growth[index] = params[slot(actor.growth)];
-            self.position[index] = params[slot(actor.position)];
+            // The logarithm is taken in f64, then rounded: exact to f32 precision.
+            let mut log_capacity = [0.0; LANES];
+            for (lane, log) in log_capacity.iter_mut().enumerate() {
+                *log = params[slot(actor.capacity)][lane].max(0.0).ln();
+            }
+            self.log_capacity[index] = Lanes::from_f64(&log_capacity);
+            self.initial_log_capacity[index] = self.log_capacity[index];
+            self.growth[index] = value(slot(actor.growth));
+            self.position[index] = value(slot(actor.position));
             self.anchor[index] = self.position[index];
-            self.stubbornness[index] = params[slot(actor.stubbornness)];
-            self.stability[index] = actor.stability.map_or(0.0, |id| params[slot(id)]);
-            self.regime_end[index] = REGIME_LASTS;
+            self.stubbornness[index] = value(slot(actor.stubbornness));
+            self.stability[index] = actor.stability.map_or(Lanes::ZERO, |id| value(slot(id)));
+            self.regime_end[index] = Lanes::splat(REGIME_LASTS);
         }
-        self.weights.fill(0.0);
+        self.weights.fill(Lanes::ZERO);
         for tie in &scenario.ties {
             let index = self.index(
                 tie.channel.0 as usize,
                 tie.from.0 as usize,
                 tie.to.0 as usize,
             );
-            self.weights[index] = params[slot(tie.weight)] as f32;
+            self.weights[index] = value(slot(tie.weight));
         }
     }
 
@@ -366,76 +362,74 @@ impl State {
         self.n
     }
 
-    /// The length of a padded tie row.
-    pub fn stride(&self) -> usize {
-        self.stride
-    }
-
-    /// Index of the tie `from -> to` on `channel` in [`State::weights`].
-    #[inline]
+    /// Index of the tie `from -> to` on `channel` in the weights.
+    #[inline(always)]
     pub fn index(&self, channel: usize, from: usize, to: usize) -> usize {
-        (channel * self.n + from) * self.stride + to
+        (channel * self.n + from) * self.n + to
     }
 
-    #[inline]
-    pub fn weight(&self, channel: usize, from: usize, to: usize) -> f64 {
-        f64::from(self.weights[self.index(channel, from, to)])
+    /// The tie `from -> to` on `channel`, in every lane.
+    #[inline(always)]
+    pub fn weight(&self, channel: usize, from: usize, to: usize) -> Lanes {
+        self.weights[self.index(channel, from, to)]
     }
 
-    /// The padded row of `from`'s ties on `channel` ([`State::stride`] weights).
-    #[inline]
-    pub fn row(&self, channel: usize, from: usize) -> &[f32] {
+    /// The row of `from`'s ties on `channel` (one entry per actor).
+    #[inline(always)]
+    pub fn row(&self, channel: usize, from: usize) -> &[Lanes] {
         let start = self.index(channel, from, 0);
-        &self.weights[start..start + self.stride]
+        &self.weights[start..start + self.n]
     }
 
-    #[inline]
-    pub(crate) fn row_mut(&mut self, channel: usize, from: usize) -> &mut [f32] {
-        let start = self.index(channel, from, 0);
-        &mut self.weights[start..start + self.stride]
-    }
-
-    /// Sets the tie `from -> to` on `channel`, keeping the state's invariants: the weight is
-    /// clamped to [0, 1] (a non-finite one becomes 0), and an actor's tie to itself stays 0.
+    /// Sets the tie `from -> to` on `channel` in every lane, keeping the state's invariants:
+    /// the weight is clamped to [0, 1] (a non-finite one becomes 0), and an actor's tie to
+    /// itself stays 0.
     pub fn set_weight(&mut self, channel: usize, from: usize, to: usize, weight: f64) {
         if from != to {
             let index = self.index(channel, from, to);
-            self.weights[index] = if weight.is_finite() {
+            let weight = if weight.is_finite() {
                 weight.clamp(0.0, 1.0) as f32
             } else {
                 0.0
             };
+            self.weights[index] = Lanes::splat(weight);
         }
     }
 
-    pub fn regime_lasts(&self, actor: usize) -> bool {
-        self.regime_end[actor] == REGIME_LASTS
+    /// In which lanes `actor`'s regime has not ended.
+    #[inline(always)]
+    pub fn regime_lasts(&self, actor: usize) -> Mask {
+        self.regime_end[actor].equal(Lanes::splat(REGIME_LASTS))
     }
 
-    /// Share of `actor`'s tie weight on `channels` held by the partners whose `mask` entry is
-    /// 1 (a padded row of 0s and 1s); 0 when the actor has no ties there.
-    pub fn share_held(&self, actor: usize, mask: &[f32], channels: ChannelSet) -> f64 {
-        let mut held = ZERO;
-        let mut total = ZERO;
+    /// Share of `actor`'s tie weight on `channels` held by `members`; 0 where the actor has no
+    /// ties there. Sums run in actor order, so every lane adds the same way.
+    #[inline(always)]
+    pub fn share_held(&self, actor: usize, in_group: &[bool], channels: ChannelSet) -> Lanes {
+        let mut held = Lanes::ZERO;
+        let mut total = Lanes::ZERO;
         for channel in channels.iter() {
-            let row = self.row(channel, actor);
-            for (weights, mask) in row.chunks_exact(LANES).zip(mask.chunks_exact(LANES)) {
-                let weights = load(weights);
-                total += weights;
-                held += weights * load(mask);
+            for (&weight, &member) in self.row(channel, actor).iter().zip(in_group) {
+                total += weight;
+                if member {
+                    held += weight;
+                }
             }
         }
-        let total = lane_sum(&total.to_array());
-        if total > 0.0 {
-            lane_sum(&held.to_array()) / total
-        } else {
-            0.0
-        }
+        total
+            .greater_than(Lanes::ZERO)
+            .select(held / total, Lanes::ZERO)
     }
 
-    pub fn attribute(&self, attribute: Attribute, actor: usize) -> f64 {
+    /// Each lane's capacity of `actor`.
+    #[inline(always)]
+    pub fn capacity(&self, actor: usize) -> Lanes {
+        self.log_capacity[actor].exp()
+    }
+
+    pub fn attribute(&self, attribute: Attribute, actor: usize) -> Lanes {
         match attribute {
-            Attribute::Capacity => self.capacity[actor],
+            Attribute::Capacity => self.capacity(actor),
             Attribute::Growth => self.growth[actor],
             Attribute::Position => self.position[actor],
             Attribute::Stability => self.stability[actor],
@@ -443,66 +437,114 @@ impl State {
         }
     }
 
-    pub(crate) fn attribute_mut(&mut self, attribute: Attribute, actor: usize) -> &mut f64 {
-        match attribute {
-            Attribute::Capacity => &mut self.capacity[actor],
+    /// Sets one lane of an attribute; capacity is given as itself and kept as its logarithm.
+    pub(crate) fn set_attribute(
+        &mut self,
+        attribute: Attribute,
+        actor: usize,
+        lane: usize,
+        value: f64,
+    ) {
+        let slot = match attribute {
+            Attribute::Capacity => {
+                self.log_capacity[actor].0[lane] = value.max(0.0).ln() as f32;
+                return;
+            }
             Attribute::Growth => &mut self.growth[actor],
             Attribute::Position => &mut self.position[actor],
             Attribute::Stability => &mut self.stability[actor],
             Attribute::Stubbornness => &mut self.stubbornness[actor],
-        }
+        };
+        slot.0[lane] = value as f32;
     }
 
-    /// Keeps every actor attribute in its domain and replaces non-finite values by 0; returns
-    /// how many non-finite values it found. Tie weights need no such pass: every rule keeps
-    /// the weights it writes finite and in [0, 1] (see `rules`).
-    pub(crate) fn sanitise(&mut self) -> u64 {
-        let mut non_finite = 0;
-        let mut clamp = |values: &mut [f64], low: f64, high: f64| {
-            for value in values {
-                let finite = value.is_finite();
-                non_finite += u64::from(!finite);
-                let kept = if finite { *value } else { 0.0 };
-                *value = kept.max(low).min(high);
+    /// Keeps every actor attribute in its domain and replaces non-finite values by 0 (a NaN
+    /// or infinite capacity by a capacity of 0); adds to each lane's count how many
+    /// non-finite values it found. Tie weights need no such pass: every rule keeps the
+    /// weights it writes finite and in [0, 1] (see `rules`).
+    #[inline(always)]
+    pub(crate) fn sanitise(&mut self, non_finite: &mut [u64; LANES]) {
+        let mut found = [0u32; LANES];
+        let mut count = |mask: Mask| {
+            for (found, one) in found.iter_mut().zip(mask.ones()) {
+                *found += one;
             }
         };
-        clamp(&mut self.capacity, 0.0, f64::MAX);
+        for log_capacity in &mut self.log_capacity {
+            // −∞ is a capacity of 0, not a fault; NaN and +∞ are.
+            let bad = log_capacity.is_nan() | log_capacity.equal(Lanes::INFINITY);
+            count(bad);
+            *log_capacity = bad.select(Lanes::NEG_INFINITY, *log_capacity);
+        }
+        let mut clamp = |values: &mut [Lanes], low: f32, high: f32| {
+            let (low, high) = (Lanes::splat(low), Lanes::splat(high));
+            for value in values {
+                let finite = value.is_finite();
+                count(!finite);
+                *value = finite.select(*value, Lanes::ZERO).clamp(low, high);
+            }
+        };
         clamp(&mut self.position, -1.0, 1.0);
         clamp(&mut self.stability, 0.0, 1.0);
         clamp(&mut self.stubbornness, 0.0, 1.0);
-        clamp(&mut self.growth, -0.99, f64::MAX);
-        non_finite
+        clamp(&mut self.growth, -0.99, f32::MAX);
+        for (total, found) in non_finite.iter_mut().zip(found) {
+            *total += u64::from(found);
+        }
+    }
+
+    /// One lane's world, in `f64`, for tests and tools that look at single runs.
+    pub fn lane(&self, lane: usize) -> RunState {
+        let pick = |values: &[Lanes]| {
+            values
+                .iter()
+                .map(|value| f64::from(value.0[lane]))
+                .collect()
+        };
+        RunState {
+            n: self.n,
+            capacity: self
+                .log_capacity
+                .iter()
+                .map(|log| f64::from(log.0[lane]).exp())
+                .collect(),
+            growth: pick(&self.growth),
+            position: pick(&self.position),
+            stubbornness: pick(&self.stubbornness),
+            stability: pick(&self.stability),
+            regime_end: self
+                .regime_end
+                .iter()
+                .map(|end| (end.0[lane] != REGIME_LASTS).then_some(end.0[lane] as u32))
+                .collect(),
+            weights: self.weights.iter().map(|weight| weight.0[lane]).collect(),
+        }
     }
 }
 
-/// Lane vectors of the constants the passes use.
-pub(crate) const ZERO: f32x8 = f32x8::splat(0.0);
-pub(crate) const HALF: f32x8 = f32x8::splat(0.5);
-pub(crate) const ONE: f32x8 = f32x8::splat(1.0);
-
-/// A group of [`LANES`] weights as one vector (the slice is exactly that long).
-#[inline(always)]
-pub(crate) fn load(lanes: &[f32]) -> f32x8 {
-    f32x8::new(lanes.try_into().expect("a group of LANES"))
+/// One run's world, taken out of its lane (see [`State::lane`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunState {
+    n: usize,
+    pub capacity: Vec<f64>,
+    pub growth: Vec<f64>,
+    pub position: Vec<f64>,
+    pub stubbornness: Vec<f64>,
+    pub stability: Vec<f64>,
+    /// The month each regime ended in, if it did.
+    pub regime_end: Vec<Option<u32>>,
+    weights: Vec<f32>,
 }
 
-#[inline(always)]
-pub(crate) fn store(lanes: &mut [f32], vector: f32x8) {
-    lanes.copy_from_slice(&vector.to_array());
-}
+impl RunState {
+    pub fn weight(&self, channel: usize, from: usize, to: usize) -> f64 {
+        f64::from(self.weights[(channel * self.n + from) * self.n + to])
+    }
 
-/// The sum of a group of lanes, in a fixed order (so the same on every machine), widened.
-#[inline]
-pub(crate) fn lane_sum(lanes: &[f32; LANES]) -> f64 {
-    let pairs = [
-        lanes[0] + lanes[4],
-        lanes[1] + lanes[5],
-        lanes[2] + lanes[6],
-        lanes[3] + lanes[7],
-    ];
-    f64::from((pairs[0] + pairs[2]) + (pairs[1] + pairs[3]))
+    pub fn regime_lasts(&self, actor: usize) -> bool {
+        self.regime_end[actor].is_none()
+    }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::charts::{self, ChartError, FanSeries, HistogramSeries, Marker, NetworkTie};
-use crate::model::{Model, Simulation};
+use crate::model::{LANES, Model, Simulation};
 use crate::outcome::OutcomeKind;
 use crate::scenario::{EventKind, Measure, OutcomeSpec, Scenario};
 use crate::summary::{ComparisonSummary, ScenarioSummary};
@@ -45,19 +45,27 @@ pub fn focus_network(model: &Model, seed: u64, runs: u64) -> FocusNetwork {
     let mut simulation = Simulation::new(model);
     let mut start = vec![Vec::new(); n];
     let mut end = vec![Vec::new(); n];
-    let mean_ties = |simulation: &Simulation<'_>, into: &mut Vec<Vec<f64>>| {
+    let mean_ties = |simulation: &Simulation<'_>, lane: usize, into: &mut Vec<Vec<f64>>| {
+        let state = simulation.state();
         for (partner, values) in into.iter_mut().enumerate() {
             let total: f64 = (0..channels)
-                .map(|channel| simulation.state().weight(channel, focus, partner))
+                .map(|channel| f64::from(state.weight(channel, focus, partner).0[lane]))
                 .sum();
             values.push(total / channels as f64);
         }
     };
-    for run in 0..runs.max(1) {
-        simulation.reset(seed, run);
-        mean_ties(&simulation, &mut start);
-        simulation.run(seed, run, None);
-        mean_ties(&simulation, &mut end);
+    // Runs are computed a group at a time: each group's start and end serve all its runs.
+    let runs = runs.max(1);
+    for first in (0..runs).step_by(LANES) {
+        let used = (runs - first).min(LANES as u64) as usize;
+        simulation.reset(seed, first);
+        for lane in 0..used {
+            mean_ties(&simulation, lane, &mut start);
+        }
+        simulation.run(seed, first, None);
+        for lane in 0..used {
+            mean_ties(&simulation, lane, &mut end);
+        }
     }
     let mut ties: Vec<NetworkTie> = (0..n)
         .filter(|&partner| partner != focus)

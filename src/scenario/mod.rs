@@ -48,9 +48,9 @@ pub const MAX_PERIOD_MONTHS: usize = 2400;
 /// alone take 128 MiB.
 pub const MAX_ACTORS: usize = 4096;
 
-/// The most bytes one run's tie weights may take (1 GiB): `channels × actors × actors`, rows
-/// padded to whole vector lanes, 4 bytes each (see `model::State`). Each thread of a batch
-/// holds its own, so with many channels the actor limit is lower than [`MAX_ACTORS`].
+/// The most bytes one run's tie weights may take (1 GiB): `channels × actors × actors`, 4 bytes
+/// each (see `model::State`). Each thread of a batch holds those of a group of `model::LANES`
+/// runs, so with many channels the actor limit is lower than [`MAX_ACTORS`].
 pub const MAX_TIE_WEIGHT_BYTES: usize = 1 << 30;
 
 /// The most channels a scenario may declare, so that a set of channels fits in one `u64`.

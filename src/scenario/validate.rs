@@ -218,7 +218,7 @@ impl Validator<'_> {
         let weight_bytes = |actors: usize| {
             channels
                 .saturating_mul(actors)
-                .saturating_mul(crate::model::padded(actors))
+                .saturating_mul(actors)
                 .saturating_mul(4)
         };
         let most = actor_limit(channels);
@@ -1646,12 +1646,10 @@ fn key_what(key: &str) -> &'static str {
 }
 
 /// The most actors a scenario with `channels` channels may have: at most [`MAX_ACTORS`], and
-/// few enough that one run's tie weights (`channels × actors × actors` padded to whole vector
-/// lanes, 4 bytes each, as `model::State` holds them) fit in [`MAX_TIE_WEIGHT_BYTES`].
+/// few enough that one run's tie weights (`channels × actors × actors`, 4 bytes each, as each
+/// lane of `model::State` holds them) fit in [`MAX_TIE_WEIGHT_BYTES`].
 fn actor_limit(channels: usize) -> usize {
-    let fits = |actors: usize| {
-        channels * actors * crate::model::padded(actors) * 4 <= MAX_TIE_WEIGHT_BYTES
-    };
+    let fits = |actors: usize| channels * actors * actors * 4 <= MAX_TIE_WEIGHT_BYTES;
     // The weights grow with the count, so the largest count that fits is found by bisection.
     let (mut low, mut high) = (0, MAX_ACTORS);
     while low < high {
