@@ -11,11 +11,17 @@ use anyhow::Result;
 use clap::Parser;
 
 use entente::cli::{Cli, Command};
+use entente::model::InstructionSet;
 
 use commands::batch::{batch_command, compare_command};
 
+/// Names the instruction set the model runs on (`portable` or `avx2`) instead of the fastest
+/// the processor has; both give the same bits, so this only serves to measure them.
+const INSTRUCTIONS_VARIABLE: &str = "ENTENTE_INSTRUCTIONS";
+
 fn main() -> ExitCode {
-    match execute(Cli::parse()) {
+    let outcome = choose_instructions().and_then(|()| execute(Cli::parse()));
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // Formatted whole first and written at once: standard error is unbuffered, and a
@@ -25,6 +31,18 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn choose_instructions() -> Result<()> {
+    let Some(name) = std::env::var_os(INSTRUCTIONS_VARIABLE) else {
+        return Ok(());
+    };
+    let name = name.to_string_lossy();
+    let set = InstructionSet::named(&name).ok_or_else(|| {
+        anyhow::anyhow!("{INSTRUCTIONS_VARIABLE}={name}: expected `portable` or `avx2`")
+    })?;
+    InstructionSet::prefer(set);
+    Ok(())
 }
 
 fn execute(cli: Cli) -> Result<()> {

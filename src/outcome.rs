@@ -269,7 +269,8 @@ impl Tracker {
     /// Reads the outcomes' measures at the end of `month`: every one when `every_measure`
     /// (traces and envelopes want them all), otherwise only those whose reduction uses this
     /// month, the others' latest values being left as NaN.
-    #[inline(always)]
+    #[cfg_attr(feature = "profile-parts", inline(never))]
+    #[cfg_attr(not(feature = "profile-parts"), inline(always))]
     pub fn observe(&mut self, model: &Model, state: &State, month: u32, every_measure: bool) {
         let outcomes = model.scenario().outcomes.iter();
         for (outcome, (spec, accumulator)) in outcomes.zip(&mut self.accumulators).enumerate() {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use entente::model::{LANES, Model, Simulation};
+use entente::model::{InstructionSet, LANES, Model, Simulation};
 use entente::outcome::Trace;
 use entente::report;
 use entente::scenario::Scenario;
@@ -94,5 +94,97 @@ fn reading_only_the_measures_reductions_use_gives_the_same_outcomes() {
             let right_bits: Vec<u64> = right.iter().map(|value| value.to_bits()).collect();
             assert_eq!(left_bits, right_bits, "{path}, runs from {first}");
         }
+    }
+}
+
+/// Every outcome bit of every lane of the first groups of the flagship, and the state at the
+/// end, on one instruction set.
+fn flagship_bits(set: InstructionSet, first_runs: &[u64]) -> (Vec<u64>, Vec<u32>) {
+    let model = Model::new(Scenario::load(Path::new("scenarios/venezuela/baseline.toml")).unwrap());
+    let mut simulation = Simulation::new(&model);
+    assert_eq!(simulation.set_instruction_set(set), set);
+    let mut outcomes = Vec::new();
+    let mut outcome_bits = Vec::new();
+    let mut state_bits = Vec::new();
+    for &first in first_runs {
+        simulation.run_group(2022, first, &mut outcomes, |_, _| {});
+        outcome_bits.extend(outcomes.iter().map(|value| value.to_bits()));
+        let state = simulation.state();
+        for actor in 0..model.actor_count() {
+            for lanes in [
+                state.log_capacity[actor],
+                state.position[actor],
+                state.stability[actor],
+            ] {
+                state_bits.extend(lanes.0.iter().map(|value| value.to_bits()));
+            }
+        }
+    }
+    (outcome_bits, state_bits)
+}
+
+/// Issue 14: the AVX2 copy of the steps gives the same bits as the portable one (only exact
+/// IEEE operations, no fused multiply-add), so the instruction set a machine picks never
+/// changes a result. Skipped where the processor lacks AVX2, which the test says.
+#[test]
+fn issue_14_avx2_and_portable_steps_give_the_same_bits() {
+    if InstructionSet::detected() != InstructionSet::Avx2 {
+        eprintln!("this processor has no AVX2: only the portable steps exist here");
+        return;
+    }
+    let groups = [0, 8, 4096, 1 << 40];
+    let portable = flagship_bits(InstructionSet::Portable, &groups);
+    let avx2 = flagship_bits(InstructionSet::Avx2, &groups);
+    assert_eq!(portable.0.len(), groups.len() * LANES * 44);
+    assert_eq!(portable, avx2);
+}
+
+/// Issue 14: a run's results do not depend on the runs that share its group of lanes, nor on
+/// its lane: run 13 computed in lane 2 among other runs gives the bits it gets in its own lane
+/// (13 mod 8 = 5) of its own group, and so does run 3 in lane 7.
+#[test]
+fn issue_14_a_run_gives_the_same_bits_in_any_lane_and_any_company() {
+    for path in [
+        "scenarios/minimal.toml",
+        "scenarios/venezuela/baseline.toml",
+    ] {
+        let model = Model::new(Scenario::load(Path::new(path)).unwrap());
+        let count = model.scenario().outcomes().len();
+        let mut simulation = Simulation::new(&model);
+        let alone = |simulation: &mut Simulation<'_>, run: u64| {
+            let result = simulation.run(5, run, None);
+            result
+                .outcomes
+                .iter()
+                .map(|value| value.to_bits())
+                .collect::<Vec<_>>()
+        };
+        let thirteen = alone(&mut simulation, 13);
+        let three = alone(&mut simulation, 3);
+        // Other runs (and other parameters, noise and regime falls) around them.
+        let runs = [900, 901, 13, 77, 5, 1 << 33, 2, 3];
+        simulation.reset_lanes(5, runs);
+        for month in 0..model.months() as u32 {
+            simulation.step(month);
+        }
+        let mut outcomes = Vec::new();
+        let mut mixed = Simulation::new(&model);
+        mixed.reset_lanes(5, runs);
+        mixed.run_from_reset(&mut outcomes, |_, _| {});
+        let lane_bits = |lane: usize| {
+            outcomes[lane * count..(lane + 1) * count]
+                .iter()
+                .map(|value| value.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(lane_bits(2), thirteen, "{path}: run 13 in lane 2");
+        assert_eq!(lane_bits(7), three, "{path}: run 3 in lane 7");
+        assert_ne!(lane_bits(2), lane_bits(7), "{path}: different runs differ");
+        // Stepping by hand gives the same state as the whole group.
+        assert_eq!(
+            simulation.state().lane(2).position,
+            mixed.state().lane(2).position,
+            "{path}"
+        );
     }
 }

@@ -63,7 +63,37 @@ impl InstructionSet {
             InstructionSet::Avx2 => "avx2",
         }
     }
+
+    /// The set named `name` ("portable" or "avx2"), if any.
+    pub fn named(name: &str) -> Option<InstructionSet> {
+        [InstructionSet::Portable, InstructionSet::Avx2]
+            .into_iter()
+            .find(|set| set.name() == name)
+    }
+
+    /// The set new simulations use: the detected best, unless [`InstructionSet::prefer`] chose
+    /// one.
+    pub fn preferred() -> InstructionSet {
+        match PREFERRED_INSTRUCTIONS.load(std::sync::atomic::Ordering::Relaxed) {
+            1 => InstructionSet::Portable,
+            2 => InstructionSet::available(InstructionSet::Avx2),
+            _ => InstructionSet::detected(),
+        }
+    }
+
+    /// Makes new simulations in this process use `set` where the processor runs it (the
+    /// command line's `ENTENTE_INSTRUCTIONS`, for measuring one against the other).
+    pub fn prefer(set: InstructionSet) {
+        let code = match set {
+            InstructionSet::Portable => 1,
+            InstructionSet::Avx2 => 2,
+        };
+        PREFERRED_INSTRUCTIONS.store(code, std::sync::atomic::Ordering::Relaxed);
+    }
 }
+
+/// 0: detect; 1: portable; 2: AVX2 (see [`InstructionSet::preferred`]).
+static PREFERRED_INSTRUCTIONS: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
 
 /// Scratch buffers a step needs, sized once per model; one [`Lanes`] per actor unless noted.
 pub(crate) struct Scratch {
@@ -96,7 +126,7 @@ pub(crate) struct Scratch {
     pub monthly_growth: Vec<Lanes>,
     /// Commitment waning: each patron's excess over its budget this month.
     pub excess: Vec<Lanes>,
-    /// A per-partner factor: homophily's drive, regime support's similarity.
+    /// A per-partner factor: homophily's factor, regime support's similarity.
     pub drive: Vec<Lanes>,
     /// One growth-noise stream per actor and one hazard stream per followed actor, each
     /// eight streams at once.
@@ -164,7 +194,7 @@ impl<'m> Simulation<'m> {
             },
             tracker: Tracker::new(model),
             every_measure: true,
-            instruction_set: InstructionSet::detected(),
+            instruction_set: InstructionSet::preferred(),
         }
     }
 
@@ -431,7 +461,7 @@ impl<'m> Simulation<'m> {
         seed: u64,
         first_run: u64,
         outcomes: &mut Vec<f64>,
-        mut observe: impl FnMut(u32, &[Lanes]),
+        observe: impl FnMut(u32, &[Lanes]),
     ) -> [u64; LANES] {
         debug_assert_eq!(
             first_run % LANES as u64,
@@ -439,13 +469,23 @@ impl<'m> Simulation<'m> {
             "groups start on a multiple of LANES"
         );
         self.reset(seed, first_run);
+        self.run_from_reset(outcomes, observe)
+    }
+
+    /// Every month of the group the last reset started, as [`Simulation::run_group`] does.
+    pub fn run_from_reset(
+        &mut self,
+        outcomes: &mut Vec<f64>,
+        mut observe: impl FnMut(u32, &[Lanes]),
+    ) -> [u64; LANES] {
         self.months(|simulation, month| observe(month, simulation.tracker.latest()));
         self.tracker.finish(self.model, &self.state, outcomes);
         self.scratch.non_finite
     }
 
     /// Sets this month's event-driven scratch values and applies one-off shocks.
-    #[inline(always)]
+    #[cfg_attr(feature = "profile-parts", inline(never))]
+    #[cfg_attr(not(feature = "profile-parts"), inline(always))]
     fn begin_month(&mut self, month: u32) {
         let model = self.model;
         let scratch = &mut self.scratch;

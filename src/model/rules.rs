@@ -16,7 +16,7 @@
 use super::Scratch;
 use super::lanes::{Lanes, Mask, standard_normal, uniform};
 use super::world::{CompiledRule, Model, State};
-use crate::scenario::{ChannelSet, RuleKind};
+use crate::scenario::{ChannelSet, MAX_CHANNELS, RuleKind};
 
 /// Floor under capacities before taking logarithms, so that a zero capacity gives a very
 /// unattractive partner instead of an infinite utility.
@@ -124,7 +124,8 @@ pub(super) fn update_monthly_growth(
 /// from the actor's growth-noise stream. Lanes with σ ≤ 0 add exactly 0 for the noise; the
 /// streams are read only when some lane has σ > 0, which changes nothing for the other lanes,
 /// whose noise is never used.
-#[inline(always)]
+#[cfg_attr(feature = "profile-parts", inline(never))]
+#[cfg_attr(not(feature = "profile-parts"), inline(always))]
 fn capacity(state: &mut State, scratch: &mut Scratch, growth_noise: Lanes) {
     let noisy = growth_noise.greater_than(Lanes::ZERO);
     let draw = noisy.any();
@@ -144,7 +145,8 @@ fn capacity(state: &mut State, scratch: &mut Scratch, growth_noise: Lanes) {
 /// for substitution; pressure = Σ intensity × coalition share of the target's ties costs the
 /// target capacity and stability.
 #[allow(clippy::too_many_arguments)]
-#[inline(always)]
+#[cfg_attr(feature = "profile-parts", inline(never))]
+#[cfg_attr(not(feature = "profile-parts"), inline(always))]
 fn sanction_pressure(
     model: &Model,
     values: &[Lanes],
@@ -212,7 +214,8 @@ fn count(non_finite: &mut [u64; super::LANES], mask: Mask) {
 /// Rule 3: `share` of the tie weight a target lost this month on each channel goes to the
 /// partners that do not sanction it, split by a logit over closeness of positions, capacity,
 /// the existing tie, distance and secondary-sanction exposure.
-#[inline(always)]
+#[cfg_attr(feature = "profile-parts", inline(never))]
+#[cfg_attr(not(feature = "profile-parts"), inline(always))]
 fn sanction_substitution(
     model: &Model,
     values: &[Lanes],
@@ -316,7 +319,8 @@ fn sanction_substitution(
 /// Rule 9: under secondary sanctions, each third party's ties with the target (both
 /// directions) shrink by `rate × intensity × exposure`, exposure being the share of the third
 /// party's ties held by the coalition.
-#[inline(always)]
+#[cfg_attr(feature = "profile-parts", inline(never))]
+#[cfg_attr(not(feature = "profile-parts"), inline(always))]
 fn dissuasion(
     model: &Model,
     values: &[Lanes],
@@ -349,7 +353,8 @@ fn dissuasion(
 /// Rule 8: an active offer raises the receiver's dependence on the offerer by
 /// `strength × f × (1 − w)`, with f = max(0, 1 − gap/gap_limit), and pulls its position by
 /// `position_pull × f` of the gap.
-#[inline(always)]
+#[cfg_attr(feature = "profile-parts", inline(never))]
+#[cfg_attr(not(feature = "profile-parts"), inline(always))]
 fn outreach(
     model: &Model,
     values: &[Lanes],
@@ -378,16 +383,20 @@ fn outreach(
 }
 
 /// Each actor's commitments on `channels` (how much the others depend on it) into `columns`:
-/// the column sums of the tie matrices, added row by row in actor order.
+/// the column sums of the tie matrices, added channel by channel, each in actor order.
 #[inline(always)]
 pub(super) fn commitments(state: &State, channels: ChannelSet, columns: &mut [Lanes]) {
-    columns.fill(Lanes::ZERO);
-    for channel in channels.iter() {
-        for client in 0..state.actor_count() {
-            for (column, &weight) in columns.iter_mut().zip(state.row(channel, client)) {
-                *column += weight;
+    let n = state.actor_count();
+    // A column at a time, its sum in a register; the tie matrices of a flagship group (25 KB)
+    // stay in the first-level cache, so the strided reads cost no more than rows would.
+    for (patron, column) in columns.iter_mut().enumerate() {
+        let mut sum = Lanes::ZERO;
+        for channel in channels.iter() {
+            for client in 0..n {
+                sum += state.weights[state.index(channel, client, patron)];
             }
         }
+        *column = sum;
     }
 }
 
@@ -396,7 +405,8 @@ pub(super) fn commitments(state: &State, channels: ChannelSet, columns: &mut [La
 /// `rate` a month, cutting the farthest clients' ties first: each client in turn loses
 /// min(its dependence, what is left of the excess), until nothing is. Each patron's cuts touch
 /// only its own column, so the patrons do not interact.
-#[inline(always)]
+#[cfg_attr(feature = "profile-parts", inline(never))]
+#[cfg_attr(not(feature = "profile-parts"), inline(always))]
 fn commitment_waning(
     model: &Model,
     state: &mut State,
@@ -488,12 +498,17 @@ fn influence(rule: &CompiledRule, values: &[Lanes]) -> Influence {
 /// (rule 5) to each actor's rows, whichever of the two is on.
 ///
 /// Rule 6: with similarity s = 1 − |xᵢ − xⱼ|/2 plus `sanctions_bonus` when both are
-/// sanctioned, d = s − threshold; a tie grows by rate·d·(1 − w) when d > 0 and decays by
-/// rate·|d|·w otherwise.
+/// sanctioned, d = rate·(s − threshold); a tie grows by d·(1 − w) when d > 0 and decays by
+/// |d|·w otherwise. Both are w ← w·(1 − |d|) + max(d, 0), computed so: the factor and the
+/// term depend only on the pair, so each weight costs one multiply-add and the clamp to
+/// [0, 1] (which matters only when |d| > 1).
 ///
 /// Rule 5 (Friedkin–Johnsen): xᵢ ← sᵢ·xᵢ(0) + (1 − sᵢ)·((1 − μ)·xᵢ + μ·x̄ᵢ), where x̄ᵢ is
-/// the mean position of i's partners weighted by i's ties on the rule's channels.
-#[inline(always)]
+/// the mean position of i's partners weighted by i's ties on the rule's channels: the ties
+/// are summed over the channels for each partner first (while homophily writes them, when
+/// both are on), then over the partners.
+#[cfg_attr(feature = "profile-parts", inline(never))]
+#[cfg_attr(not(feature = "profile-parts"), inline(always))]
 fn tie_pass(
     state: &mut State,
     scratch: &mut Scratch,
@@ -501,44 +516,74 @@ fn tie_pass(
     influence: Option<Influence>,
 ) {
     let n = state.actor_count();
+    let homophily_channels = homophily
+        .as_ref()
+        .map_or(ChannelSet(0), |homophily| homophily.channels);
+    let influence_channels = influence
+        .as_ref()
+        .map_or(ChannelSet(0), |influence| influence.channels);
+    // Where each channel's rows start, in three lists: channels homophily writes and influence
+    // reads, those homophily only writes, and those influence only reads.
+    let mut lists = [[0usize; MAX_CHANNELS]; 3];
+    let mut lengths = [0usize; 3];
+    for channel in ChannelSet(homophily_channels.0 | influence_channels.0).iter() {
+        let list = match (
+            homophily_channels.contains(channel),
+            influence_channels.contains(channel),
+        ) {
+            (true, true) => 0,
+            (true, false) => 1,
+            _ => 2,
+        };
+        lists[list][lengths[list]] = channel * n * n;
+        lengths[list] += 1;
+    }
+    let both = &lists[0][..lengths[0]];
+    let written = &lists[1][..lengths[1]];
+    let read = &lists[2][..lengths[2]];
+    // A partner at a time, its ties on every channel: each partner's factor and term and its
+    // sum over influence's channels stay in registers.
     for from in 0..n {
         let own = state.position[from];
-        if let Some(homophily) = &homophily {
-            // The rate-scaled drive toward every partner; none toward the actor itself, whose
-            // tie to itself (0) would otherwise grow by the drive.
-            let bonus = homophily.sanctions_bonus;
-            for (to, (drive, &position)) in
-                scratch.drive.iter_mut().zip(&state.position).enumerate()
+        let mut total = Lanes::ZERO;
+        let mut weighted = Lanes::ZERO;
+        let row = from * n;
+        for to in 0..n {
+            let position = state.position[to];
+            let mut sum = Lanes::ZERO;
+            if let Some(homophily) = &homophily
+                && to != from
             {
                 let mut gap = homophily.level - HALF * (own - position).abs();
                 if scratch.sanctioned[from] && scratch.sanctioned[to] {
-                    gap += bonus;
+                    gap += homophily.sanctions_bonus;
                 }
-                *drive = homophily.rate * gap;
+                let drive = homophily.rate * gap;
+                let factor = Lanes::ONE - drive.abs();
+                let term = drive.max(Lanes::ZERO);
+                for &start in both {
+                    let weight = &mut state.weights[start + row + to];
+                    *weight = (*weight * factor + term).clamp(Lanes::ZERO, Lanes::ONE);
+                    sum += *weight;
+                }
+                for &start in written {
+                    let weight = &mut state.weights[start + row + to];
+                    *weight = (*weight * factor + term).clamp(Lanes::ZERO, Lanes::ONE);
+                }
+            } else {
+                for &start in both {
+                    sum += state.weights[start + row + to];
+                }
             }
-            scratch.drive[from] = Lanes::ZERO;
-            for channel in homophily.channels.iter() {
-                let start = state.index(channel, from, 0);
-                for (weight, &drive) in state.weights[start..start + n]
-                    .iter_mut()
-                    .zip(&scratch.drive)
-                {
-                    let room = drive
-                        .greater_than(Lanes::ZERO)
-                        .select(Lanes::ONE - *weight, *weight);
-                    *weight = (*weight + drive * room).clamp(Lanes::ZERO, Lanes::ONE);
+            if influence.is_some() {
+                for &start in read {
+                    sum += state.weights[start + row + to];
                 }
+                total += sum;
+                weighted += sum * position;
             }
         }
         if let Some(influence) = &influence {
-            let mut total = Lanes::ZERO;
-            let mut weighted = Lanes::ZERO;
-            for channel in influence.channels.iter() {
-                for (&weight, &position) in state.row(channel, from).iter().zip(&state.position) {
-                    total += weight;
-                    weighted += weight * position;
-                }
-            }
             let neighbours = total
                 .greater_than(Lanes::ZERO)
                 .select(weighted / total, own);
@@ -558,7 +603,8 @@ fn tie_pass(
 /// then the regime ends with probability base_hazard·(1 − σ)^hazard_shape. One uniform is
 /// drawn per followed actor every month, ended or not, so that streams stay aligned.
 #[allow(clippy::too_many_arguments)]
-#[inline(always)]
+#[cfg_attr(feature = "profile-parts", inline(never))]
+#[cfg_attr(not(feature = "profile-parts"), inline(always))]
 fn regime_survival(
     model: &Model,
     state: &mut State,

@@ -462,7 +462,8 @@ impl State {
     /// or infinite capacity by a capacity of 0); adds to each lane's count how many
     /// non-finite values it found. Tie weights need no such pass: every rule keeps the
     /// weights it writes finite and in [0, 1] (see `rules`).
-    #[inline(always)]
+    #[cfg_attr(feature = "profile-parts", inline(never))]
+    #[cfg_attr(not(feature = "profile-parts"), inline(always))]
     pub(crate) fn sanitise(&mut self, non_finite: &mut [u64; LANES]) {
         let mut found = [0u32; LANES];
         let mut count = |mask: Mask| {
