@@ -211,6 +211,13 @@ impl Lanes {
         lanewise!(Lanes, |lane| exp_lane(self.0[lane]))
     }
 
+    /// e^x for lanes known to be ≤ 0 or NaN (a logit's u − max u): as [`Lanes::exp`] there,
+    /// without its overflow and NaN handling; NaN gives 0. For larger x the value is wrong.
+    #[inline(always)]
+    pub fn exp_nonpositive(self) -> Lanes {
+        lanewise!(Lanes, |lane| exp_nonpositive_lane(self.0[lane]))
+    }
+
     /// ln x in each lane: absolute error below 2·10⁻⁷ (relative near 1); −∞ at 0, NaN below
     /// 0 and for NaN, +∞ at +∞. Subnormal inputs are read as the smallest normal number.
     #[inline(always)]
@@ -350,6 +357,22 @@ fn exp_lane(x: f32) -> f32 {
     if x.is_nan() { x } else { value }
 }
 
+#[inline(always)]
+fn exp_nonpositive_lane(x: f32) -> f32 {
+    let clamped = if x > EXP_LOWEST { x } else { EXP_LOWEST };
+    let shifted = clamped * LOG2_E + ROUNDING;
+    let k_float = shifted - ROUNDING;
+    let k = shifted.to_bits().wrapping_sub(ROUNDING.to_bits()) as i32;
+    let r = (clamped - k_float * LN2_HIGH) - k_float * LN2_LOW;
+    let polynomial =
+        ((((EXP_P[0] * r + EXP_P[1]) * r + EXP_P[2]) * r + EXP_P[3]) * r + EXP_P[4]) * r + EXP_P[5];
+    let e_r = polynomial * r * r + r + 1.0;
+    let scale = f32::from_bits((k.wrapping_add(127) as u32) << 23);
+    let value = e_r * scale;
+    let value = if x < EXP_LOWEST { 0.0 } else { value };
+    if x.is_nan() { 0.0 } else { value }
+}
+
 /// √½: mantissas below it are doubled so that the polynomial's argument stays near 0.
 const SQRT_HALF: f32 = std::f32::consts::FRAC_1_SQRT_2;
 /// Cephes' `logf` coefficients.
@@ -480,6 +503,22 @@ mod tests {
         assert!(got[4].is_nan());
         assert!((f64::from(got[5]) - 1f64.exp()).abs() < 1e-6);
         assert_eq!(got[7], f32::INFINITY);
+    }
+
+    #[test]
+    fn the_nonpositive_exp_matches_the_full_one_where_it_applies() {
+        let mut x = -90.0f32;
+        while x <= 0.0 {
+            let full = Lanes::splat(x).exp().0[0];
+            let cheap = Lanes::splat(x).exp_nonpositive().0[0];
+            assert!(
+                full.to_bits() == cheap.to_bits() || (x <= EXP_LOWEST && cheap == 0.0),
+                "{x}: {full} against {cheap}"
+            );
+            x += 0.0123;
+        }
+        let special = Lanes([f32::NEG_INFINITY, f32::NAN, 0.0, -87.5, 0.0, 0.0, 0.0, 0.0]);
+        assert_eq!(special.exp_nonpositive().0[..4], [0.0, 0.0, 1.0, 0.0]);
     }
 
     #[test]

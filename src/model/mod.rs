@@ -117,6 +117,8 @@ pub(crate) struct Scratch {
     /// partner's full utility and its e^(u − best).
     pub base_utility: Vec<Lanes>,
     pub odds: Vec<Lanes>,
+    /// The partners a target may turn to this month (a list of actors, the same in every lane).
+    pub partners: Vec<usize>,
     /// Each actor's log capacity relative to the log of the mean, for the substitution logit.
     pub relative_log_capacity: Vec<Lanes>,
     /// Each actor's commitments this month (how much the others depend on it).
@@ -183,6 +185,7 @@ impl<'m> Simulation<'m> {
                 next_position: actors(),
                 base_utility: actors(),
                 odds: actors(),
+                partners: vec![0; n],
                 relative_log_capacity: actors(),
                 commitment: actors(),
                 monthly_growth: actors(),
@@ -282,6 +285,7 @@ impl<'m> Simulation<'m> {
         .sum::<usize>()
             + bytes(&scratch.barred)
             + bytes(&scratch.sanctioned)
+            + bytes(&scratch.partners)
             + bytes(&scratch.noise_streams)
             + bytes(&scratch.hazard_streams);
         size_of::<Self>()

@@ -254,14 +254,21 @@ fn sanction_substitution(
                 *relative = log.max(floor) - log_mean;
             }
         }
-        let excluded = |partner: usize| partner == target || scratch.barred[target * n + partner];
+        // The partners in the choice: all but the target and those sanctioning it (the same in
+        // every lane), listed once so that the passes below do not branch.
+        let mut partners = 0;
+        for partner in 0..n {
+            if partner != target && !scratch.barred[target * n + partner] {
+                scratch.partners[partners] = partner;
+                partners += 1;
+            }
+        }
+        let partners = &scratch.partners[..partners];
         // The utility terms that do not depend on the channel, computed once per target.
         let distances = &model.distance_units[target * n..(target + 1) * n];
         let own = state.position[target];
-        for (partner, &distance) in distances.iter().enumerate() {
-            if excluded(partner) {
-                continue;
-            }
+        for &partner in partners {
+            let distance = distances[partner];
             let mut penalty = Lanes::ZERO;
             for (index, secondary) in model.secondary_sanctions.iter().enumerate() {
                 if secondary.target == target && secondary.window.contains(month) {
@@ -287,30 +294,24 @@ fn sanction_substitution(
             let row_start = state.index(channel, target, 0);
             let row = &mut state.weights[row_start..row_start + n];
             let mut best = Lanes::NEG_INFINITY;
-            for (partner, (odds, &weight)) in scratch.odds.iter_mut().zip(row.iter()).enumerate() {
-                if excluded(partner) {
-                    continue;
-                }
-                let full = scratch.base_utility[partner] + parameters.tie_weight * weight;
-                *odds = full;
+            for &partner in partners {
+                let full = scratch.base_utility[partner] + parameters.tie_weight * row[partner];
+                scratch.odds[partner] = full;
                 best = full.max(best);
             }
-            // Lanes where every partner is left out (u = −∞ for all) move nothing.
+            // Lanes where every partner is left out (u = −∞ for all) move nothing; there
+            // u − best is NaN, whose e^x is 0 here.
             let moving = losing & best.greater_than(Lanes::NEG_INFINITY);
             let mut total = Lanes::ZERO;
-            for (partner, odds) in scratch.odds.iter_mut().enumerate() {
-                if excluded(partner) {
-                    continue;
-                }
-                *odds = moving.select((*odds - best).exp(), Lanes::ZERO);
-                total += *odds;
+            for &partner in partners {
+                let odds = (scratch.odds[partner] - best).exp_nonpositive();
+                scratch.odds[partner] = odds;
+                total += odds;
             }
             let scale = moving.select(parameters.share * lost / total, Lanes::ZERO);
-            for (partner, (weight, &odds)) in row.iter_mut().zip(scratch.odds.iter()).enumerate() {
-                if excluded(partner) {
-                    continue;
-                }
-                *weight = (*weight + scale * odds).min(Lanes::ONE);
+            for &partner in partners {
+                let weight = &mut row[partner];
+                *weight = (*weight + scale * scratch.odds[partner]).min(Lanes::ONE);
             }
         }
     }
