@@ -46,12 +46,13 @@ const ENVELOPE_PENDING_RUNS: usize = LANES;
 
 /// Envelopes (the monthly measures' means and quantiles across runs, for fan charts) are taken
 /// from runs 0 to this − 1 only; every run still counts in the outcomes' summaries. A fan
-/// chart's quantiles are then known to about ±0.4 percentile points (binomial standard error
-/// at 16,384 runs), finer than a chart shows, and a batch of millions of runs pays for
-/// envelopes only on its first runs: reading every measure every month and adding it to a
-/// sketch costs more than the model in the lane engine (docs/PERFORMANCE.md). A multiple of
-/// [`CHUNK_RUNS`], so a chunk is wholly in or out, whatever the sharding.
-pub const ENVELOPE_RUNS: u64 = 16_384;
+/// chart's quantiles are then known to within a percentile point (the binomial standard error
+/// of a median at 4,096 runs is 0.8 points, of a 5th percentile 0.34), finer than a chart
+/// shows, and a batch of many runs pays for envelopes only on its first runs: reading every
+/// measure every month and adding it to a sketch costs about as much as the model itself in
+/// the lane engine (docs/PERFORMANCE.md). A multiple of [`CHUNK_RUNS`], so a chunk is wholly
+/// in or out, whatever the sharding.
+pub const ENVELOPE_RUNS: u64 = 4_096;
 
 /// How many runs a batch does.
 #[derive(Clone, Debug, PartialEq)]

@@ -245,6 +245,9 @@ pub struct ScenarioSummary {
     pub accuracy: Accuracy,
     pub precision: Option<PrecisionReport>,
     pub outcomes: Vec<OutcomeSummary>,
+    /// How many runs the envelopes come from: the first `batch::ENVELOPE_RUNS` (or all, in a
+    /// smaller batch); 0 without envelopes.
+    pub envelope_runs: u64,
     pub envelopes: Vec<Envelope>,
 }
 
@@ -287,6 +290,11 @@ impl ScenarioSummary {
                 checkpoints: result.checkpoints.clone(),
             }),
             outcomes,
+            envelope_runs: if totals.envelope_sums.is_empty() {
+                0
+            } else {
+                result.runs.min(crate::batch::ENVELOPE_RUNS)
+            },
             envelopes: envelopes(model, totals),
         }
     }

@@ -188,6 +188,12 @@ pub fn manifest_json(record: &BatchRecord) -> String {
         "runs": record.runs,
         "threads": options.threads,
         "envelopes": options.envelopes,
+        // Envelopes come from the first runs only (batch::ENVELOPE_RUNS).
+        "envelope_runs": if options.envelopes {
+            record.runs.min(crate::batch::ENVELOPE_RUNS)
+        } else {
+            0
+        },
         "per_run": options.per_run,
         "started": utc_timestamp(record.started),
         "finished": utc_timestamp(record.started + record.elapsed),

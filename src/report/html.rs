@@ -344,8 +344,15 @@ pub fn render(input: &ReportInput<'_>) -> Result<Report, ChartError> {
     html.push_str(
         "<section id=\"envelopes\"><h2>Over time</h2>\n<p>Median across runs of each \
          monthly measure, with the 50% and 90% bands; grey lines mark the first scenario's \
-         events after its start, numbered in the key under each chart.</p>\n<div class=\"charts\">",
+         events after its start, numbered in the key under each chart.",
     );
+    if summary.envelope_runs > 0 {
+        html.push_str(&format!(
+            " The bands come from the batch's first {} runs; the outcome summaries use every run.",
+            summary.envelope_runs
+        ));
+    }
+    html.push_str("</p>\n<div class=\"charts\">");
     if summary.envelopes.is_empty() {
         html.push_str("<p>This batch kept no monthly envelopes (<code>--no-envelopes</code>).</p>");
     }
