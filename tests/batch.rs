@@ -136,7 +136,11 @@ fn summaries_match_a_known_uniform_distribution() {
     assert_eq!(envelope.months.len(), 12);
     let first = &envelope.months[0];
     assert_eq!(first.count, entente::batch::ENVELOPE_RUNS);
-    assert_eq!(summary.envelope_runs, entente::batch::ENVELOPE_RUNS, "stated in the summary");
+    assert_eq!(
+        summary.envelope_runs,
+        entente::batch::ENVELOPE_RUNS,
+        "stated in the summary"
+    );
     assert!(
         envelope
             .months

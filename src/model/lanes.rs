@@ -328,14 +328,9 @@ const EXP_P: [f32; 6] = [
     0.5,
 ];
 
+/// e^x for x in [EXP_LOWEST, EXP_HIGHEST]: the range reduction and the polynomial.
 #[inline(always)]
-fn exp_lane(x: f32) -> f32 {
-    let clamped = if x > EXP_LOWEST { x } else { EXP_LOWEST };
-    let clamped = if clamped < EXP_HIGHEST {
-        clamped
-    } else {
-        EXP_HIGHEST
-    };
+fn exp_in_range(clamped: f32) -> f32 {
     // k = round(x·log₂e), to nearest even, by adding and removing 1.5·2²³: the sum's last
     // mantissa bits then hold k, read back without a float-to-int conversion (whose
     // saturating semantics would keep the compiler from using vector instructions).
@@ -347,7 +342,18 @@ fn exp_lane(x: f32) -> f32 {
         ((((EXP_P[0] * r + EXP_P[1]) * r + EXP_P[2]) * r + EXP_P[3]) * r + EXP_P[4]) * r + EXP_P[5];
     let e_r = polynomial * r * r + r + 1.0;
     let scale = f32::from_bits((k.wrapping_add(127) as u32) << 23);
-    let value = e_r * scale;
+    e_r * scale
+}
+
+#[inline(always)]
+fn exp_lane(x: f32) -> f32 {
+    let clamped = if x > EXP_LOWEST { x } else { EXP_LOWEST };
+    let clamped = if clamped < EXP_HIGHEST {
+        clamped
+    } else {
+        EXP_HIGHEST
+    };
+    let value = exp_in_range(clamped);
     let value = if x < EXP_LOWEST { 0.0 } else { value };
     let value = if x > EXP_HIGHEST {
         f32::INFINITY
@@ -360,15 +366,7 @@ fn exp_lane(x: f32) -> f32 {
 #[inline(always)]
 fn exp_nonpositive_lane(x: f32) -> f32 {
     let clamped = if x > EXP_LOWEST { x } else { EXP_LOWEST };
-    let shifted = clamped * LOG2_E + ROUNDING;
-    let k_float = shifted - ROUNDING;
-    let k = shifted.to_bits().wrapping_sub(ROUNDING.to_bits()) as i32;
-    let r = (clamped - k_float * LN2_HIGH) - k_float * LN2_LOW;
-    let polynomial =
-        ((((EXP_P[0] * r + EXP_P[1]) * r + EXP_P[2]) * r + EXP_P[3]) * r + EXP_P[4]) * r + EXP_P[5];
-    let e_r = polynomial * r * r + r + 1.0;
-    let scale = f32::from_bits((k.wrapping_add(127) as u32) << 23);
-    let value = e_r * scale;
+    let value = exp_in_range(clamped);
     let value = if x < EXP_LOWEST { 0.0 } else { value };
     if x.is_nan() { 0.0 } else { value }
 }
