@@ -140,51 +140,73 @@ fn issue_14_avx2_and_portable_steps_give_the_same_bits() {
 }
 
 /// Issue 14: a run's results do not depend on the runs that share its group of lanes, nor on
-/// its lane: run 13 computed in lane 2 among other runs gives the bits it gets in its own lane
-/// (13 mod 8 = 5) of its own group, and so does run 3 in lane 7.
+/// its lane. Runs 0 to 15 computed in their own groups, alone (the run in all 8 lanes), in
+/// reverse order (other lanes) and interleaved with the other group's runs (other company),
+/// give every run the same
+/// outcome bits and the same final state (weights, capacities, positions, stabilities, regime
+/// ends). Regimes end in some of these runs and last in others, so lanes take different paths.
 #[test]
 fn issue_14_a_run_gives_the_same_bits_in_any_lane_and_any_company() {
+    let mut fallen = 0;
     for path in [
         "scenarios/minimal.toml",
         "scenarios/venezuela/baseline.toml",
     ] {
         let model = Model::new(Scenario::load(Path::new(path)).unwrap());
         let count = model.scenario().outcomes().len();
-        let mut simulation = Simulation::new(&model);
-        let alone = |simulation: &mut Simulation<'_>, run: u64| {
-            let result = simulation.run(5, run, None);
-            result
-                .outcomes
-                .iter()
-                .map(|value| value.to_bits())
+        // Each run's outcome bits and final state, computed with `runs` in the lanes.
+        let compute = |runs: [u64; LANES]| {
+            let mut simulation = Simulation::new(&model);
+            let mut outcomes = Vec::new();
+            simulation.reset_lanes(5, runs);
+            simulation.run_from_reset(&mut outcomes, |_, _| {});
+            (0..LANES)
+                .map(|lane| {
+                    let bits: Vec<u64> = outcomes[lane * count..(lane + 1) * count]
+                        .iter()
+                        .map(|value| value.to_bits())
+                        .collect();
+                    (runs[lane], (bits, simulation.state().lane(lane)))
+                })
                 .collect::<Vec<_>>()
         };
-        let thirteen = alone(&mut simulation, 13);
-        let three = alone(&mut simulation, 3);
-        // Other runs (and other parameters, noise and regime falls) around them.
-        let runs = [900, 901, 13, 77, 5, 1 << 33, 2, 3];
-        simulation.reset_lanes(5, runs);
-        for month in 0..model.months() as u32 {
-            simulation.step(month);
+        let mut by_run = std::collections::BTreeMap::new();
+        for first in [0, 8] {
+            for (run, result) in compute(std::array::from_fn(|lane| first + lane as u64)) {
+                fallen += result
+                    .1
+                    .regime_end
+                    .iter()
+                    .filter(|end| end.is_some())
+                    .count();
+                by_run.insert(run, result);
+            }
         }
-        let mut outcomes = Vec::new();
-        let mut mixed = Simulation::new(&model);
-        mixed.reset_lanes(5, runs);
-        mixed.run_from_reset(&mut outcomes, |_, _| {});
-        let lane_bits = |lane: usize| {
-            outcomes[lane * count..(lane + 1) * count]
-                .iter()
-                .map(|value| value.to_bits())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(lane_bits(2), thirteen, "{path}: run 13 in lane 2");
-        assert_eq!(lane_bits(7), three, "{path}: run 3 in lane 7");
-        assert_ne!(lane_bits(2), lane_bits(7), "{path}: different runs differ");
-        // Stepping by hand gives the same state as the whole group.
-        assert_eq!(
-            simulation.state().lane(2).position,
-            mixed.state().lane(2).position,
-            "{path}"
-        );
+        // Alone: the run in every lane, so that nothing another run does can reach it.
+        for run in 0..16 {
+            let (_, result) = compute([run; LANES]).swap_remove(3);
+            assert!(
+                by_run[&run] == result,
+                "{path}: run {run} alone differs from its group"
+            );
+        }
+        let placements: [[u64; LANES]; 3] = [
+            [7, 6, 5, 4, 3, 2, 1, 0],
+            [0, 9, 2, 11, 4, 13, 6, 15],
+            [8, 1, 10, 3, 12, 5, 14, 7],
+        ];
+        for runs in placements {
+            for (run, result) in compute(runs) {
+                assert!(
+                    by_run[&run] == result,
+                    "{path}: run {run} placed as in {runs:?}"
+                );
+            }
+        }
+        assert_ne!(by_run[&0].0, by_run[&1].0, "{path}: different runs differ");
     }
+    assert!(
+        fallen > 0,
+        "no regime ended in runs 0 to 15 of either scenario"
+    );
 }
