@@ -16,6 +16,7 @@ pub mod report;
 pub mod results;
 pub mod rng;
 pub mod scenario;
+pub mod sensitivity;
 pub mod sketch;
 pub mod stats;
 pub mod summary;
