@@ -7,6 +7,7 @@
 
 pub mod batch;
 pub mod cli;
+pub mod design;
 pub mod files;
 pub mod model;
 pub mod outcome;
