@@ -1,6 +1,7 @@
 //! Sampling designs for exploratory modelling (issue 15): low-discrepancy Sobol' points,
-//! plain or scrambled from a seed. The first part of the designs the issue asks for; Latin
-//! hypercubes, Morris trajectories and grids, and their use by `batch`, are not built yet.
+//! plain or scrambled from a seed, and the Saltelli design on them. The first part of the
+//! designs the issue asks for; Latin hypercubes, Morris trajectories and grids, and their use
+//! by `batch`, are not built yet.
 //!
 //! Methods, with where they come from:
 //! - **Sobol' sequence.** Sobol' (1967), in Gray-code order (Antonov and Saleev 1979): point n
@@ -130,6 +131,62 @@ impl SobolSequence {
                 word = scrambles[dimension].apply(word);
             }
             *coordinate = f64::from(word) * TWO_TO_MINUS_32;
+        }
+        Ok(())
+    }
+}
+
+/// A Saltelli design (Saltelli et al. 2010) over `inputs` inputs on Sobol' points of twice as
+/// many dimensions: base point j gives row j of A (the first `inputs` coordinates) and of B
+/// (the others), and the AB_i rows mix them. Unit-cube coordinates; mapping them onto the
+/// inputs' distributions is the caller's.
+#[derive(Clone, Debug)]
+pub struct SaltelliDesign {
+    inputs: usize,
+    sequence: SobolSequence,
+}
+
+/// Which matrix of a Saltelli design a row belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaltelliMatrix {
+    A,
+    B,
+    /// A with the column of this input taken from B.
+    Mixed(usize),
+}
+
+impl SaltelliDesign {
+    /// Scrambled from `seed`; base point 0 is used too (scrambled, it is not the origin).
+    pub fn new(inputs: usize, seed: u64) -> Result<SaltelliDesign, DesignError> {
+        Ok(SaltelliDesign {
+            inputs,
+            sequence: SobolSequence::scrambled(2 * inputs, seed)?,
+        })
+    }
+
+    /// Evaluations per base point: A, B and one AB_i per input.
+    pub fn rows_per_point(&self) -> usize {
+        self.inputs + 2
+    }
+
+    /// Writes row `matrix` of base point `point` into `out` (`inputs` coordinates), using
+    /// `scratch` (`2 × inputs` long) for the base point.
+    pub fn row(
+        &self,
+        point: u64,
+        matrix: SaltelliMatrix,
+        scratch: &mut [f64],
+        out: &mut [f64],
+    ) -> Result<(), DesignError> {
+        self.sequence.point(point, scratch)?;
+        let (a, b) = scratch.split_at(self.inputs);
+        match matrix {
+            SaltelliMatrix::A => out.copy_from_slice(a),
+            SaltelliMatrix::B => out.copy_from_slice(&b[..self.inputs]),
+            SaltelliMatrix::Mixed(input) => {
+                out.copy_from_slice(a);
+                out[input] = b[input];
+            }
         }
         Ok(())
     }
@@ -273,6 +330,61 @@ mod tests {
             assert_ne!(a, b, "point {index} scrambled");
             assert_eq!(b, c, "point {index}: same seed, same point");
             assert_ne!(b, d, "point {index}: another seed, another point");
+        }
+    }
+
+    /// The Ishigami indices from a scrambled Saltelli design of 2^12 base points are within
+    /// 0.02 of the known values: the low-discrepancy design does at 2^12 points better than the
+    /// random one of the estimator tests at 2^14.
+    #[test]
+    fn a_saltelli_design_on_sobol_points_estimates_ishigami() {
+        use crate::sensitivity::{SaltelliOutputs, sobol_indices};
+        let pi = std::f64::consts::PI;
+        let ishigami = |x: &[f64]| {
+            let x: Vec<f64> = x.iter().map(|u| -pi + 2.0 * pi * u).collect();
+            x[0].sin() + 7.0 * x[1].sin().powi(2) + 0.1 * x[2].powi(4) * x[0].sin()
+        };
+        let design = SaltelliDesign::new(3, 11).unwrap();
+        assert_eq!(design.rows_per_point(), 5);
+        let points = 1 << 12;
+        let (mut scratch, mut row) = (vec![0.0; 6], vec![0.0; 3]);
+        let mut evaluate = |point, matrix| {
+            design.row(point, matrix, &mut scratch, &mut row).unwrap();
+            ishigami(&row)
+        };
+        let a: Vec<f64> = (0..points)
+            .map(|j| evaluate(j, SaltelliMatrix::A))
+            .collect();
+        let b: Vec<f64> = (0..points)
+            .map(|j| evaluate(j, SaltelliMatrix::B))
+            .collect();
+        let ab: Vec<Vec<f64>> = (0..3)
+            .map(|i| {
+                (0..points)
+                    .map(|j| evaluate(j, SaltelliMatrix::Mixed(i)))
+                    .collect()
+            })
+            .collect();
+        let indices = sobol_indices(
+            &SaltelliOutputs {
+                a: &a,
+                b: &b,
+                ab: &ab,
+            },
+            1,
+        )
+        .unwrap();
+        let first = [0.3139, 0.4424, 0.0];
+        let total = [0.5576, 0.4424, 0.2437];
+        for (input, index) in indices.iter().enumerate() {
+            assert!(
+                (index.first - first[input]).abs() < 0.02,
+                "S1 {input}: {index:?}"
+            );
+            assert!(
+                (index.total - total[input]).abs() < 0.02,
+                "ST {input}: {index:?}"
+            );
         }
     }
 
