@@ -298,8 +298,33 @@ pub fn morris_indices(
         .collect())
 }
 
+/// Test functions with known indices, shared by the estimators' and the designs' tests.
+#[cfg(test)]
+pub(crate) mod known {
+    /// The Ishigami function (a = 7, b = 0.1) of three inputs on [−π, π].
+    pub(crate) fn ishigami(x: &[f64]) -> f64 {
+        let (a, b) = (7.0, 0.1);
+        x[0].sin() + a * x[1].sin().powi(2) + b * x[2].powi(4) * x[0].sin()
+    }
+
+    /// Its first-order and total indices (Saltelli et al. 2008, §2.9).
+    pub(crate) const ISHIGAMI_FIRST: [f64; 3] = [0.3139, 0.4424, 0.0];
+    pub(crate) const ISHIGAMI_TOTAL: [f64; 3] = [0.5576, 0.4424, 0.2437];
+
+    /// Sobol' indices of evaluations given as three arrays.
+    pub(crate) fn indices(
+        a: &[f64],
+        b: &[f64],
+        ab: &[Vec<f64>],
+        seed: u64,
+    ) -> Vec<super::SobolIndex> {
+        super::sobol_indices(&super::SaltelliOutputs { a, b, ab }, seed).unwrap()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::known::{ISHIGAMI_FIRST, ISHIGAMI_TOTAL, ishigami};
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
@@ -338,11 +363,6 @@ mod tests {
         (a, b, ab)
     }
 
-    fn ishigami(x: &[f64]) -> f64 {
-        let (a, b) = (7.0, 0.1);
-        x[0].sin() + a * x[1].sin().powi(2) + b * x[2].powi(4) * x[0].sin()
-    }
-
     /// Ishigami (a = 7, b = 0.1) on U(−π, π)³: S1 = 0.3139, 0.4424, 0; ST = 0.5576, 0.4424,
     /// 0.2437 (Saltelli et al. 2008, §2.9). At N = 2^14 random rows each estimate must lie
     /// within 1.5 of its 95% half-widths (about three standard errors) of the known value, and
@@ -357,12 +377,10 @@ mod tests {
             ab: &ab,
         };
         let indices = sobol_indices(&outputs, 1).unwrap();
-        let first = [0.3139, 0.4424, 0.0];
-        let total = [0.5576, 0.4424, 0.2437];
         for (input, index) in indices.iter().enumerate() {
             for (estimate, interval, known) in [
-                (index.first, index.first_interval, first[input]),
-                (index.total, index.total_interval, total[input]),
+                (index.first, index.first_interval, ISHIGAMI_FIRST[input]),
+                (index.total, index.total_interval, ISHIGAMI_TOTAL[input]),
             ] {
                 let half = interval.half_width();
                 assert!(half < 0.05, "input {input}: half-width {half}");
@@ -394,15 +412,7 @@ mod tests {
         let coefficients = [3.0, -2.0, 1.0, 0.0];
         let linear = |x: &[f64]| x.iter().zip(&coefficients).map(|(x, c)| x * c).sum();
         let (a, b, ab) = saltelli(1 << 13, 4, 0.0, 1.0, linear);
-        let indices = sobol_indices(
-            &SaltelliOutputs {
-                a: &a,
-                b: &b,
-                ab: &ab,
-            },
-            3,
-        )
-        .unwrap();
+        let indices = super::known::indices(&a, &b, &ab, 3);
         let total: f64 = coefficients.iter().map(|c| c * c).sum();
         for (index, c) in indices.iter().zip(coefficients) {
             let known = c * c / total;
