@@ -1,7 +1,7 @@
 //! Sampling designs for exploratory modelling (issue 15): low-discrepancy Sobol' points,
-//! plain or scrambled from a seed, and the Saltelli design on them. The first part of the
-//! designs the issue asks for; Latin hypercubes, Morris trajectories and grids, and their use
-//! by `batch`, are not built yet.
+//! plain or scrambled from a seed, and the Saltelli design on them; Latin hypercubes; Morris
+//! trajectories. All in the unit cube: mapping onto the parameters' distributions (through
+//! exact quantile functions), grids and sweeps, and their use by `batch`, are not built yet.
 //!
 //! Methods, with where they come from:
 //! - **Sobol' sequence.** Sobol' (1967), in Gray-code order (Antonov and Saleev 1979): point n
@@ -37,6 +37,8 @@ pub enum DesignError {
     TooManyDimensions { asked: usize, most: usize },
     #[error("a Sobol' design has at most 2^32 points; point {index} was asked for")]
     IndexTooLarge { index: u64 },
+    #[error("a Morris design needs an even number of grid levels, at least 2; {levels} given")]
+    MorrisLevels { levels: usize },
 }
 
 /// One dimension's linear matrix scramble and digital shift.
@@ -190,6 +192,98 @@ impl SaltelliDesign {
         }
         Ok(())
     }
+}
+
+/// A Latin hypercube of `points` points in `dimensions` dimensions (McKay, Beckman and
+/// Conover 1979): in each dimension, point j lies in stratum π_d(j) of the `points` equal
+/// strata of [0, 1), at a uniform position inside it, π_d a random permutation. Permutations
+/// and positions come from the seed's streams, one per dimension, so the design depends only on
+/// (seed, points, dimensions). Unit-cube coordinates, as for the Sobol' designs.
+#[derive(Clone, Debug)]
+pub struct LatinHypercube {
+    points: usize,
+    /// `coordinates[d * points + j]`.
+    coordinates: Vec<f64>,
+}
+
+impl LatinHypercube {
+    pub fn new(points: usize, dimensions: usize, seed: u64) -> LatinHypercube {
+        use rand::RngExt;
+        let purpose = Purpose::named("design:latin-hypercube");
+        let mut coordinates = Vec::with_capacity(points * dimensions);
+        let mut strata: Vec<usize> = Vec::with_capacity(points);
+        for dimension in 0..dimensions {
+            let mut stream = rng::stream(seed, dimension as u64, purpose);
+            strata.clear();
+            strata.extend(0..points);
+            // Fisher–Yates.
+            for last in (1..points).rev() {
+                strata.swap(last, stream.random_range(0..=last));
+            }
+            coordinates.extend(
+                strata
+                    .iter()
+                    .map(|&stratum| (stratum as f64 + stream.random::<f64>()) / points as f64),
+            );
+        }
+        LatinHypercube {
+            points,
+            coordinates,
+        }
+    }
+
+    pub fn points(&self) -> usize {
+        self.points
+    }
+
+    /// Coordinate `dimension` of point `point`.
+    pub fn coordinate(&self, point: usize, dimension: usize) -> f64 {
+        self.coordinates[dimension * self.points + point]
+    }
+}
+
+/// A Morris trajectory (Morris 1991) on a grid of `levels` levels per input: k + 1 points in
+/// the unit cube, the first drawn on the grid, each next one moving one input, in a random
+/// order, by ±Δ with Δ = levels / (2 (levels − 1)), the sign keeping it in [0, 1]. Drawn from
+/// the seed's stream for `trajectory`, so it depends only on (seed, levels, inputs, index).
+pub fn morris_trajectory(
+    inputs: usize,
+    levels: usize,
+    seed: u64,
+    trajectory: u64,
+) -> Result<Vec<Vec<f64>>, DesignError> {
+    use rand::RngExt;
+    if levels < 2 || levels % 2 == 1 {
+        return Err(DesignError::MorrisLevels { levels });
+    }
+    let mut stream = rng::stream(seed, trajectory, Purpose::named("design:morris"));
+    let grid = (levels - 1) as f64;
+    let delta = levels as f64 / (2.0 * grid);
+    // Starting levels from the lower half, so that +Δ stays on the grid; the sign is chosen
+    // afterwards so that every move stays inside [0, 1].
+    let mut point: Vec<f64> = (0..inputs)
+        .map(|_| stream.random_range(0..levels / 2) as f64 / grid)
+        .collect();
+    let mut order: Vec<usize> = (0..inputs).collect();
+    for last in (1..inputs).rev() {
+        order.swap(last, stream.random_range(0..=last));
+    }
+    for value in &mut point {
+        if stream.random::<bool>() {
+            *value += delta;
+        }
+    }
+    let mut points = Vec::with_capacity(inputs + 1);
+    points.push(point.clone());
+    for input in order {
+        point[input] = if point[input] + delta <= 1.0 + 1e-12 {
+            point[input] + delta
+        } else {
+            point[input] - delta
+        };
+        points.push(point.clone());
+    }
+    Ok(points)
 }
 
 /// The 32 direction numbers of `dimension` (0-based): v_j = m_j · 2^(32 − j), the m_j past the
@@ -372,6 +466,79 @@ mod tests {
                 "ST {input}: {index:?}"
             );
         }
+    }
+
+    /// Every dimension of a Latin hypercube has exactly one point in each stratum, and the
+    /// design depends only on (seed, points, dimensions).
+    #[test]
+    fn a_latin_hypercube_has_one_point_per_stratum_in_every_dimension() {
+        for points in [1, 7, 256, 1000] {
+            let design = LatinHypercube::new(points, 12, 3);
+            assert_eq!(design.points(), points);
+            for dimension in 0..12 {
+                let mut seen = vec![false; points];
+                for point in 0..points {
+                    let value = design.coordinate(point, dimension);
+                    assert!((0.0..1.0).contains(&value));
+                    let stratum = (value * points as f64) as usize;
+                    assert!(!seen[stratum], "{points} points, dimension {dimension}");
+                    seen[stratum] = true;
+                }
+            }
+        }
+        let (a, b) = (LatinHypercube::new(50, 3, 3), LatinHypercube::new(50, 3, 4));
+        assert_eq!(a.coordinates, LatinHypercube::new(50, 3, 3).coordinates);
+        assert_ne!(a.coordinates, b.coordinates);
+    }
+
+    /// A Morris trajectory moves each input exactly once, by ±Δ, on the grid and inside the
+    /// unit cube; its elementary effects on a linear function are the coefficients.
+    #[test]
+    fn morris_trajectories_move_each_input_once_by_delta() {
+        let levels = 4;
+        let delta = levels as f64 / (2.0 * (levels - 1) as f64);
+        let coefficients = [1.5, -3.0, 0.25, 0.0, 2.0];
+        for trajectory in 0..50 {
+            let points = morris_trajectory(5, levels, 9, trajectory).unwrap();
+            assert_eq!(points.len(), 6);
+            let mut moved = [false; 5];
+            for step in 1..points.len() {
+                let changed: Vec<usize> = (0..5)
+                    .filter(|&i| points[step][i] != points[step - 1][i])
+                    .collect();
+                let [input] = changed[..] else {
+                    panic!("trajectory {trajectory}: step {step} moved {changed:?}")
+                };
+                assert!(!moved[input], "input {input} moved twice");
+                moved[input] = true;
+                assert!(
+                    ((points[step][input] - points[step - 1][input]).abs() - delta).abs() < 1e-12
+                );
+            }
+            for point in &points {
+                for &value in point {
+                    let on_grid = value * (levels - 1) as f64;
+                    assert!(
+                        (on_grid - on_grid.round()).abs() < 1e-9 && (0.0..=1.0).contains(&value)
+                    );
+                }
+            }
+            let outputs: Vec<f64> = points
+                .iter()
+                .map(|x| x.iter().zip(&coefficients).map(|(x, c)| x * c).sum())
+                .collect();
+            for (input, effect) in
+                crate::sensitivity::elementary_effects(&points, &outputs).unwrap()
+            {
+                assert!((effect - coefficients[input]).abs() < 1e-9);
+            }
+        }
+        assert_eq!(morris_trajectory(3, 4, 9, 7), morris_trajectory(3, 4, 9, 7));
+        assert_ne!(morris_trajectory(3, 4, 9, 7), morris_trajectory(3, 4, 9, 8));
+        assert_eq!(
+            morris_trajectory(3, 3, 9, 0),
+            Err(DesignError::MorrisLevels { levels: 3 })
+        );
     }
 
     #[test]
