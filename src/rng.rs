@@ -13,6 +13,8 @@
 //! side by side, so lane *i* sees exactly the numbers that `stream(seed, runs[i], purpose)` gives.
 
 use rand_chacha::ChaCha8Rng;
+
+use crate::model::LANES;
 use rand_chacha::rand_core::SeedableRng;
 
 /// A stable identifier of what a stream is used for, derived from a name.
@@ -81,9 +83,6 @@ pub fn unit(rng: &mut ChaCha8Rng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-/// The number of runs, one per SIMD lane, that a [`LaneStreams`] serves at once.
-pub const LANES: usize = 8;
-
 /// The number of 32-bit words in a ChaCha block.
 const BLOCK_WORDS: usize = 16;
 
@@ -93,8 +92,8 @@ const DOUBLE_ROUNDS: usize = 4;
 /// The ChaCha constant "expand 32-byte k" as four little-endian words (words 0 to 3 of the state).
 const CONSTANTS: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
 
-/// One value for each of the eight lanes.
-type Lanes = [u32; LANES];
+/// One 32-bit word for each lane: the model's runs per group ([`LANES`]).
+type LaneWords = [u32; LANES];
 
 /// The ChaCha8 streams of eight runs that share a seed and a purpose, computed side by side.
 ///
@@ -117,13 +116,13 @@ pub struct LaneStreams {
     /// The key words shared by all lanes (ChaCha state words 4 to 11).
     key: [u32; 8],
     /// The low halves of the lanes' stream numbers (ChaCha state word 14).
-    stream_low: Lanes,
+    stream_low: LaneWords,
     /// The high halves of the lanes' stream numbers (ChaCha state word 15).
-    stream_high: Lanes,
+    stream_high: LaneWords,
     /// The counter of the next block to compute, the same in every lane.
     block_counter: u64,
     /// The current block of every lane, word-major: `block[w][lane]` is word `w` of that lane.
-    block: [Lanes; BLOCK_WORDS],
+    block: [LaneWords; BLOCK_WORDS],
     /// The index in `block` of the next word to hand out; `BLOCK_WORDS` means the block is used
     /// up, which is also the starting state so that building a `LaneStreams` computes nothing.
     position: usize,
@@ -247,7 +246,7 @@ fn quarter_round(words: &mut [u32; BLOCK_WORDS], a: usize, b: usize, c: usize, d
 
 /// Lane-wise wrapping addition, which the compiler emits as one or two vector additions.
 #[inline(always)]
-fn add(left: Lanes, right: Lanes) -> Lanes {
+fn add(left: LaneWords, right: LaneWords) -> LaneWords {
     let mut sum = [0; LANES];
     for lane in 0..LANES {
         sum[lane] = left[lane].wrapping_add(right[lane]);

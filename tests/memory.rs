@@ -42,11 +42,10 @@ fn a_run_in_flight_holds_a_few_kilobytes_at_the_flagship_and_its_weights_at_200_
         before,
         "a warm simulation does not grow"
     );
-    // About 102 KB for a group of 8 runs, 13 KB a run (docs/PERFORMANCE.md): 25 KB of
+    // About 86 KB for a group of 8 runs, 11 KB a run (docs/PERFORMANCE.md): 25 KB of
     // weights (14 × 14 actors × 4 channels × 32 bytes), 10 KB of random streams (15 × 640
-    // bytes), 46 KB of drawn parameters (288 of them, each as 8 `f64`s per run, as lanes of
-    // `f32` and as lanes of `f64`), 7 KB of outcome reductions for 45 outcomes, and the
-    // per-actor lanes.
+    // bytes), 28 KB of drawn parameters (288 of them, as 8 `f64`s per run and as lanes of
+    // `f32`), 7 KB of outcome reductions for 44 outcomes, and the per-actor lanes.
     eprintln!("flagship: {before} bytes per group of {LANES} runs in flight");
     assert!(before < 128 * 1024, "a flagship group holds {before} bytes");
 

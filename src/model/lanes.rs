@@ -268,6 +268,14 @@ impl Mask {
         self.0.iter().fold(0, |seen, &bits| seen | bits) != 0
     }
 
+    /// Adds 1 to each lane's count where the lane is set (non-finite values found, per run).
+    #[inline(always)]
+    pub fn add_to(self, counts: &mut [u64; LANES]) {
+        for (count, one) in counts.iter_mut().zip(self.ones()) {
+            *count += u64::from(one);
+        }
+    }
+
     /// 1 in the lanes that are set, 0 in the others, for counting per lane.
     #[inline(always)]
     pub fn ones(self) -> [u32; LANES] {

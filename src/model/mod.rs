@@ -142,14 +142,10 @@ pub(crate) struct Scratch {
 /// reuses them from group to group.
 pub struct Simulation<'m> {
     model: &'m Model,
-    /// The run in each lane.
-    runs: [u64; LANES],
     /// The drawn parameter values of each lane's run, in scenario order.
     params: [Vec<f64>; LANES],
     /// The same values by parameter, one [`Lanes`] each, for the rules.
     values: Vec<Lanes>,
-    /// The same values by parameter in `f64`, for initialising the state.
-    values_f64: Vec<[f64; LANES]>,
     state: State,
     scratch: Scratch,
     tracker: Tracker,
@@ -169,10 +165,8 @@ impl<'m> Simulation<'m> {
         let placeholder = LaneStreams::new([0; 8], [0; LANES]);
         Simulation {
             model,
-            runs: [0; LANES],
             params: std::array::from_fn(|_| Vec::with_capacity(param_count)),
             values: vec![Lanes::ZERO; param_count],
-            values_f64: vec![[0.0; LANES]; param_count],
             state: State::sized(n, channels),
             scratch: Scratch {
                 war_log_keep: actors(),
@@ -217,11 +211,6 @@ impl<'m> Simulation<'m> {
 
     pub fn instruction_set(&self) -> InstructionSet {
         self.instruction_set
-    }
-
-    /// The run in each lane of the current group.
-    pub fn runs(&self) -> [u64; LANES] {
-        self.runs
     }
 
     /// The parameter values drawn for the run in `lane`, in scenario order.
@@ -293,7 +282,6 @@ impl<'m> Simulation<'m> {
             + scratch_bytes
             + self.params.iter().map(bytes).sum::<usize>()
             + bytes(&self.values)
-            + bytes(&self.values_f64)
             + self.tracker.memory_bytes()
     }
 
@@ -311,17 +299,13 @@ impl<'m> Simulation<'m> {
     /// lane's results do not depend on its neighbours.
     pub fn reset_lanes(&mut self, seed: u64, runs: [u64; LANES]) {
         let model = self.model;
-        self.runs = runs;
         for (lane, &run) in runs.iter().enumerate() {
             param::draw_all(&model.scenario().params, seed, run, &mut self.params[lane]);
         }
-        for (slot, (values, values_f64)) in
-            self.values.iter_mut().zip(&mut self.values_f64).enumerate()
-        {
-            *values_f64 = std::array::from_fn(|lane| self.params[lane][slot]);
-            *values = Lanes::from_f64(values_f64);
+        for (slot, values) in self.values.iter_mut().enumerate() {
+            *values = Lanes::from_f64(&std::array::from_fn(|lane| self.params[lane][slot]));
         }
-        self.state.initialise(model, &self.values_f64);
+        self.state.initialise(model, &self.params, &self.values);
         if let Some(channels) = model.waning_channels {
             let mut initial = std::mem::take(&mut self.state.initial_commitment);
             rules::commitments(&self.state, channels, &mut initial);
@@ -547,7 +531,7 @@ impl<'m> Simulation<'m> {
     fn apply_shock(&mut self, shock: &world::ShockEvent) {
         let state = &mut self.state;
         for lane in 0..LANES {
-            let value = self.values_f64[shock.value][lane];
+            let value = self.params[lane][shock.value];
             for &actor in &shock.actors {
                 // A fallen regime's stability is frozen at the fall (docs/MODEL.md).
                 if shock.attribute == Attribute::Stability

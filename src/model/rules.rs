@@ -4,9 +4,9 @@
 //! Every function works on a group of runs at once, one run per lane of [`Lanes`]. What
 //! differs between runs (parameters, weights, positions) is a lane value; what is the same
 //! (events, the actors, distances) is a plain value, so a branch on it costs nothing. A branch
-//! that depends on lane values becomes a [`Mask`] and a select, and a loop whose length depends
-//! on them (waning's farthest-first walk) runs until no lane needs more, the lanes already done
-//! multiplying by exactly 1. No lane ever reads another, so every run gets the same bits
+//! that depends on lane values becomes a [`Mask`](super::Mask) and a select, and a loop whose
+//! length depends on them (waning's farthest-first walk) runs until no lane needs more, the
+//! lanes already done multiplying by exactly 1. No lane ever reads another, so every run gets the same bits
 //! whatever runs share its group.
 //!
 //! Every rule leaves the tie weights it writes finite and in [0, 1], so a step needs no pass
@@ -14,7 +14,7 @@
 //! compiled inside each instruction set's copy of the month loop (see `Simulation::months`).
 
 use super::Scratch;
-use super::lanes::{Lanes, Mask, standard_normal, uniform};
+use super::lanes::{Lanes, standard_normal, uniform};
 use super::world::{CompiledRule, Model, State};
 use crate::scenario::{ChannelSet, MAX_CHANNELS, RuleKind};
 
@@ -203,14 +203,6 @@ struct Substitution {
     dissuasion_weight: Lanes,
 }
 
-/// Adds 1 to each lane's count where `mask` is set.
-#[inline(always)]
-fn count(non_finite: &mut [u64; super::LANES], mask: Mask) {
-    for (total, one) in non_finite.iter_mut().zip(mask.ones()) {
-        *total += u64::from(one);
-    }
-}
-
 /// Rule 3: `share` of the tie weight a target lost this month on each channel goes to the
 /// partners that do not sanction it, split by a logit over closeness of positions, capacity,
 /// the existing tie, distance and secondary-sanction exposure.
@@ -282,7 +274,7 @@ fn sanction_substitution(
             // An infinite capacity gives a non-finite utility: counted, and the partner left
             // out of the choice.
             let bad = utility.is_nan() | utility.equal(Lanes::INFINITY);
-            count(&mut scratch.non_finite, bad);
+            bad.add_to(&mut scratch.non_finite);
             scratch.base_utility[partner] = bad.select(Lanes::NEG_INFINITY, utility);
         }
         for channel in rule.channels.iter() {

@@ -327,16 +327,21 @@ impl State {
         }
     }
 
-    /// Sets the state at the start of the runs from their drawn parameter values
-    /// (`params[slot]` holds one value per lane).
-    pub(crate) fn initialise(&mut self, model: &Model, params: &[[f64; LANES]]) {
+    /// Sets the state at the start of the runs from their drawn parameter values: `params[lane]`
+    /// in scenario order, and the same as `values[slot]`, one [`Lanes`] per parameter.
+    pub(crate) fn initialise(
+        &mut self,
+        model: &Model,
+        params: &[Vec<f64>; LANES],
+        values: &[Lanes],
+    ) {
         let scenario = model.scenario();
-        let value = |slot: Slot| Lanes::from_f64(&params[slot]);
+        let value = |slot: Slot| values[slot];
         for (index, actor) in scenario.actors.iter().enumerate() {
             // The logarithm is taken in f64, then rounded: exact to f32 precision.
             let mut log_capacity = [0.0; LANES];
-            for (lane, log) in log_capacity.iter_mut().enumerate() {
-                *log = params[slot(actor.capacity)][lane].max(0.0).ln();
+            for (log, params) in log_capacity.iter_mut().zip(params) {
+                *log = params[slot(actor.capacity)].max(0.0).ln();
             }
             self.log_capacity[index] = Lanes::from_f64(&log_capacity);
             self.initial_log_capacity[index] = self.log_capacity[index];
@@ -465,12 +470,7 @@ impl State {
     #[cfg_attr(feature = "profile-parts", inline(never))]
     #[cfg_attr(not(feature = "profile-parts"), inline(always))]
     pub(crate) fn sanitise(&mut self, non_finite: &mut [u64; LANES]) {
-        let mut found = [0u32; LANES];
-        let mut count = |mask: Mask| {
-            for (found, one) in found.iter_mut().zip(mask.ones()) {
-                *found += one;
-            }
-        };
+        let mut count = |mask: Mask| mask.add_to(non_finite);
         for log_capacity in &mut self.log_capacity {
             // −∞ is a capacity of 0, not a fault; NaN and +∞ are.
             let bad = log_capacity.is_nan() | log_capacity.equal(Lanes::INFINITY);
@@ -489,9 +489,6 @@ impl State {
         clamp(&mut self.stability, 0.0, 1.0);
         clamp(&mut self.stubbornness, 0.0, 1.0);
         clamp(&mut self.growth, -0.99, f32::MAX);
-        for (total, found) in non_finite.iter_mut().zip(found) {
-            *total += u64::from(found);
-        }
     }
 
     /// One lane's world, in `f64`, for tests and tools that look at single runs.

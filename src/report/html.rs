@@ -56,13 +56,14 @@ pub fn focus_network(model: &Model, seed: u64, runs: u64) -> FocusNetwork {
     };
     // Runs are computed a group at a time: each group's start and end serve all its runs.
     let runs = runs.max(1);
+    let mut outcomes = Vec::new();
     for first in (0..runs).step_by(LANES) {
         let used = (runs - first).min(LANES as u64) as usize;
         simulation.reset(seed, first);
         for lane in 0..used {
             mean_ties(&simulation, lane, &mut start);
         }
-        simulation.run(seed, first, None);
+        simulation.run_from_reset(&mut outcomes, |_, _| {});
         for lane in 0..used {
             mean_ties(&simulation, lane, &mut end);
         }
