@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::batch::{CHUNK_RUNS, MAX_RUNS, SEGMENT_CHUNKS, Shard};
+use crate::design::{DEFAULT_MORRIS_LEVELS, RangeRequest, SweepRequest};
 
 /// The most worker threads a batch may ask for (more than any machine's cores; each thread
 /// holds a copy of the model's state, so a typo like 1000000 must not start a million).
@@ -97,6 +98,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Which uncertain inputs drive each outcome (and, given a VARIANT, each paired difference
+    /// VARIANT − SCENARIO): Sobol' indices with bootstrap intervals, or Morris screening.
+    Sensitivity(SensitivityArgs),
+    /// Scenario discovery on a finished design: where in the inputs do the runs of interest lie
+    /// (PRIM boxes, and a ranking of inputs by Kolmogorov–Smirnov distance).
+    Discover(DiscoverArgs),
     /// Repeat a batch or comparison from its manifest.json alone (the scenario texts are in it).
     Rerun {
         /// The manifest.json of an earlier batch or comparison.
@@ -108,6 +115,145 @@ pub enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_THREADS)))]
         threads: Option<u32>,
     },
+}
+
+/// The sensitivity methods of `entente sensitivity`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SensitivityMethod {
+    /// Sobol' first-order and total indices (Saltelli 2010 design, N·(k + 2) runs).
+    Sobol,
+    /// Morris elementary effects (r·(k + 1) runs): a cheap screening of many inputs.
+    Morris,
+}
+
+/// What `entente sensitivity` takes.
+#[derive(clap::Args)]
+pub struct SensitivityArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// A variant to pair with it: the paired differences VARIANT − SCENARIO are analysed too
+    /// (same values of the shared inputs, same noise).
+    pub variant: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = SensitivityMethod::Sobol)]
+    pub method: SensitivityMethod,
+    /// Base points N (Sobol', a power of two; N·(k + 2) runs) or trajectories r (Morris;
+    /// r·(k + 1) runs). Default: 1024 base points, or 20 trajectories.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+    pub points: Option<u64>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Analyse only these outcomes (repeatable; default: every outcome).
+    #[arg(long = "outcome", value_name = "NAME")]
+    pub outcomes: Vec<String>,
+    /// Bootstrap resamples behind each interval.
+    #[arg(long, value_name = "N", default_value_t = 200,
+          value_parser = clap::value_parser!(u64).range(10..=100_000))]
+    pub resamples: u64,
+    /// Seed of the random streams and of the design (default: the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: every core). Results are identical for any count.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_THREADS)))]
+    pub threads: Option<u32>,
+    /// Write sensitivity.json, sensitivity.csv and the per-run runs.csv (for `entente
+    /// discover`) into this directory, each file atomically.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// In the text output, list this many inputs per output (the most influential first).
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub top: usize,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = RunFormat::Text)]
+    pub format: RunFormat,
+}
+
+/// Which inputs a design varies, shared by the exploration commands.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct InputArgs {
+    /// Vary only the uncertain parameters whose keys match PATTERN (`*` any characters, `?`
+    /// one; repeatable); the others keep their Monte Carlo draws. Default: every uncertain
+    /// parameter.
+    #[arg(long = "params", value_name = "PATTERN")]
+    pub params: Vec<String>,
+    /// Treat the fixed number KEY as uniform on [LOW, HIGH] for the analysis (repeatable).
+    #[arg(long = "range", value_name = "KEY=LOW,HIGH", value_parser = range_request)]
+    pub ranges: Vec<RangeRequest>,
+    /// Run each design point R times, with noise streams shared across points (common random
+    /// numbers); estimators use each point's mean. Default: one run per point, its own noise.
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub replications: Option<u64>,
+    /// Morris: grid levels (even).
+    #[arg(long, value_name = "P", default_value_t = DEFAULT_MORRIS_LEVELS)]
+    pub morris_levels: usize,
+    /// Morris: select the trajectories from a pool of M (Campolongo 2007). Default: 4·r.
+    #[arg(long, value_name = "M")]
+    pub morris_pool: Option<u64>,
+}
+
+/// What `entente discover` takes.
+#[derive(clap::Args)]
+pub struct DiscoverArgs {
+    /// The output directory of `entente sensitivity --out` (or of a design run with --out).
+    pub directory: PathBuf,
+    /// Which runs are of interest: a yes/no outcome (`survives_2030`), or a comparison of an
+    /// outcome or paired difference with a number (`survives_2030 difference > 0`,
+    /// `capacity_2030 <= 0.4`; operators < <= > >= == !=).
+    #[arg(long = "where", value_name = "EXPR")]
+    pub condition: String,
+    /// PRIM's peeling fraction α.
+    #[arg(long, value_name = "ALPHA", default_value_t = 0.05)]
+    pub peel_alpha: f64,
+    /// The smallest share of all runs a box may hold.
+    #[arg(long, value_name = "MASS", default_value_t = 0.05)]
+    pub mass_min: f64,
+    /// The box chosen is the one of highest coverage with at least this density.
+    #[arg(long, value_name = "DENSITY", default_value_t = 0.8)]
+    pub threshold: f64,
+    /// Write discovery.json (and the trade-off chart, discovery.svg) into the directory.
+    #[arg(long)]
+    pub write: bool,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = RunFormat::Text)]
+    pub format: RunFormat,
+}
+
+/// `--range KEY=LOW,HIGH`.
+fn range_request(text: &str) -> Result<RangeRequest, String> {
+    let (key, bounds) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?}: expected KEY=LOW,HIGH"))?;
+    let (low, high) = bounds
+        .split_once(',')
+        .ok_or_else(|| format!("{text:?}: expected KEY=LOW,HIGH"))?;
+    let number = |part: &str| {
+        part.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("{text:?}: {part:?} is not a number"))
+    };
+    Ok(RangeRequest {
+        key: key.trim().to_string(),
+        low: number(low)?,
+        high: number(high)?,
+    })
+}
+
+/// `--sweep KEY=V1,V2,...`.
+pub fn sweep_request(text: &str) -> Result<SweepRequest, String> {
+    let (key, values) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?}: expected KEY=V1,V2,..."))?;
+    let values = values
+        .split(',')
+        .map(|part| {
+            part.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("{text:?}: {part:?} is not a number"))
+        })
+        .collect::<Result<Vec<f64>, String>>()?;
+    Ok(SweepRequest {
+        key: key.trim().to_string(),
+        values,
+    })
 }
 
 /// What `entente run` takes.

@@ -82,5 +82,7 @@ fn execute(cli: Cli) -> Result<()> {
             out,
             threads,
         } => commands::report::report_command(&directory, out, threads),
+        Command::Sensitivity(args) => commands::sensitivity::sensitivity_command(args, &command),
+        Command::Discover(_) => anyhow::bail!("entente discover is not built yet"),
     }
 }

@@ -1905,7 +1905,17 @@ fn check_parsed(
             threads(*count, findings);
             return None;
         }
-        Command::Check { .. } | Command::Merge { .. } => return None,
+        Command::Sensitivity(args) => {
+            threads(args.threads, findings);
+            if let Some(points) = args.points {
+                check_runs("--points", points, findings);
+            }
+            if args.inputs.replications == Some(0) {
+                findings.violation("--replications 0 was accepted".to_string());
+            }
+            return None;
+        }
+        Command::Check { .. } | Command::Merge { .. } | Command::Discover(_) => return None,
     };
     threads(common.threads, findings);
     let every = common.checkpoint_every;

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod merge;
 pub mod report;
 pub mod rerun;
+pub mod sensitivity;
 pub mod single;
 
 use std::io::IsTerminal;

@@ -15,7 +15,15 @@
 //!   low-discrepancy, while the points become random and unbiased for integrals. The matrices
 //!   and shifts come from the seed's ChaCha8 streams, one per dimension.
 
+mod experiment;
 mod joe_kuo;
+mod quantile_interim;
+
+pub use experiment::{
+    DEFAULT_MORRIS_LEVELS, Experiment, ExperimentError, ExperimentProblem, ExperimentRequest,
+    ExperimentScratch, Located, Method, PROBABILITY_FLOOR, RangeRequest, SweepRequest, Uncertainty,
+    glob_matches,
+};
 
 use rand::Rng;
 

@@ -14,6 +14,7 @@ mod world;
 pub use lanes::{LANES, Lanes, Mask};
 pub use world::{Model, REGIME_LASTS, RunState, State};
 
+use crate::design::ExperimentScratch;
 use crate::outcome::{Trace, Tracker};
 use crate::param;
 use crate::rng::{self, LaneStreams};
@@ -146,6 +147,10 @@ pub struct Simulation<'m> {
     params: [Vec<f64>; LANES],
     /// The same values by parameter, one [`Lanes`] each, for the rules.
     values: Vec<Lanes>,
+    /// The values of the varied parameters at a lane's design point, and the design's
+    /// buffers (used only when the model has an experiment).
+    design_values: Vec<f64>,
+    design_scratch: ExperimentScratch,
     state: State,
     scratch: Scratch,
     tracker: Tracker,
@@ -167,6 +172,13 @@ impl<'m> Simulation<'m> {
             model,
             params: std::array::from_fn(|_| Vec::with_capacity(param_count)),
             values: vec![Lanes::ZERO; param_count],
+            design_values: vec![
+                0.0;
+                model
+                    .experiment()
+                    .map_or(0, |experiment| experiment.uncertainties().len())
+            ],
+            design_scratch: ExperimentScratch::default(),
             state: State::sized(n, channels),
             scratch: Scratch {
                 war_log_keep: actors(),
@@ -299,8 +311,30 @@ impl<'m> Simulation<'m> {
     /// lane's results do not depend on its neighbours.
     pub fn reset_lanes(&mut self, seed: u64, runs: [u64; LANES]) {
         let model = self.model;
-        for (lane, &run) in runs.iter().enumerate() {
-            param::draw_all(&model.scenario().params, seed, run, &mut self.params[lane]);
+        // The streams of each lane: its run's own, or under an experiment with replications,
+        // its replication's (common random numbers across design points).
+        let streams: [u64; LANES] = match &model.experiment {
+            Some(bound) => runs.map(|run| bound.experiment.stream_run(run)),
+            None => runs,
+        };
+        for (lane, &stream) in streams.iter().enumerate() {
+            param::draw_all(
+                &model.scenario().params,
+                seed,
+                stream,
+                &mut self.params[lane],
+            );
+            if let Some(bound) = &model.experiment {
+                let point = bound.experiment.locate(runs[lane]).point;
+                bound
+                    .experiment
+                    .values(point, &mut self.design_scratch, &mut self.design_values);
+                for (slot, value) in bound.slots.iter().zip(&self.design_values) {
+                    if let Some(slot) = slot {
+                        self.params[lane][*slot] = *value;
+                    }
+                }
+            }
         }
         for (slot, values) in self.values.iter_mut().enumerate() {
             *values = Lanes::from_f64(&std::array::from_fn(|lane| self.params[lane][slot]));
@@ -319,10 +353,10 @@ impl<'m> Simulation<'m> {
             0..model.actor_count(),
         );
         for (actor, stream) in self.scratch.noise_streams.iter_mut().enumerate() {
-            *stream = LaneStreams::new(rng::key(seed, model.noise_purposes[actor]), runs);
+            *stream = LaneStreams::new(rng::key(seed, model.noise_purposes[actor]), streams);
         }
         for (index, stream) in self.scratch.hazard_streams.iter_mut().enumerate() {
-            *stream = LaneStreams::new(rng::key(seed, model.hazard_purposes[index]), runs);
+            *stream = LaneStreams::new(rng::key(seed, model.hazard_purposes[index]), streams);
         }
         self.scratch.non_finite = [0; LANES];
         self.tracker.reset();

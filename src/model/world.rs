@@ -1,7 +1,10 @@
 //! The compiled model (what every run of a scenario shares) and the per-run world state, both
 //! as flat arrays indexed by actor and channel.
 
+use std::sync::Arc;
+
 use super::lanes::{LANES, Lanes, Mask};
+use crate::design::Experiment;
 use crate::param::ParamId;
 use crate::rng::Purpose;
 use crate::scenario::{Attribute, ChannelSet, EventKind, RuleKind, Scenario};
@@ -96,6 +99,16 @@ pub struct Model {
     pub(crate) followed: Vec<usize>,
     pub(crate) noise_purposes: Vec<Purpose>,
     pub(crate) hazard_purposes: Vec<Purpose>,
+    /// The design whose points set some parameters of each run, if any (see
+    /// [`Model::set_experiment`]).
+    pub(crate) experiment: Option<BoundExperiment>,
+}
+
+/// An experiment and, for each of its uncertainties, the slot of the model's parameter it
+/// sets (none where this model's scenario says something else of the key).
+pub(crate) struct BoundExperiment {
+    pub experiment: Arc<Experiment>,
+    pub slots: Vec<Option<Slot>>,
 }
 
 fn slot(id: ParamId) -> Slot {
@@ -156,6 +169,7 @@ impl Model {
             followed: Vec::new(),
             noise_purposes: Vec::new(),
             hazard_purposes: Vec::new(),
+            experiment: None,
             scenario: scenario.clone(),
         };
         for event in &scenario.events {
@@ -262,6 +276,35 @@ impl Model {
 
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
+    }
+
+    /// Makes every run take the parameters `experiment` varies from its design point (and its
+    /// streams from [`Experiment::stream_run`]). A parameter is set only where this scenario
+    /// declares the key with the same distribution as the scenario the experiment was made
+    /// for, so a variant that changes a parameter keeps its own; returns the keys left to the
+    /// scenario's own draws.
+    pub fn set_experiment(&mut self, experiment: Arc<Experiment>) -> Vec<String> {
+        let mut unbound = Vec::new();
+        let slots = experiment
+            .uncertainties()
+            .iter()
+            .map(|uncertainty| {
+                let slot = self.scenario.params().iter().position(|spec| {
+                    spec.key == uncertainty.key && spec.distribution == uncertainty.declared
+                });
+                if slot.is_none() {
+                    unbound.push(uncertainty.key.clone());
+                }
+                slot
+            })
+            .collect();
+        self.experiment = Some(BoundExperiment { experiment, slots });
+        unbound
+    }
+
+    /// The experiment set by [`Model::set_experiment`], if any.
+    pub fn experiment(&self) -> Option<&Arc<Experiment>> {
+        self.experiment.as_ref().map(|bound| &bound.experiment)
     }
 
     pub fn actor_count(&self) -> usize {

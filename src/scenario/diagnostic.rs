@@ -168,6 +168,40 @@ impl Suggestion {
     }
 }
 
+/// The `count` candidates nearest to `typed` by edit distance, nearest first (ties in
+/// candidate order), however far they are: for messages that list the names a user could have
+/// meant, such as an unknown parameter key on the command line.
+pub fn nearest_names<'a>(
+    typed: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    count: usize,
+) -> Vec<String> {
+    let typed: Vec<char> = typed
+        .chars()
+        .take(MAX_SUGGESTED_CHARS)
+        .flat_map(char::to_lowercase)
+        .collect();
+    let mut scratch = EditScratch::default();
+    let mut ranked: Vec<(usize, usize, &str)> = candidates
+        .into_iter()
+        .enumerate()
+        .map(|(order, candidate)| {
+            let clipped: String = candidate.chars().take(4 * MAX_SUGGESTED_CHARS).collect();
+            (
+                edit_distance(&typed, &clipped, &mut scratch),
+                order,
+                candidate,
+            )
+        })
+        .collect();
+    ranked.sort_unstable();
+    ranked
+        .into_iter()
+        .take(count)
+        .map(|(_, _, candidate)| candidate.to_string())
+        .collect()
+}
+
 /// Buffers of [`edit_distance`], reused from one candidate to the next.
 #[derive(Default)]
 struct EditScratch {

@@ -13,7 +13,7 @@ use std::path::Path;
 
 pub use diagnostic::{
     Diagnostic, InvalidScenario, MAX_DIAGNOSTICS_PER_FILE, MAX_QUOTED_CHARS, MAX_SOURCE_LINE_CHARS,
-    Omitted, Problem, ReadError, ScenarioError, SourceFile, Sources,
+    Omitted, Problem, ReadError, ScenarioError, SourceFile, Sources, nearest_names,
 };
 pub use overlay::MAX_EXTENDS_DEPTH;
 pub use rules::{RULE_DEFINITIONS, RuleDefinition, RuleKind};

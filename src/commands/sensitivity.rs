@@ -1,0 +1,546 @@
+//! `entente sensitivity`: build the design, run it on the scenario (and paired on a variant),
+//! estimate each output's indices, print the most influential inputs and commit
+//! sensitivity.json, sensitivity.csv and the per-run runs.csv to `--out`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use entente::cli::{RunFormat, SensitivityArgs, SensitivityMethod};
+use entente::design::{Experiment, ExperimentRequest, ExperimentScratch, Method};
+use entente::exploration::{self, Output};
+use entente::model::Model;
+use entente::report::csv_number;
+use entente::results::Staging;
+use entente::scenario::nearest_names;
+use entente::sensitivity::{MorrisIndex, SobolIndex};
+
+use super::{emit, load, progress_bar, thread_count};
+
+/// Base points of a Sobol' design without `--points`: 1024·(k + 2) runs, enough to resolve
+/// total indices above about 0.05 on the flagship.
+pub const DEFAULT_SOBOL_POINTS: u64 = 1024;
+/// Trajectories of a Morris design without `--points`.
+pub const DEFAULT_MORRIS_TRAJECTORIES: u64 = 20;
+
+/// The name of the per-run file that `entente discover` reads.
+pub const RUNS_FILE: &str = "runs.csv";
+/// The name of the analysis file, which also lists the inputs and outputs of `runs.csv`.
+pub const SENSITIVITY_FILE: &str = "sensitivity.json";
+
+/// The indices of one output, or why it has none.
+enum Indices {
+    Sobol(Vec<SobolIndex>),
+    Morris(Vec<MorrisIndex>),
+    Missing(String),
+}
+
+struct Analysed<'a> {
+    output: &'a Output,
+    mean: f64,
+    standard_deviation: f64,
+    indices: Indices,
+}
+
+pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<()> {
+    let (scenario, _) = load(&args.scenario)?;
+    let variant = args.variant.as_deref().map(load).transpose()?;
+    let seed = args.seed.unwrap_or(scenario.seed());
+    let method = match args.method {
+        SensitivityMethod::Sobol => Method::Sobol,
+        SensitivityMethod::Morris => Method::Morris,
+    };
+    let points = args.points.unwrap_or(match method {
+        Method::Morris => DEFAULT_MORRIS_TRAJECTORIES,
+        _ => DEFAULT_SOBOL_POINTS,
+    });
+    let request = ExperimentRequest {
+        method,
+        points: Some(points),
+        params: args.inputs.params.clone(),
+        ranges: args.inputs.ranges.clone(),
+        sweeps: Vec::new(),
+        replications: args.inputs.replications,
+        morris_levels: args.inputs.morris_levels,
+        morris_pool: args.inputs.morris_pool,
+    };
+    let experiment = Arc::new(Experiment::new(&request, &scenario, seed)?);
+    for name in &args.outcomes {
+        let known = |model: &entente::Scenario| {
+            model.outcomes().iter().any(|outcome| &outcome.name == name)
+        };
+        if !known(&scenario) {
+            let names = scenario
+                .outcomes()
+                .iter()
+                .map(|outcome| outcome.name.as_str());
+            bail!(
+                "--outcome {name}: {} has no such outcome; nearest: {}",
+                scenario.name(),
+                nearest_names(name, names, 3).join(", ")
+            );
+        }
+    }
+    let mut model = Model::new(scenario);
+    model.set_experiment(Arc::clone(&experiment));
+    let mut unshared = Vec::new();
+    let variant_model = variant.map(|(variant, _)| {
+        let mut variant_model = Model::new(variant);
+        unshared = variant_model.set_experiment(Arc::clone(&experiment));
+        variant_model
+    });
+    for key in &unshared {
+        eprintln!(
+            "note: {key} differs in the variant (or is not in it): the variant keeps its own value"
+        );
+    }
+    let runs = experiment
+        .runs()
+        .context("a Sobol' or Morris design has a size")?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(thread_count(args.threads))
+        .build()
+        .context("cannot start worker threads")?;
+    let scenarios = 1 + u64::from(variant_model.is_some());
+    let bar = progress_bar(Some(runs * scenarios));
+    let started = Instant::now();
+    let (outputs, non_finite) = exploration::run_design(
+        &model,
+        variant_model.as_ref(),
+        seed,
+        runs,
+        &args.outcomes,
+        &pool,
+        &|finished| bar.inc(finished * scenarios),
+    );
+    bar.finish_and_clear();
+    let run_seconds = started.elapsed().as_secs_f64();
+    let analysis_started = Instant::now();
+    let resamples = args.resamples as usize;
+    let analysed: Vec<Analysed<'_>> = pool.install(|| {
+        outputs
+            .par_iter()
+            .map(|output| analyse(&experiment, output, seed, resamples))
+            .collect()
+    });
+    let analysis_seconds = analysis_started.elapsed().as_secs_f64();
+    eprintln!(
+        "{} runs of {} scenario{} in {run_seconds:.2} s ({:.0} runs/s); analysis of {} outputs in {analysis_seconds:.2} s ({:.1}% of the run time)",
+        runs * scenarios,
+        scenarios,
+        if scenarios == 1 { "" } else { "s" },
+        (runs * scenarios) as f64 / run_seconds,
+        outputs.len(),
+        100.0 * analysis_seconds / run_seconds
+    );
+    if non_finite > 0 {
+        eprintln!("warning: {non_finite} non-finite numbers were replaced by 0 in the runs");
+    }
+    let names = Names {
+        scenario: model.scenario().name(),
+        variant: variant_model
+            .as_ref()
+            .map(|variant| variant.scenario().name()),
+    };
+    let document = document(&experiment, &analysed, &names, runs, resamples, command);
+    if let Some(directory) = &args.out {
+        let mut staging = Staging::begin(directory)?;
+        staging.write(
+            SENSITIVITY_FILE,
+            &serde_json::to_vec_pretty(&document).context("the analysis serialises")?,
+        )?;
+        staging.write(
+            "sensitivity.csv",
+            indices_csv(&experiment, &analysed)?.as_bytes(),
+        )?;
+        staging.write(RUNS_FILE, &runs_csv(&experiment, &outputs, runs)?)?;
+        staging.commit()?;
+    }
+    match args.format {
+        RunFormat::Json => emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&document).context("the analysis serialises")?
+        )),
+        RunFormat::Text => emit(&text(&experiment, &analysed, &names, runs, args.top)),
+    }
+}
+
+struct Names<'a> {
+    scenario: &'a str,
+    variant: Option<&'a str>,
+}
+
+fn analyse<'a>(
+    experiment: &Experiment,
+    output: &'a Output,
+    seed: u64,
+    resamples: usize,
+) -> Analysed<'a> {
+    let count = output.values.len() as f64;
+    let mean = output.values.iter().sum::<f64>() / count;
+    let standard_deviation = (output
+        .values
+        .iter()
+        .map(|value| (value - mean).powi(2))
+        .sum::<f64>()
+        / (count - 1.0))
+        .sqrt();
+    let missing = output
+        .values
+        .iter()
+        .filter(|value| !value.is_finite())
+        .count();
+    let indices = if missing > 0 {
+        Indices::Missing(format!(
+            "{missing} of {} runs have no value (the month never came); analyse a yes/no outcome instead",
+            output.values.len()
+        ))
+    } else if standard_deviation == 0.0 {
+        Indices::Missing("the same value in every run: nothing to apportion".into())
+    } else {
+        let point_values = exploration::point_means(experiment, &output.values);
+        let estimated = match experiment.method() {
+            Method::Morris => {
+                exploration::morris_analysis(experiment, &point_values, seed).map(Indices::Morris)
+            }
+            _ => exploration::sobol_analysis(experiment, &point_values, seed, resamples)
+                .map(Indices::Sobol),
+        };
+        estimated.unwrap_or_else(|error| Indices::Missing(error.to_string()))
+    };
+    Analysed {
+        output,
+        mean,
+        standard_deviation,
+        indices,
+    }
+}
+
+/// Runs needed to resolve an index whose total-effect interval is wider than it.
+fn runs_to_resolve(experiment: &Experiment, index: &SobolIndex) -> Option<u64> {
+    let base = experiment.base_points()? as usize;
+    let per_point = (experiment.uncertainties().len() as u64 + 2) * experiment.replications();
+    index
+        .base_points_to_resolve(base)
+        .and_then(|points| (points as u64).checked_next_power_of_two())
+        .and_then(|points| points.checked_mul(per_point))
+        .filter(|&runs| runs <= entente::batch::MAX_RUNS)
+}
+
+fn document(
+    experiment: &Experiment,
+    analysed: &[Analysed<'_>],
+    names: &Names<'_>,
+    runs: u64,
+    resamples: usize,
+    command: &[String],
+) -> Value {
+    let inputs: Vec<Value> = experiment
+        .uncertainties()
+        .iter()
+        .map(|uncertainty| {
+            json!({
+                "key": uncertainty.key,
+                "distribution": uncertainty.marginal.to_string(),
+            })
+        })
+        .collect();
+    let outputs: Vec<Value> = analysed
+        .iter()
+        .map(|analysis| {
+            let mut entry = json!({
+                "name": analysis.output.name,
+                "outcome": analysis.output.outcome,
+                "difference": analysis.output.difference,
+                "mean": analysis.mean,
+                "standard_deviation": analysis.standard_deviation,
+            });
+            let keys = experiment.uncertainties().iter().map(|u| u.key.as_str());
+            let (indices, error) = match &analysis.indices {
+                Indices::Sobol(indices) => (
+                    indices
+                        .iter()
+                        .zip(keys)
+                        .map(|(index, key)| {
+                            json!({
+                                "input": key,
+                                "first": index.first,
+                                "first_low": index.first_interval.low,
+                                "first_high": index.first_interval.high,
+                                "total": index.total,
+                                "total_low": index.total_interval.low,
+                                "total_high": index.total_interval.high,
+                                "resolved": index.resolved(),
+                                "runs_to_resolve": (!index.resolved())
+                                    .then(|| runs_to_resolve(experiment, index))
+                                    .flatten(),
+                            })
+                        })
+                        .collect(),
+                    Value::Null,
+                ),
+                Indices::Morris(indices) => (
+                    indices
+                        .iter()
+                        .zip(keys)
+                        .map(|(index, key)| {
+                            json!({
+                                "input": key,
+                                "mu": index.mu,
+                                "mu_star": index.mu_star,
+                                "mu_star_low": index.mu_star_interval.low,
+                                "mu_star_high": index.mu_star_interval.high,
+                                "sigma": index.sigma,
+                            })
+                        })
+                        .collect(),
+                    Value::Null,
+                ),
+                Indices::Missing(why) => (Vec::new(), Value::String(why.clone())),
+            };
+            entry["indices"] = Value::Array(indices);
+            entry["error"] = error;
+            entry
+        })
+        .collect();
+    json!({
+        "format": "entente sensitivity 1",
+        "entente_version": env!("CARGO_PKG_VERSION"),
+        "command": command,
+        "method": experiment.method().name(),
+        "seed": experiment.seed(),
+        "scenario": names.scenario,
+        "variant": names.variant,
+        "points": experiment.base_points(),
+        "replications": experiment.replications(),
+        "morris_levels": experiment.morris_levels(),
+        "runs_per_scenario": runs,
+        "resamples": resamples,
+        "inputs": inputs,
+        "outputs": outputs,
+    })
+}
+
+fn indices_csv(experiment: &Experiment, analysed: &[Analysed<'_>]) -> Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let sobol = experiment.method() == Method::Sobol;
+    if sobol {
+        writer.write_record([
+            "output",
+            "input",
+            "first",
+            "first_low",
+            "first_high",
+            "total",
+            "total_low",
+            "total_high",
+            "resolved",
+        ])?;
+    } else {
+        writer.write_record([
+            "output",
+            "input",
+            "mu",
+            "mu_star",
+            "mu_star_low",
+            "mu_star_high",
+            "sigma",
+        ])?;
+    }
+    for analysis in analysed {
+        let keys = experiment.uncertainties().iter().map(|u| u.key.as_str());
+        match &analysis.indices {
+            Indices::Sobol(indices) => {
+                for (index, key) in indices.iter().zip(keys) {
+                    writer.write_record([
+                        analysis.output.name.as_str(),
+                        key,
+                        &csv_number(index.first),
+                        &csv_number(index.first_interval.low),
+                        &csv_number(index.first_interval.high),
+                        &csv_number(index.total),
+                        &csv_number(index.total_interval.low),
+                        &csv_number(index.total_interval.high),
+                        if index.resolved() { "true" } else { "false" },
+                    ])?;
+                }
+            }
+            Indices::Morris(indices) => {
+                for (index, key) in indices.iter().zip(keys) {
+                    writer.write_record([
+                        analysis.output.name.as_str(),
+                        key,
+                        &csv_number(index.mu),
+                        &csv_number(index.mu_star),
+                        &csv_number(index.mu_star_interval.low),
+                        &csv_number(index.mu_star_interval.high),
+                        &csv_number(index.sigma),
+                    ])?;
+                }
+            }
+            Indices::Missing(_) => {}
+        }
+    }
+    Ok(String::from_utf8(
+        writer.into_inner().map_err(|error| error.into_error())?,
+    )?)
+}
+
+/// One row per run: its place in the design, the value of every varied input, and every
+/// output (in the scenario's order, then the paired differences).
+fn runs_csv(experiment: &Experiment, outputs: &[Output], runs: u64) -> Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["run", "point", "replication"];
+    header.extend(experiment.uncertainties().iter().map(|u| u.key.as_str()));
+    header.extend(outputs.iter().map(|output| output.name.as_str()));
+    writer.write_record(&header)?;
+    let inputs = experiment.uncertainties().len();
+    let mut values = vec![0.0; inputs];
+    let mut scratch = ExperimentScratch::default();
+    let mut record = Vec::with_capacity(header.len());
+    for run in 0..runs {
+        let located = experiment.locate(run);
+        experiment.values(located.point, &mut scratch, &mut values);
+        record.clear();
+        record.push(run.to_string());
+        record.push(located.point.to_string());
+        record.push(located.replication.to_string());
+        record.extend(values.iter().map(|value| csv_number(*value)));
+        record.extend(
+            outputs
+                .iter()
+                .map(|output| csv_number(output.values[run as usize])),
+        );
+        writer.write_record(&record)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|error| error.into_error().into())
+}
+
+fn text(
+    experiment: &Experiment,
+    analysed: &[Analysed<'_>],
+    names: &Names<'_>,
+    runs: u64,
+    top: usize,
+) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let inputs = experiment.uncertainties().len();
+    let _ = writeln!(
+        out,
+        "{} of {}{}: {} inputs, {} {}, {} runs per scenario (seed {})",
+        match experiment.method() {
+            Method::Morris => "Morris screening",
+            _ => "Sobol' indices",
+        },
+        names.scenario,
+        names.variant.map_or_else(String::new, |variant| format!(
+            " paired with {variant} (differences are {variant} − {})",
+            names.scenario
+        )),
+        inputs,
+        experiment.base_points().unwrap_or(0),
+        match experiment.method() {
+            Method::Morris => "trajectories",
+            _ => "base points",
+        },
+        runs,
+        experiment.seed()
+    );
+    let width = experiment
+        .uncertainties()
+        .iter()
+        .map(|u| u.key.chars().count())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 48);
+    for analysis in analysed {
+        let _ = writeln!(
+            out,
+            "\n{}  (mean {:.4}, sd {:.4})",
+            analysis.output.name, analysis.mean, analysis.standard_deviation
+        );
+        match &analysis.indices {
+            Indices::Missing(why) => {
+                let _ = writeln!(out, "  not analysed: {why}");
+            }
+            Indices::Sobol(indices) => {
+                let mut order: Vec<usize> = (0..indices.len()).collect();
+                order.sort_by(|&a, &b| indices[b].total.total_cmp(&indices[a].total));
+                let _ = writeln!(
+                    out,
+                    "  {:width$}  {:>22}  {:>22}",
+                    "input", "first-order [95% CI]", "total [95% CI]"
+                );
+                for &input in order.iter().take(top) {
+                    let index = &indices[input];
+                    let note = if index.resolved() {
+                        String::new()
+                    } else {
+                        runs_to_resolve(experiment, index).map_or_else(
+                            || "  unresolved (more runs than a batch allows)".to_string(),
+                            |runs| format!("  unresolved (~{runs} runs)"),
+                        )
+                    };
+                    let _ = writeln!(
+                        out,
+                        "  {:width$}  {:>6.3} [{:>6.3}, {:>6.3}]  {:>6.3} [{:>6.3}, {:>6.3}]{note}",
+                        clip(&experiment.uncertainties()[input].key, width),
+                        index.first,
+                        index.first_interval.low,
+                        index.first_interval.high,
+                        index.total,
+                        index.total_interval.low,
+                        index.total_interval.high,
+                    );
+                }
+                let unresolved = indices.iter().filter(|index| !index.resolved()).count();
+                let _ = writeln!(
+                    out,
+                    "  {unresolved} of {} inputs unresolved (an interval wider than its index); sum of first-order indices {:.3}",
+                    indices.len(),
+                    indices.iter().map(|index| index.first).sum::<f64>()
+                );
+            }
+            Indices::Morris(indices) => {
+                let mut order: Vec<usize> = (0..indices.len()).collect();
+                order.sort_by(|&a, &b| indices[b].mu_star.total_cmp(&indices[a].mu_star));
+                let _ = writeln!(
+                    out,
+                    "  {:width$}  {:>28}  {:>9}  {:>9}",
+                    "input", "mu* [95% CI]", "mu", "sigma"
+                );
+                for &input in order.iter().take(top) {
+                    let index = &indices[input];
+                    let _ = writeln!(
+                        out,
+                        "  {:width$}  {:>8.4} [{:>8.4}, {:>8.4}]  {:>9.4}  {:>9.4}",
+                        clip(&experiment.uncertainties()[input].key, width),
+                        index.mu_star,
+                        index.mu_star_interval.low,
+                        index.mu_star_interval.high,
+                        index.mu,
+                        index.sigma,
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `text` cut to `width` characters with an ellipsis, so that long keys keep the table's
+/// columns aligned.
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let kept: String = text.chars().take(width - 1).collect();
+        format!("{kept}…")
+    }
+}

@@ -1,0 +1,233 @@
+//! Running an experiment's design on a scenario (and, paired, on a variant) and turning the
+//! per-run outcomes into sensitivity indices: what `entente sensitivity` computes, without
+//! its input and output.
+//!
+//! Runs are computed in groups of [`LANES`] on a rayon pool, each group's values written to
+//! its own place, so the values are the same bits for any thread count. A pair of scenarios
+//! runs each group in both (same run indices, so the same noise and the same values of the
+//! shared varied parameters), and the paired difference of each shared outcome is variant −
+//! scenario, run by run.
+//!
+//! Memory: one `f64` per run and analysed output (see [`memory_bytes`]); `--outcome` chooses
+//! fewer outputs when a design is large.
+
+use rayon::prelude::*;
+
+use crate::design::{Experiment, ExperimentScratch, SaltelliMatrix};
+use crate::model::{LANES, Model, Simulation};
+use crate::sensitivity::{
+    MorrisIndex, SaltelliOutputs, SensitivityError, SobolIndex, elementary_effects, morris_indices,
+    sobol_indices,
+};
+
+/// Groups of runs a worker takes at a time: large enough to amortise scheduling, small
+/// enough that the progress bar moves.
+const GROUPS_PER_TASK: u64 = 16;
+
+/// One analysed output of a design: an outcome of the scenario, or the paired difference
+/// of an outcome shared with the variant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    /// The outcome's name, followed by ` difference` for a paired difference.
+    pub name: String,
+    /// The outcome's name in its scenario.
+    pub outcome: String,
+    pub difference: bool,
+    /// One value per run, in run order.
+    pub values: Vec<f64>,
+}
+
+/// The bytes a design's outputs take: `runs` values for each of `outputs` outputs, and the
+/// same again while one group's values are gathered.
+pub fn memory_bytes(runs: u64, outputs: usize) -> u64 {
+    runs.saturating_mul(outputs as u64)
+        .saturating_mul(std::mem::size_of::<f64>() as u64)
+}
+
+/// Runs `runs` runs of `scenario` (and of `variant`, paired) on `pool`, calling `progress`
+/// with the number of runs finished by each task, and returns the outputs chosen by
+/// `wanted` (outcome names; empty: every outcome): the scenario's outcomes, then the paired
+/// differences of those the variant shares. Also returns the non-finite numbers replaced.
+pub fn run_design(
+    scenario: &Model,
+    variant: Option<&Model>,
+    seed: u64,
+    runs: u64,
+    wanted: &[String],
+    pool: &rayon::ThreadPool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> (Vec<Output>, u64) {
+    let chosen = |model: &Model| -> Vec<(usize, String)> {
+        model
+            .scenario()
+            .outcomes()
+            .iter()
+            .enumerate()
+            .filter(|(_, spec)| wanted.is_empty() || wanted.contains(&spec.name))
+            .map(|(index, spec)| (index, spec.name.clone()))
+            .collect()
+    };
+    let own = chosen(scenario);
+    let shared: Vec<(usize, usize, String)> = match variant {
+        Some(variant) => {
+            let theirs = chosen(variant);
+            own.iter()
+                .filter_map(|(index, name)| {
+                    theirs
+                        .iter()
+                        .find(|(_, other)| other == name)
+                        .map(|(other, _)| (*index, *other, name.clone()))
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    let groups = runs.div_ceil(LANES as u64);
+    let tasks = groups.div_ceil(GROUPS_PER_TASK);
+    let scenario_outcomes = scenario.scenario().outcomes().len();
+    let variant_outcomes = variant.map_or(0, |model| model.scenario().outcomes().len());
+    let columns = own.len() + shared.len();
+    // Each task returns its runs' values row by row (run-major), so that joining the tasks in
+    // order gives every output's values in run order whatever thread ran which task.
+    let blocks: Vec<(Vec<f64>, u64)> = pool.install(|| {
+        (0..tasks)
+            .into_par_iter()
+            .map_init(
+                || {
+                    (
+                        Simulation::new(scenario),
+                        variant.map(Simulation::new),
+                        Vec::new(),
+                        Vec::new(),
+                    )
+                },
+                |(simulation, paired, values, paired_values), task| {
+                    let first_group = task * GROUPS_PER_TASK;
+                    let last_group = (first_group + GROUPS_PER_TASK).min(groups);
+                    let mut rows = Vec::new();
+                    let mut non_finite = 0;
+                    for group in first_group..last_group {
+                        let first_run = group * LANES as u64;
+                        let counts = simulation.run_group(seed, first_run, values, |_, _| {});
+                        if let Some(paired) = paired.as_mut() {
+                            let more = paired.run_group(seed, first_run, paired_values, |_, _| {});
+                            non_finite += more.iter().sum::<u64>();
+                        }
+                        non_finite += counts.iter().sum::<u64>();
+                        let lanes = (runs - first_run).min(LANES as u64) as usize;
+                        for lane in 0..lanes {
+                            let mine = &values[lane * scenario_outcomes..][..scenario_outcomes];
+                            rows.extend(own.iter().map(|(index, _)| mine[*index]));
+                            if !shared.is_empty() {
+                                let theirs =
+                                    &paired_values[lane * variant_outcomes..][..variant_outcomes];
+                                rows.extend(
+                                    shared
+                                        .iter()
+                                        .map(|(index, other, _)| theirs[*other] - mine[*index]),
+                                );
+                            }
+                        }
+                    }
+                    progress(((last_group - first_group) * LANES as u64).min(runs));
+                    (rows, non_finite)
+                },
+            )
+            .collect()
+    });
+    let mut outputs: Vec<Output> = own
+        .iter()
+        .map(|(_, name)| Output {
+            name: name.clone(),
+            outcome: name.clone(),
+            difference: false,
+            values: Vec::with_capacity(runs as usize),
+        })
+        .chain(shared.iter().map(|(_, _, name)| Output {
+            name: format!("{name} difference"),
+            outcome: name.clone(),
+            difference: true,
+            values: Vec::with_capacity(runs as usize),
+        }))
+        .collect();
+    let mut non_finite = 0;
+    for (rows, count) in blocks {
+        non_finite += count;
+        for row in rows.chunks_exact(columns.max(1)) {
+            for (output, value) in outputs.iter_mut().zip(row) {
+                output.values.push(*value);
+            }
+        }
+    }
+    (outputs, non_finite)
+}
+
+/// The mean over each design point's replications (run r is replication r mod R of point
+/// r / R), so that estimators see one value per point.
+pub fn point_means(experiment: &Experiment, values: &[f64]) -> Vec<f64> {
+    let replications = experiment.replications() as usize;
+    values
+        .chunks(replications)
+        .map(|chunk| chunk.iter().sum::<f64>() / chunk.len() as f64)
+        .collect()
+}
+
+/// Sobol' indices of one output of a Sobol' experiment, from its per-point values.
+pub fn sobol_analysis(
+    experiment: &Experiment,
+    point_values: &[f64],
+    seed: u64,
+    resamples: usize,
+) -> Result<Vec<SobolIndex>, SensitivityError> {
+    let inputs = experiment.uncertainties().len();
+    let base_points = point_values.len() / (inputs + 2);
+    let mut a = Vec::with_capacity(base_points);
+    let mut b = Vec::with_capacity(base_points);
+    let mut ab = vec![Vec::with_capacity(base_points); inputs];
+    for (point, value) in point_values.iter().enumerate() {
+        match experiment.saltelli_row(point as u64) {
+            Some((_, SaltelliMatrix::A)) => a.push(*value),
+            Some((_, SaltelliMatrix::B)) => b.push(*value),
+            Some((_, SaltelliMatrix::Mixed(input))) => ab[input].push(*value),
+            None => {}
+        }
+    }
+    sobol_indices(
+        &SaltelliOutputs {
+            a: &a,
+            b: &b,
+            ab: &ab,
+        },
+        seed,
+        resamples,
+    )
+}
+
+/// Morris measures of one output of a Morris experiment, from its per-point values. The
+/// elementary effects are in units of the output per unit of an input's probability scale
+/// (the design's unit cube), which puts inputs of different units on one footing.
+pub fn morris_analysis(
+    experiment: &Experiment,
+    point_values: &[f64],
+    seed: u64,
+) -> Result<Vec<MorrisIndex>, SensitivityError> {
+    let inputs = experiment.uncertainties().len();
+    let steps = inputs + 1;
+    let mut scratch = ExperimentScratch::default();
+    let mut trajectories = Vec::with_capacity(point_values.len() / steps);
+    for (trajectory, outputs) in point_values.chunks_exact(steps).enumerate() {
+        let points: Vec<Vec<f64>> = (0..steps)
+            .map(|step| {
+                let mut coordinates = vec![0.0; inputs];
+                experiment.coordinates(
+                    (trajectory * steps + step) as u64,
+                    &mut scratch,
+                    &mut coordinates,
+                );
+                coordinates
+            })
+            .collect();
+        trajectories.push(elementary_effects(&points, outputs)?);
+    }
+    morris_indices(&trajectories, inputs, seed)
+}
