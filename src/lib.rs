@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod cli;
 pub mod design;
+pub mod discovery;
 pub mod exploration;
 pub mod files;
 pub mod model;
