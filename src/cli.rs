@@ -209,9 +209,10 @@ pub struct DiscoverArgs {
     /// The box chosen is the one of highest coverage with at least this density.
     #[arg(long, value_name = "DENSITY", default_value_t = 0.8)]
     pub threshold: f64,
-    /// Write discovery.json (and the trade-off chart, discovery.svg) into the directory.
-    #[arg(long)]
-    pub write: bool,
+    /// Also write the whole result (trajectory, chosen box, ranking) as JSON to FILE,
+    /// atomically.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = RunFormat::Text)]
     pub format: RunFormat,

@@ -231,3 +231,132 @@ pub fn morris_analysis(
     }
     morris_indices(&trajectories, inputs, seed)
 }
+
+/// How `entente discover --where` compares an output with a number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+    Equal,
+    NotEqual,
+}
+
+impl Comparison {
+    /// Operators, longest first so that `>=` is not read as `>`.
+    const OPERATORS: [(&'static str, Comparison); 6] = [
+        (">=", Comparison::GreaterOrEqual),
+        ("<=", Comparison::LessOrEqual),
+        ("==", Comparison::Equal),
+        ("!=", Comparison::NotEqual),
+        (">", Comparison::Greater),
+        ("<", Comparison::Less),
+    ];
+
+    fn holds(self, value: f64, number: f64) -> bool {
+        match self {
+            Comparison::Less => value < number,
+            Comparison::LessOrEqual => value <= number,
+            Comparison::Greater => value > number,
+            Comparison::GreaterOrEqual => value >= number,
+            Comparison::Equal => value == number,
+            Comparison::NotEqual => value != number,
+        }
+    }
+}
+
+/// Which runs are of interest: a yes/no output that is yes, or an output compared with a
+/// number (`survives_2030 difference > 0`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    /// The output's name (a column of `runs.csv`).
+    pub output: String,
+    pub comparison: Option<(Comparison, f64)>,
+}
+
+/// Why a `--where` expression cannot be read.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ConditionError {
+    #[error(
+        "--where {0:?}: give an output name, optionally followed by < <= > >= == or != and a number"
+    )]
+    Empty(String),
+    #[error("--where {text:?}: {number:?} is not a finite number")]
+    Number { text: String, number: String },
+}
+
+impl Condition {
+    pub fn parse(text: &str) -> Result<Condition, ConditionError> {
+        let found = Comparison::OPERATORS
+            .iter()
+            .filter_map(|(symbol, comparison)| {
+                text.find(symbol).map(|at| (at, symbol.len(), *comparison))
+            })
+            .min_by_key(|(at, length, _)| (*at, usize::MAX - length));
+        let (output, comparison) = match found {
+            Some((at, length, comparison)) => {
+                let number_text = text[at + length..].trim();
+                let number: f64 = number_text
+                    .parse()
+                    .ok()
+                    .filter(|number: &f64| number.is_finite())
+                    .ok_or_else(|| ConditionError::Number {
+                        text: text.to_string(),
+                        number: number_text.to_string(),
+                    })?;
+                (text[..at].trim(), Some((comparison, number)))
+            }
+            None => (text.trim(), None),
+        };
+        if output.is_empty() {
+            return Err(ConditionError::Empty(text.to_string()));
+        }
+        Ok(Condition {
+            output: output.to_string(),
+            comparison,
+        })
+    }
+
+    /// Whether a run whose output is `value` is of interest. A missing value (NaN: the month
+    /// never came) satisfies no comparison but `!=`, as in IEEE arithmetic.
+    pub fn holds(&self, value: f64) -> bool {
+        match self.comparison {
+            Some((comparison, number)) => comparison.holds(value, number),
+            None => value == 1.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_read_outputs_operators_and_numbers() {
+        let condition = Condition::parse("survives_2030 difference > 0").expect("valid");
+        assert_eq!(condition.output, "survives_2030 difference");
+        assert_eq!(condition.comparison, Some((Comparison::Greater, 0.0)));
+        assert!(condition.holds(1.0) && !condition.holds(0.0) && !condition.holds(f64::NAN));
+        let condition = Condition::parse("capacity>=-0.5").expect("valid");
+        assert_eq!(
+            condition.comparison,
+            Some((Comparison::GreaterOrEqual, -0.5))
+        );
+        assert!(condition.holds(-0.5) && !condition.holds(-0.6));
+        let yes = Condition::parse(" survives_2030 ").expect("valid");
+        assert_eq!(
+            (yes.output.as_str(), yes.comparison),
+            ("survives_2030", None)
+        );
+        assert!(yes.holds(1.0) && !yes.holds(0.0));
+        assert!(matches!(
+            Condition::parse("x > lots"),
+            Err(ConditionError::Number { .. })
+        ));
+        assert!(matches!(
+            Condition::parse("<= 3"),
+            Err(ConditionError::Empty(_))
+        ));
+    }
+}

@@ -83,6 +83,6 @@ fn execute(cli: Cli) -> Result<()> {
             threads,
         } => commands::report::report_command(&directory, out, threads),
         Command::Sensitivity(args) => commands::sensitivity::sensitivity_command(args, &command),
-        Command::Discover(_) => anyhow::bail!("entente discover is not built yet"),
+        Command::Discover(args) => commands::discover::discover_command(args),
     }
 }

@@ -55,15 +55,17 @@ impl SobolIndex {
             && width(&self.total_interval) <= self.total.abs()
     }
 
-    /// Base points N that would make the total index's interval as wide as the index, from
-    /// the current `base` points: intervals narrow as 1/√N.
+    /// Base points N that would make both intervals no wider than their indices, from the
+    /// current `base` points (intervals narrow as 1/√N), or `None` where an index is 0.
     pub fn base_points_to_resolve(&self, base: usize) -> Option<usize> {
-        let width = self.total_interval.high - self.total_interval.low;
-        if self.total.abs() <= 0.0 || !width.is_finite() {
-            return None;
-        }
-        let factor = (width / self.total.abs()).powi(2);
-        Some(((base as f64) * factor.max(1.0)).ceil() as usize)
+        let factor = |index: f64, interval: &Interval| {
+            let width = interval.high - interval.low;
+            (index != 0.0 && width.is_finite()).then(|| (width / index.abs()).powi(2))
+        };
+        let factor = factor(self.first, &self.first_interval)?
+            .max(factor(self.total, &self.total_interval)?);
+        let points = (base as f64) * factor.max(1.0);
+        (points < usize::MAX as f64).then(|| points.ceil() as usize)
     }
 }
 

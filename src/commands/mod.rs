@@ -3,6 +3,7 @@
 //! header. Results directories are the library's `results` module's business.
 
 pub mod batch;
+pub mod discover;
 pub mod merge;
 pub mod report;
 pub mod rerun;

@@ -225,7 +225,11 @@ fn runs_to_resolve(experiment: &Experiment, index: &SobolIndex) -> Option<u64> {
     let per_point = (experiment.uncertainties().len() as u64 + 2) * experiment.replications();
     index
         .base_points_to_resolve(base)
-        .and_then(|points| (points as u64).checked_next_power_of_two())
+        .and_then(|points| {
+            (points as u64)
+                .max(base as u64 + 1)
+                .checked_next_power_of_two()
+        })
         .and_then(|points| points.checked_mul(per_point))
         .filter(|&runs| runs <= entente::batch::MAX_RUNS)
 }

@@ -1,0 +1,370 @@
+//! Exploratory modelling from the command line (issue 15): `entente sensitivity` on a scenario
+//! whose outcome is a known function of its inputs gives the analytic indices; its results do
+//! not depend on the thread count; bad requests are refused before any run, naming what is
+//! wrong; `entente discover` finds where the runs of interest lie.
+
+mod common;
+
+use std::path::Path;
+
+use common::{entente, text};
+
+/// Two actors whose capacities grow at uncertain yearly rates, and nothing else: A's capacity
+/// at the end is 1.5 (1 + g_A)^2 exactly (two years of the capacity rule without noise), so its
+/// Sobol' indices are 1 for g_A and 0 for g_B, and the share of A in the total depends on both.
+const ANALYTIC: &str = r#"
+[scenario]
+name = "analytic"
+start = "2020-01"
+end = "2021-12"
+seed = 11
+channels = ["trade"]
+
+[[actors]]
+id = "A"
+capacity = 1.5
+growth = { dist = "uniform", low = 0.0, high = 0.2 }
+position = 0.0
+location = [0.0, 0.0]
+
+[[actors]]
+id = "B"
+capacity = 1.0
+growth = { dist = "triangular", low = -0.1, mode = 0.0, high = 0.3 }
+position = 0.5
+location = [10.0, 10.0]
+
+[[ties]]
+from = "A"
+to = "B"
+channel = "trade"
+weight = 0.5
+
+[[rules]]
+rule = "capacity"
+
+[[outcomes]]
+name = "capacity_a"
+measure = "capacity"
+actor = "A"
+at = "2021-12"
+"#;
+
+fn workspace() -> tempfile::TempDir {
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(directory.path().join("analytic.toml"), ANALYTIC).unwrap();
+    directory
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The (input, first, total) indices of the output named `name`.
+fn sobol(document: &serde_json::Value, name: &str) -> Vec<(String, f64, f64)> {
+    document["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|output| output["name"] == name)
+        .unwrap_or_else(|| panic!("no output {name}"))["indices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|index| {
+            (
+                index["input"].as_str().unwrap().to_string(),
+                index["first"].as_f64().unwrap(),
+                index["total"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn issue_15_sobol_indices_of_an_analytic_outcome() {
+    let directory = workspace();
+    let output = entente(
+        directory.path(),
+        &[
+            "sensitivity",
+            "analytic.toml",
+            "--points",
+            "1024",
+            "--out",
+            "out",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let document = json(&directory.path().join("out/sensitivity.json"));
+    assert_eq!(document["runs_per_scenario"], 1024 * 4);
+    let indices = sobol(&document, "capacity_a");
+    assert_eq!(indices[0].0, "actors.A.growth");
+    assert_eq!(indices[1].0, "actors.B.growth");
+    // A's capacity is a function of A's growth alone: its first-order and total indices are 1
+    // (within the estimator's error at 1,024 base points), B's growth has none at all: every
+    // AB row that changes only B's growth gives exactly A's value.
+    assert!((indices[0].1 - 1.0).abs() < 0.03, "{indices:?}");
+    assert!((indices[0].2 - 1.0).abs() < 0.03, "{indices:?}");
+    assert_eq!(indices[1].2, 0.0, "{indices:?}");
+    assert!(indices[1].1.abs() < 0.01, "{indices:?}");
+    // The per-run file has one row per run, with the design's values of both inputs.
+    let runs = std::fs::read_to_string(directory.path().join("out/runs.csv")).unwrap();
+    let mut lines = runs.lines();
+    assert_eq!(
+        lines.next(),
+        Some("run,point,replication,actors.A.growth,actors.B.growth,capacity_a")
+    );
+    let rows: Vec<Vec<f64>> = lines
+        .map(|line| {
+            line.split(',')
+                .map(|field| field.parse().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), 4096);
+    for row in &rows {
+        // capacity_a = 1.5 (1 + g)^2 in single precision.
+        let expected = 1.5 * (1.0 + row[3]).powi(2);
+        assert!((row[5] - expected).abs() < 1e-5 * expected, "{row:?}");
+        assert!((0.0..=0.2).contains(&row[3]) && (-0.1..=0.3).contains(&row[4]));
+    }
+}
+
+#[test]
+fn issue_15_morris_screening_finds_the_only_input_that_matters() {
+    let directory = workspace();
+    let output = entente(
+        directory.path(),
+        &[
+            "sensitivity",
+            "analytic.toml",
+            "--method",
+            "morris",
+            "--points",
+            "10",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let indices = &document["outputs"][0]["indices"];
+    let mu_star = |input: usize| indices[input]["mu_star"].as_f64().unwrap();
+    // d capacity / d probability of A's growth: positive; B's growth changes nothing.
+    assert!(mu_star(0) > 0.1, "{indices}");
+    assert_eq!(mu_star(1), 0.0, "{indices}");
+    assert_eq!(
+        indices[0]["mu"], indices[0]["mu_star"],
+        "the effect is monotone"
+    );
+}
+
+#[test]
+fn issue_15_sensitivity_is_identical_for_any_thread_count() {
+    let directory = workspace();
+    let run = |threads: &str, out: &str| {
+        let output = entente(
+            directory.path(),
+            &[
+                "sensitivity",
+                "analytic.toml",
+                "--points",
+                "64",
+                "--threads",
+                threads,
+                "--out",
+                out,
+            ],
+        );
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let mut analysis = json(&directory.path().join(out).join("sensitivity.json"));
+        // The command line is recorded as given, threads included; everything else must match.
+        analysis["command"] = serde_json::Value::Null;
+        (
+            analysis,
+            std::fs::read(directory.path().join(out).join("runs.csv")).unwrap(),
+        )
+    };
+    let one = run("1", "one");
+    let three = run("3", "three");
+    assert_eq!(
+        one.0, three.0,
+        "the analyses differ between 1 and 3 threads"
+    );
+    assert!(one.1 == three.1, "runs.csv differs between 1 and 3 threads");
+    // Doubles written in full, so that equal text means equal bits.
+    assert!(one.0["outputs"][0]["indices"][0]["first"].as_f64().unwrap() > 0.9);
+}
+
+#[test]
+fn issue_15_bad_design_requests_are_refused_before_any_run() {
+    let directory = workspace();
+    let refused = |arguments: &[&str], expected: &[&str]| {
+        let mut all = vec!["sensitivity", "analytic.toml"];
+        all.extend_from_slice(arguments);
+        let output = entente(directory.path(), &all);
+        assert_eq!(output.status.code(), Some(1), "{arguments:?}");
+        let stderr = text(&output.stderr);
+        for part in expected {
+            assert!(stderr.contains(part), "{arguments:?}: {stderr}");
+        }
+        assert!(!directory.path().join("out").exists());
+    };
+    refused(
+        &["--points", "100", "--out", "out"],
+        &["power of two of base points", "100 given"],
+    );
+    refused(
+        &["--method", "morris", "--points", "1"],
+        &["at least 2 trajectories"],
+    );
+    refused(
+        &["--params", "actors.A.grwth"],
+        &["matches no uncertain parameter", "`actors.A.growth`"],
+    );
+    refused(
+        &["--range", "actors.A.growth=0,1"],
+        &["already uncertain", "uniform(0, 0.2)"],
+    );
+    refused(
+        &[
+            "--range",
+            "actors.B.position=0.6,0.2",
+            "--range",
+            "actors.B.postion=0,1",
+        ],
+        &[
+            "LOW must be below HIGH",
+            "no parameter has the key `actors.B.postion`",
+            "`actors.B.position`",
+        ],
+    );
+    refused(
+        &["--outcome", "capacity_b"],
+        &["no such outcome", "capacity_a"],
+    );
+}
+
+#[test]
+fn issue_15_a_range_turns_a_fixed_number_into_an_input() {
+    let directory = workspace();
+    let output = entente(
+        directory.path(),
+        &[
+            "sensitivity",
+            "analytic.toml",
+            "--params",
+            "actors.B.*",
+            "--range",
+            "actors.A.capacity=1,2",
+            "--points",
+            "512",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let indices = sobol(&document, "capacity_a");
+    let keys: Vec<&str> = indices.iter().map(|(key, _, _)| key.as_str()).collect();
+    assert_eq!(keys, ["actors.A.capacity", "actors.B.growth"]);
+    // A's growth keeps its Monte Carlo draw, shared by the runs of a base point; A's capacity
+    // is now the input that moves the outcome most, B's growth none.
+    assert!(indices[0].2 > 0.5, "{indices:?}");
+    assert_eq!(indices[1].2, 0.0, "{indices:?}");
+}
+
+#[test]
+fn issue_15_discover_recovers_where_an_outcome_is_high() {
+    let directory = workspace();
+    let output = entente(
+        directory.path(),
+        &[
+            "sensitivity",
+            "analytic.toml",
+            "--points",
+            "2048",
+            "--out",
+            "out",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // capacity_a > 1.5 · 1.15² ⇔ A's growth > 0.15: the top quarter of its range.
+    let output = entente(
+        directory.path(),
+        &[
+            "discover",
+            "out",
+            "--where",
+            "capacity_a > 1.98375",
+            "--out",
+            "discovery.json",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let document = json(&directory.path().join("discovery.json"));
+    assert_eq!(document["cases"], 2048);
+    let restrictions = document["prim"]["restrictions"].as_array().unwrap();
+    assert_eq!(restrictions.len(), 1, "{restrictions:?}");
+    assert_eq!(restrictions[0]["name"], "actors.A.growth");
+    let lower = restrictions[0]["lower"].as_f64().unwrap();
+    assert!((lower - 0.15).abs() < 0.005, "{lower}");
+    let ranking = document["regional_sensitivity"].as_array().unwrap();
+    assert_eq!(ranking[0]["name"], "actors.A.growth");
+    // Unknown outputs and malformed conditions are errors that say what exists.
+    let output = entente(
+        directory.path(),
+        &["discover", "out", "--where", "capacity_b > 1"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("`capacity_a`"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = entente(
+        directory.path(),
+        &["discover", "out", "--where", "capacity_a"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("not yes/no"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn issue_15_discover_refuses_a_tampered_runs_file() {
+    let directory = workspace();
+    let output = entente(
+        directory.path(),
+        &[
+            "sensitivity",
+            "analytic.toml",
+            "--points",
+            "64",
+            "--out",
+            "out",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let path = directory.path().join("out/runs.csv");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&path, bytes).unwrap();
+    let output = entente(
+        directory.path(),
+        &["discover", "out", "--where", "capacity_a > 1.8"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("runs.csv"),
+        "{}",
+        text(&output.stderr)
+    );
+}
