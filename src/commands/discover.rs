@@ -108,7 +108,7 @@ pub fn discover_command(args: DiscoverArgs) -> Result<()> {
             .unwrap_or("")
             .parse()
             .with_context(|| format!("{RUNS_FILE} row {}: the point is not a number", row + 2))?;
-        if point % rows_per_block != 0 {
+        if !point.is_multiple_of(rows_per_block) {
             continue;
         }
         let value = number(output_column)?;
