@@ -19,6 +19,20 @@ report=$here/report
 MAIN_RUNS=10000
 RUNS=4000
 
+# The sensitivity design of "What drives the answer": the judged inputs of the war's path to
+# survival, 256 base points, each point's paired difference the mean of 64 runs.
+DRIVERS=(--points 256 --replications 64 --outcome survives_2025 --outcome survives_2030
+    --params 'events.oil_windfall*' --params 'events.russia_ukraine_war.*'
+    --params rules.homophily.rate --params rules.regime_survival.opposition
+    --params actors.VEN.stability --params 'rules.commitment_waning.*'
+    --params rules.sanction_substitution.share)
+# The same options as typed, quotes included, for the document.
+DRIVERS_SHOWN="--points 256 --replications 64 --outcome survives_2025 --outcome survives_2030"
+DRIVERS_SHOWN+=" --params 'events.oil_windfall*' --params 'events.russia_ukraine_war.*'"
+DRIVERS_SHOWN+=" --params rules.homophily.rate --params rules.regime_survival.opposition"
+DRIVERS_SHOWN+=" --params actors.VEN.stability --params 'rules.commitment_waning.*'"
+DRIVERS_SHOWN+=" --params rules.sanction_substitution.share"
+
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -46,6 +60,21 @@ compare() { # compare A B RUNS: the markdown table of B − A
     echo "\`entente compare $here/baseline.toml $here/no_war.toml --runs $MAIN_RUNS\`:"
     echo
     compare "$here/baseline.toml" "$here/no_war.toml" "$MAIN_RUNS"
+    cat "$report/findings-drivers.md"
+    echo
+    echo "\`entente sensitivity $here/baseline.toml $here/no_war.toml $DRIVERS_SHOWN\`:"
+    echo
+    echo '```'
+    "$entente" sensitivity "$here/baseline.toml" "$here/no_war.toml" "${DRIVERS[@]}" --top 6 \
+        --out "$out/drivers" 2>/dev/null
+    echo '```'
+    echo
+    echo "\`entente discover DIR --where 'survives_2030 difference > 0'\` on that design:"
+    echo
+    echo '```'
+    "$entente" discover "$out/drivers" --where 'survives_2030 difference > 0' 2>/dev/null
+    echo '```'
+    echo
     for question in substitution overtaking dissuasion; do
         cat "$report/findings-$question.md"
         echo

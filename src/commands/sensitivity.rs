@@ -42,7 +42,22 @@ struct Analysed<'a> {
     output: &'a Output,
     mean: f64,
     standard_deviation: f64,
+    /// The 5th, 50th and 95th percentiles of the design points' values (each point's mean
+    /// over its replications): the output's range over the inputs.
+    point_range: [f64; 3],
     indices: Indices,
+}
+
+/// The percentiles of the point values reported as the output's range over the inputs.
+const RANGE_PERCENTILES: [f64; 3] = [0.05, 0.5, 0.95];
+
+/// The percentile `probability` of `sorted` values (the nearest rank; NaN when empty).
+fn percentile(sorted: &[f64], probability: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (probability * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<()> {
@@ -193,6 +208,14 @@ fn analyse<'a>(
         .iter()
         .filter(|value| !value.is_finite())
         .count();
+    let point_values = exploration::point_means(experiment, &output.values);
+    let mut sorted: Vec<f64> = point_values
+        .iter()
+        .copied()
+        .filter(|value| value.is_finite())
+        .collect();
+    sorted.sort_unstable_by(f64::total_cmp);
+    let point_range = RANGE_PERCENTILES.map(|probability| percentile(&sorted, probability));
     let indices = if missing > 0 {
         Indices::Missing(format!(
             "{missing} of {} runs have no value (the month never came); analyse a yes/no outcome instead",
@@ -201,7 +224,6 @@ fn analyse<'a>(
     } else if standard_deviation == 0.0 {
         Indices::Missing("the same value in every run: nothing to apportion".into())
     } else {
-        let point_values = exploration::point_means(experiment, &output.values);
         let estimated = match experiment.method() {
             Method::Morris => {
                 exploration::morris_analysis(experiment, &point_values, seed).map(Indices::Morris)
@@ -215,6 +237,7 @@ fn analyse<'a>(
         output,
         mean,
         standard_deviation,
+        point_range,
         indices,
     }
 }
@@ -261,6 +284,11 @@ fn document(
                 "difference": analysis.output.difference,
                 "mean": analysis.mean,
                 "standard_deviation": analysis.standard_deviation,
+                "point_percentiles": {
+                    "p5": analysis.point_range[0],
+                    "p50": analysis.point_range[1],
+                    "p95": analysis.point_range[2],
+                },
             });
             let keys = experiment.uncertainties().iter().map(|u| u.key.as_str());
             let (indices, error) = match &analysis.indices {
@@ -466,8 +494,18 @@ fn text(
     for analysis in analysed {
         let _ = writeln!(
             out,
-            "\n{}  (mean {:.4}, sd {:.4})",
-            analysis.output.name, analysis.mean, analysis.standard_deviation
+            "\n{}  (mean {:.4}, sd {:.4}; over the design points{}: 5% {:.4}, median {:.4}, 95% {:.4})",
+            analysis.output.name,
+            analysis.mean,
+            analysis.standard_deviation,
+            if experiment.replications() > 1 {
+                format!(", each the mean of {} runs", experiment.replications())
+            } else {
+                String::new()
+            },
+            analysis.point_range[0],
+            analysis.point_range[1],
+            analysis.point_range[2],
         );
         match &analysis.indices {
             Indices::Missing(why) => {
