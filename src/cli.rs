@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::batch::{CHUNK_RUNS, MAX_RUNS, SEGMENT_CHUNKS, Shard};
-use crate::design::{DEFAULT_MORRIS_LEVELS, RangeRequest, SweepRequest};
+use crate::design::{DEFAULT_MORRIS_LEVELS, ExperimentRequest, Method, RangeRequest, SweepRequest};
 
 /// The most worker threads a batch may ask for (more than any machine's cores; each thread
 /// holds a copy of the model's state, so a typo like 1000000 must not start a million).
@@ -59,10 +59,9 @@ pub enum Command {
         /// Two or more scenario files; the first is the baseline of the differences.
         #[arg(required = true, num_args = 2..)]
         scenarios: Vec<PathBuf>,
-        /// Runs per scenario.
-        #[arg(long, value_name = "N", default_value_t = 10_000,
-              value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
-        runs: u64,
+        /// Runs per scenario (default: 10,000, or the design's size).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+        runs: Option<u64>,
         #[command(flatten)]
         common: BatchArgs,
     },
@@ -355,6 +354,77 @@ pub struct BatchArgs {
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub design: DesignArgs,
+}
+
+/// The designs `batch` and `compare` can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DesignChoice {
+    /// Independent Monte Carlo draws (the default).
+    Mc,
+    /// A Latin hypercube of --points points over the varied inputs.
+    Lhs,
+    /// The Saltelli design on scrambled Sobol' points: --points base points, N·(k + 2) runs.
+    Sobol,
+    /// --points Morris trajectories, r·(k + 1) runs.
+    Morris,
+    /// Every combination of the --sweep values.
+    Grid,
+}
+
+/// How `batch` and `compare` choose each run's inputs (see docs/EXPLORATION.md).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct DesignArgs {
+    /// The sampling design (default: mc, or grid when --sweep is given). A design with a size
+    /// (lhs, sobol, morris, grid) sets the number of runs.
+    #[arg(long, value_enum, value_name = "DESIGN")]
+    pub design: Option<DesignChoice>,
+    /// Points of the design: Latin hypercube points, Sobol' base points (a power of two) or
+    /// Morris trajectories.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+    pub points: Option<u64>,
+    /// Sweep KEY over these values (repeatable; every combination is run, the last KEY
+    /// fastest). Fixed numbers may be swept too.
+    #[arg(long = "sweep", value_name = "KEY=V1,V2,...", value_parser = sweep_request)]
+    pub sweeps: Vec<SweepRequest>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
+}
+
+impl DesignArgs {
+    /// The experiment these options ask for, or `None` for a plain Monte Carlo batch.
+    pub fn request(&self) -> Option<ExperimentRequest> {
+        let method = match self.design {
+            Some(DesignChoice::Lhs) => Method::LatinHypercube,
+            Some(DesignChoice::Sobol) => Method::Sobol,
+            Some(DesignChoice::Morris) => Method::Morris,
+            Some(DesignChoice::Grid) => Method::Grid,
+            Some(DesignChoice::Mc) => Method::MonteCarlo,
+            None if !self.sweeps.is_empty() => Method::Grid,
+            None => Method::MonteCarlo,
+        };
+        let request = ExperimentRequest {
+            method,
+            points: self.points,
+            params: self.inputs.params.clone(),
+            ranges: self.inputs.ranges.clone(),
+            sweeps: self.sweeps.clone(),
+            replications: self.inputs.replications,
+            morris_levels: self.inputs.morris_levels,
+            morris_pool: self.inputs.morris_pool,
+        };
+        (!request.is_plain() || request.points.is_some()).then_some(request)
+    }
+}
+
+/// The experiment a recorded command line (of `batch` or `compare`) asked for, if any: how a
+/// partial result's header, which keeps the command, says which design its runs followed.
+pub fn recorded_design(command: &[String]) -> Option<ExperimentRequest> {
+    match Cli::try_parse_from(command).ok()?.command {
+        Command::Batch { common, .. } | Command::Compare { common, .. } => common.design.request(),
+        _ => None,
+    }
 }
 
 /// What `run` prints.

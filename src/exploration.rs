@@ -232,6 +232,38 @@ pub fn morris_analysis(
     morris_indices(&trajectories, inputs, seed)
 }
 
+/// Writes `experiments.csv` for the first `runs` runs of `experiment`: one row per run with
+/// its design point, its replication and the value of every varied input (the values the
+/// runs used: each is a function of the run index alone, so the file is written after the
+/// runs, streamed, whatever their number).
+pub fn write_experiments(
+    experiment: &Experiment,
+    runs: u64,
+    writer: impl std::io::Write,
+) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(writer);
+    let mut header = vec!["run", "point", "replication"];
+    header.extend(experiment.uncertainties().iter().map(|u| u.key.as_str()));
+    writer.write_record(&header)?;
+    let mut values = vec![0.0; experiment.uncertainties().len()];
+    let mut scratch = ExperimentScratch::default();
+    let mut record = csv::StringRecord::new();
+    for run in 0..runs {
+        let located = experiment.locate(run);
+        experiment.values(located.point, &mut scratch, &mut values);
+        record.clear();
+        record.push_field(&run.to_string());
+        record.push_field(&located.point.to_string());
+        record.push_field(&located.replication.to_string());
+        for value in &values {
+            record.push_field(&value.to_string());
+        }
+        writer.write_record(&record)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 /// How `entente discover --where` compares an output with a number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Comparison {

@@ -106,6 +106,10 @@ impl Header {
         if self.envelopes != other.envelopes {
             differences.push("whether envelopes are kept (--no-envelopes)".to_string());
         }
+        if crate::cli::recorded_design(&self.command) != crate::cli::recorded_design(&other.command)
+        {
+            differences.push("the design (--design and the options that shape it)".to_string());
+        }
         if self.shard.count != other.shard.count {
             differences.push(format!(
                 "the number of shards ({} vs {})",

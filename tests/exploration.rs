@@ -368,3 +368,210 @@ fn issue_15_discover_refuses_a_tampered_runs_file() {
         text(&output.stderr)
     );
 }
+
+/// The rows of a CSV file as numbers, after its header (which is returned first).
+fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let rows = lines
+        .map(|line| {
+            line.split(',')
+                .map(|field| field.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn issue_15_a_latin_hypercube_batch_sets_the_runs_and_records_each_runs_inputs() {
+    let directory = workspace();
+    let output = entente(
+        directory.path(),
+        &[
+            "batch",
+            "analytic.toml",
+            "--design",
+            "lhs",
+            "--points",
+            "50",
+            "--per-run",
+            "--out",
+            "out",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let (header, rows) = csv_rows(&directory.path().join("out/experiments.csv"));
+    assert_eq!(
+        header,
+        [
+            "run",
+            "point",
+            "replication",
+            "actors.A.growth",
+            "actors.B.growth"
+        ]
+    );
+    assert_eq!(rows.len(), 50);
+    // One point in each fiftieth of each input's probability scale: for A's uniform growth
+    // on [0, 0.2], one value in each interval of width 0.004.
+    let mut strata: Vec<usize> = rows.iter().map(|row| (row[3] / 0.004) as usize).collect();
+    strata.sort_unstable();
+    assert_eq!(strata, (0..50).collect::<Vec<_>>());
+    // The runs used exactly these inputs: runs.csv has the parameters each run drew.
+    let (runs_header, runs) = csv_rows(&directory.path().join("out/runs.csv"));
+    let growth = runs_header
+        .iter()
+        .position(|name| name == "actors.A.growth")
+        .unwrap();
+    let capacity = runs_header
+        .iter()
+        .position(|name| name == "capacity_a")
+        .unwrap();
+    for (run, row) in runs.iter().zip(&rows) {
+        assert_eq!(run[growth], row[3]);
+        let expected = 1.5 * (1.0 + row[3]).powi(2);
+        assert!((run[capacity] - expected).abs() < 1e-5 * expected);
+    }
+    // A design's size is its run count: another --runs is refused, as is --precision.
+    let output = entente(
+        directory.path(),
+        &[
+            "batch",
+            "analytic.toml",
+            "--design",
+            "lhs",
+            "--points",
+            "50",
+            "--runs",
+            "60",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("the design has 50 runs"));
+}
+
+#[test]
+fn issue_15_sweeps_run_every_combination_with_common_random_numbers() {
+    let directory = workspace();
+    let output = entente(
+        directory.path(),
+        &[
+            "compare",
+            "analytic.toml",
+            "analytic.toml",
+            "--sweep",
+            "actors.A.capacity=1,2",
+            "--sweep",
+            "actors.A.growth=0,0.1,0.2",
+            "--replications",
+            "4",
+            "--out",
+            "out",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let (_, rows) = csv_rows(&directory.path().join("out/experiments.csv"));
+    assert_eq!(rows.len(), 2 * 3 * 4);
+    let points: Vec<(f64, f64)> = rows
+        .iter()
+        .filter(|row| row[2] == 0.0)
+        .map(|row| (row[3], row[4]))
+        .collect();
+    assert_eq!(
+        points,
+        [
+            (1.0, 0.0),
+            (1.0, 0.1),
+            (1.0, 0.2),
+            (2.0, 0.0),
+            (2.0, 0.1),
+            (2.0, 0.2)
+        ]
+    );
+    // A scenario compared with itself under one design: both sides ran the same inputs and
+    // noise, so the paired difference is exactly 0; and the mean capacity is the mean of
+    // c (1 + g)^2 over the grid (c in {1, 2}, g in {0, 0.1, 0.2}).
+    let comparison: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(comparison["runs"], 24);
+    let outcome = &comparison["outcomes"][0];
+    assert_eq!(outcome["name"], "capacity_a");
+    assert_eq!(outcome["differences"][0]["mean_difference"], 0.0);
+    let expected = (1.0 + 2.0) / 2.0 * (1.0 + 1.21 + 1.44) / 3.0;
+    let mean = outcome["sides"][0]["mean"].as_f64().unwrap();
+    assert!((mean - expected).abs() < 1e-5, "{mean} vs {expected}");
+}
+
+#[test]
+fn issue_15_a_design_batch_is_the_same_for_any_threads_and_shards() {
+    let directory = workspace();
+    let run = |arguments: &[&str]| {
+        let mut all = vec![
+            "batch",
+            "analytic.toml",
+            "--design",
+            "sobol",
+            "--points",
+            "2048",
+            "--no-envelopes",
+        ];
+        all.extend_from_slice(arguments);
+        let output = entente(directory.path(), &all);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    };
+    run(&["--threads", "1", "--out", "one"]);
+    run(&["--threads", "2", "--out", "two"]);
+    run(&["--shard", "0/2", "--out", "shard0"]);
+    run(&["--shard", "1/2", "--out", "shard1"]);
+    let output = entente(
+        directory.path(),
+        &["merge", "shard0", "shard1", "--out", "merged"],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let read = |directory_name: &str, file: &str| {
+        std::fs::read(directory.path().join(directory_name).join(file)).unwrap()
+    };
+    for file in ["summary.json", "experiments.csv"] {
+        assert!(
+            read("one", file) == read("two", file),
+            "{file}: 1 vs 2 threads"
+        );
+        assert!(
+            read("one", file) == read("merged", file),
+            "{file}: whole vs merged"
+        );
+    }
+    // A shard of another design does not merge with these.
+    let output = entente(
+        directory.path(),
+        &[
+            "batch",
+            "analytic.toml",
+            "--design",
+            "lhs",
+            "--points",
+            "8192",
+            "--no-envelopes",
+            "--shard",
+            "1/2",
+            "--out",
+            "other",
+        ],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let output = entente(directory.path(), &["merge", "shard0", "other"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("the design"),
+        "{}",
+        text(&output.stderr)
+    );
+}

@@ -1886,14 +1886,16 @@ fn check_parsed(
             runs,
             common,
         } => {
-            check_runs("--runs", *runs, findings);
+            if let Some(runs) = runs {
+                check_runs("--runs", *runs, findings);
+            }
             if scenarios.len() < 2 {
                 findings.violation(format!(
                     "compare of {} scenarios was accepted",
                     scenarios.len()
                 ));
             }
-            (common, *runs)
+            (common, runs.unwrap_or(cli::DEFAULT_RUNS))
         }
         Command::Run(RunArgs { every, .. }) => {
             if *every == 0 {

@@ -3,12 +3,14 @@
 //! committed to `--out` as a whole, the HTML report, and the table on standard output.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use anyhow::{Context, Result};
 
 use entente::batch::{self, BatchOptions, RunPlan, Shard};
-use entente::cli::{self, BatchArgs, BatchRequest, DEFAULT_RUNS, Format};
+use entente::cli::{self, BatchArgs, BatchRequest, DEFAULT_RUNS, DesignArgs, Format};
+use entente::design::Experiment;
 use entente::model::Model;
 use entente::partial::Header;
 use entente::report;
@@ -29,13 +31,15 @@ pub fn batch_command(
     let path = files
         .first()
         .map_or_else(String::new, |(path, _)| path.clone());
+    let experiment = experiment_of(&common.design, &scenario, seed)?;
+    let design_runs = design_runs(experiment.as_deref(), request.runs, request.precision)?;
     let plan = match request.precision {
         Some(target) => RunPlan::Precision {
             target,
             max_runs: request.max_runs,
             outcomes: precision_outcomes(&scenario, &request.precision_outcomes, &path)?,
         },
-        None => RunPlan::Fixed(request.runs.unwrap_or(DEFAULT_RUNS)),
+        None => RunPlan::Fixed(design_runs.or(request.runs).unwrap_or(DEFAULT_RUNS)),
     };
     let options = BatchOptions {
         seed,
@@ -47,7 +51,10 @@ pub fn batch_command(
     check_memory(&[&scenario], &options, common.max_memory)?;
     let shard = shard_of(common, &options)?;
     let staging = begin_output(common, shard, &options)?;
-    let model = Model::new(scenario);
+    let mut model = Model::new(scenario);
+    if let Some(experiment) = &experiment {
+        model.set_experiment(Arc::clone(experiment));
+    }
     let runs_writer = match (&staging, request.per_run) {
         (Some(staging), true) => Some(
             report::RunsWriter::create(staging.path(), &model).with_context(|| {
@@ -75,6 +82,65 @@ pub fn batch_command(
         request.precision,
         runs_writer,
     )
+}
+
+/// The experiment `--design` and its options ask for on `scenario` (the first of a
+/// comparison, whose parameters define the inputs), or `None` for a plain Monte Carlo batch.
+pub fn experiment_of(
+    design: &DesignArgs,
+    scenario: &Scenario,
+    seed: u64,
+) -> Result<Option<Arc<Experiment>>> {
+    match design.request() {
+        Some(request) => Ok(Some(Arc::new(Experiment::new(&request, scenario, seed)?))),
+        None => Ok(None),
+    }
+}
+
+/// The runs a design with a size takes (`None` for Monte Carlo); an error if `--runs` asks
+/// for another number or `--precision` is given, which would cut the design short.
+fn design_runs(
+    experiment: Option<&Experiment>,
+    runs: Option<u64>,
+    precision: Option<f64>,
+) -> Result<Option<u64>> {
+    let Some(size) = experiment.and_then(Experiment::runs) else {
+        return Ok(None);
+    };
+    if precision.is_some() {
+        anyhow::bail!(
+            "--precision cannot be used with --design {}: the design's {size} runs are its size",
+            experiment.map_or("", |experiment| experiment.method().name())
+        );
+    }
+    if let Some(runs) = runs
+        && runs != size
+    {
+        anyhow::bail!(
+            "--runs {runs}: the design has {size} runs (points × runs per point × replications); drop --runs"
+        );
+    }
+    Ok(Some(size))
+}
+
+/// Streams `experiments.csv` (each run's design point and inputs) into the staging
+/// directory, synced before it joins the results.
+fn write_experiments(staging: &mut Staging, experiment: &Experiment, runs: u64) -> Result<()> {
+    const NAME: &str = "experiments.csv";
+    let path = staging.path().join(NAME);
+    let file = std::fs::File::create(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, file);
+    entente::exploration::write_experiments(experiment, runs, &mut buffered)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let file = buffered
+        .into_inner()
+        .map_err(|error| error.into_error())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.sync_all()
+        .with_context(|| format!("cannot sync {}", path.display()))?;
+    staging.adopt(NAME);
+    Ok(())
 }
 
 /// The outcome indices `--precision-outcome` names (all when none is named).
@@ -110,11 +176,15 @@ fn precision_outcomes(
 
 pub fn compare_command(
     loaded: Vec<Loaded>,
-    runs: u64,
+    runs: Option<u64>,
     common: &BatchArgs,
     command: &[String],
 ) -> Result<()> {
     let seed = common.seed.unwrap_or(loaded[0].0.seed());
+    let experiment = experiment_of(&common.design, &loaded[0].0, seed)?;
+    let runs = design_runs(experiment.as_deref(), runs, None)?
+        .or(runs)
+        .unwrap_or(DEFAULT_RUNS);
     let options = BatchOptions {
         seed,
         plan: RunPlan::Fixed(runs),
@@ -128,9 +198,20 @@ pub fn compare_command(
     let staging = begin_output(common, shard, &options)?;
     let mut models = Vec::new();
     let mut scenarios = Vec::new();
-    for (scenario, files) in loaded {
+    for (index, (scenario, files)) in loaded.into_iter().enumerate() {
         scenarios.push(files);
-        models.push(Model::new(scenario));
+        let mut model = Model::new(scenario);
+        if let Some(experiment) = &experiment {
+            for key in model.set_experiment(Arc::clone(experiment)) {
+                if index > 0 {
+                    eprintln!(
+                        "note: {key} differs in {} (or is not in it): it keeps its own value",
+                        model.scenario().name()
+                    );
+                }
+            }
+        }
+        models.push(model);
     }
     let run = Started {
         command,
@@ -558,6 +639,9 @@ pub fn conclude(
             for name in names {
                 staging.adopt(&name);
             }
+        }
+        if let Some(experiment) = models.first().and_then(Model::experiment) {
+            write_experiments(&mut staging, experiment, result.runs)?;
         }
         if let Some(kept) = &partial {
             let (header, partial) = kept.as_ref();

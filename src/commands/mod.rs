@@ -123,6 +123,20 @@ pub fn batch_of(header: &Header) -> Result<(Vec<Model>, BatchOptions)> {
     for files in &header.scenarios {
         models.push(Model::new(Scenario::from_files(files)?));
     }
+    // The design, if any, is in the recorded command; its runs take their inputs from it.
+    if let (Some(request), Some(first)) = (
+        entente::cli::recorded_design(&header.command),
+        models.first(),
+    ) {
+        let experiment = std::sync::Arc::new(entente::design::Experiment::new(
+            &request,
+            first.scenario(),
+            header.seed,
+        )?);
+        for model in &mut models {
+            model.set_experiment(std::sync::Arc::clone(&experiment));
+        }
+    }
     Ok((models, header.batch_options()))
 }
 
