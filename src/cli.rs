@@ -212,6 +212,9 @@ pub struct DiscoverArgs {
     /// atomically.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Also write an HTML page with the trade-off curve and the chosen box to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = RunFormat::Text)]
     pub format: RunFormat,

@@ -165,6 +165,10 @@ pub fn discover_command(args: DiscoverArgs) -> Result<()> {
         )
         .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    if let Some(path) = &args.report {
+        write_atomic(path, discovery_page(&args.condition, &prim)?.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     match args.format {
         RunFormat::Json => emit(&format!(
             "{}\n",
@@ -280,4 +284,54 @@ fn text(
         );
     }
     out
+}
+
+/// The HTML page of `--report`: PRIM's trade-off curve and the chosen box as ranges.
+fn discovery_page(condition: &str, prim: &PrimResult) -> Result<String> {
+    use entente::report::charts;
+    let points: Vec<(f64, f64)> = prim
+        .trajectory
+        .iter()
+        .map(|candidate| (candidate.coverage, candidate.density))
+        .collect();
+    let tradeoff = charts::prim_tradeoff(
+        &format!("PRIM trade-off: {condition}"),
+        &points,
+        prim.chosen,
+    )?;
+    let ranges: Vec<charts::BoxRange<'_>> = prim
+        .restrictions
+        .iter()
+        .map(|restriction| charts::BoxRange {
+            input: &restriction.name,
+            lower: restriction.lower,
+            upper: restriction.upper,
+            minimum: restriction.minimum,
+            maximum: restriction.maximum,
+        })
+        .collect();
+    let chosen = prim.chosen_box();
+    let box_chart = charts::prim_box(&format!("The chosen box: {condition}"), &ranges)?;
+    Ok(entente::report::html::chart_page(
+        &format!("Where {condition}"),
+        &format!(
+            "{} of {} design points are of interest. The chosen box holds {:.1}% of them (coverage) at a density of {:.1}%.",
+            prim.cases_of_interest,
+            prim.cases,
+            100.0 * chosen.coverage,
+            100.0 * chosen.density
+        ),
+        &[
+            (
+                "Coverage against density".to_string(),
+                "Each point is a box of PRIM's peeling (then pasting) trajectory; the circled one is chosen.".to_string(),
+                tradeoff,
+            ),
+            (
+                "The chosen box".to_string(),
+                "For each restricted input, the part of its range the box keeps (green), with its limits.".to_string(),
+                box_chart,
+            ),
+        ],
+    ))
 }

@@ -172,6 +172,10 @@ pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<
             indices_csv(&experiment, &analysed)?.as_bytes(),
         )?;
         staging.write(RUNS_FILE, &runs_csv(&experiment, &outputs, runs)?)?;
+        staging.write(
+            "sensitivity.html",
+            charts_page(&experiment, &analysed, &names)?.as_bytes(),
+        )?;
         staging.commit()?;
     }
     match args.format {
@@ -419,6 +423,95 @@ fn indices_csv(experiment: &Experiment, analysed: &[Analysed<'_>]) -> Result<Str
     Ok(String::from_utf8(
         writer.into_inner().map_err(|error| error.into_error())?,
     )?)
+}
+
+/// Inputs drawn per output in the Sobol' charts of `sensitivity.html`: the largest total
+/// indices; the others are in sensitivity.csv.
+const CHART_INPUTS: usize = 15;
+
+/// `sensitivity.html`: each analysed output's Sobol' bars (the [`CHART_INPUTS`] inputs of
+/// largest total index) or Morris plane.
+fn charts_page(
+    experiment: &Experiment,
+    analysed: &[Analysed<'_>],
+    names: &Names<'_>,
+) -> Result<String> {
+    use entente::report::charts;
+    let keys: Vec<&str> = experiment
+        .uncertainties()
+        .iter()
+        .map(|u| u.key.as_str())
+        .collect();
+    let mut sections = Vec::new();
+    for analysis in analysed {
+        let name = &analysis.output.name;
+        match &analysis.indices {
+            Indices::Sobol(indices) => {
+                let mut order: Vec<usize> = (0..indices.len()).collect();
+                order.sort_by(|&a, &b| indices[b].total.total_cmp(&indices[a].total));
+                let bars: Vec<charts::SobolBar<'_>> = order
+                    .iter()
+                    .take(CHART_INPUTS)
+                    .map(|&input| charts::SobolBar {
+                        input: keys[input],
+                        first: indices[input].first,
+                        first_interval: (
+                            indices[input].first_interval.low,
+                            indices[input].first_interval.high,
+                        ),
+                        total: indices[input].total,
+                        total_interval: (
+                            indices[input].total_interval.low,
+                            indices[input].total_interval.high,
+                        ),
+                    })
+                    .collect();
+                let svg = charts::sobol_bars(&format!("Sobol' indices of {name}"), &bars)?;
+                sections.push((
+                    name.clone(),
+                    format!(
+                        "The {} inputs of largest total index (of {}); bars are the estimates, whiskers their 95% bootstrap intervals.",
+                        bars.len(),
+                        indices.len()
+                    ),
+                    svg,
+                ));
+            }
+            Indices::Morris(indices) => {
+                let points: Vec<(&str, f64, f64)> = indices
+                    .iter()
+                    .zip(&keys)
+                    .map(|(index, key)| (*key, index.mu_star, index.sigma))
+                    .collect();
+                let svg = charts::morris_plane(&format!("Morris screening of {name}"), &points)?;
+                sections.push((
+                    name.clone(),
+                    "Each input's mean absolute elementary effect (mu*) against their spread (sigma); the grey diagonal marks sigma = mu*.".to_string(),
+                    svg,
+                ));
+            }
+            Indices::Missing(why) => {
+                sections.push((name.clone(), format!("Not analysed: {why}"), String::new()));
+            }
+        }
+    }
+    let title = match names.variant {
+        Some(variant) => format!(
+            "Sensitivity of {} and of {variant} − {}",
+            names.scenario, names.scenario
+        ),
+        None => format!("Sensitivity of {}", names.scenario),
+    };
+    Ok(entente::report::html::chart_page(
+        &title,
+        &format!(
+            "{} design, {} inputs, seed {}; sensitivity.csv holds every index.",
+            experiment.method().name(),
+            keys.len(),
+            experiment.seed()
+        ),
+        &sections,
+    ))
 }
 
 /// One row per run: its place in the design, the value of every varied input, and every

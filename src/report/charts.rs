@@ -642,6 +642,287 @@ pub fn network(
     })
 }
 
+/// One input's bar pair in a Sobol' chart: its key and its indices.
+pub struct SobolBar<'a> {
+    pub input: &'a str,
+    pub first: f64,
+    pub first_interval: (f64, f64),
+    pub total: f64,
+    pub total_interval: (f64, f64),
+}
+
+/// Height of a Sobol' chart per input (two bars and a gap), in SVG pixels.
+const SOBOL_ROW_HEIGHT: u32 = 30;
+/// Room for the input keys left of a Sobol' or PRIM chart.
+const KEY_AREA_WIDTH: u32 = 330;
+
+/// Sobol' indices as horizontal bars, one pair per input (first-order dark, total light),
+/// each with its 95% interval as a whisker; inputs in the order given (the caller sorts).
+pub fn sobol_bars(title: &str, bars: &[SobolBar<'_>]) -> Result<String, ChartError> {
+    let count = bars.len().max(1);
+    let height = 110 + SOBOL_ROW_HEIGHT * count as u32;
+    let keys: Vec<String> = bars.iter().map(|bar| bar.input.to_string()).collect();
+    let high = bars
+        .iter()
+        .map(|bar| bar.total_interval.1.max(bar.first_interval.1))
+        .fold(1.0_f64, f64::max)
+        .min(1.5);
+    let low = bars
+        .iter()
+        .map(|bar| bar.first_interval.0.min(bar.total_interval.0))
+        .fold(0.0_f64, f64::min)
+        .max(-0.5);
+    render(title, (WIDTH + KEY_AREA_WIDTH - 70, height), |root| {
+        let mut builder = ChartBuilder::on(root);
+        builder
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(KEY_AREA_WIDTH);
+        let mut chart = builder.build_cartesian_2d(low..high, 0.0..count as f64)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(count * 2 + 1)
+            .y_label_formatter(&|y| {
+                let position = y - y.floor();
+                if (position - 0.5).abs() < 1e-6 {
+                    // The first input at the top.
+                    keys.get(count - 1 - y.floor() as usize)
+                        .cloned()
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc("share of the output's variance (index)")
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()?;
+        let (first_colour, total_colour) = (colour(0), colour(5));
+        for (index, bar) in bars.iter().enumerate() {
+            let row = (count - 1 - index) as f64;
+            let series = [
+                (row + 0.55, bar.total, bar.total_interval, total_colour),
+                (row + 0.2, bar.first, bar.first_interval, first_colour),
+            ];
+            for (bottom, value, (whisker_low, whisker_high), fill) in series {
+                let top = bottom + 0.3;
+                let middle = bottom + 0.15;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, bottom), (value, top)],
+                    fill.mix(0.85).filled(),
+                )))?;
+                let whisker = BLACK.stroke_width(1);
+                chart.draw_series([
+                    PathElement::new(vec![(whisker_low, middle), (whisker_high, middle)], whisker),
+                    PathElement::new(
+                        vec![(whisker_low, bottom + 0.05), (whisker_low, top - 0.05)],
+                        whisker,
+                    ),
+                    PathElement::new(
+                        vec![(whisker_high, bottom + 0.05), (whisker_high, top - 0.05)],
+                        whisker,
+                    ),
+                ])?;
+            }
+        }
+        // The legend as two labelled swatches under the caption, outside the bars.
+        chart
+            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
+            .label("total index, 95% interval")
+            .legend(move |(x, y)| {
+                Rectangle::new(
+                    [(x, y - 5), (x + 16, y + 5)],
+                    total_colour.mix(0.85).filled(),
+                )
+            });
+        chart
+            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
+            .label("first-order index, 95% interval")
+            .legend(move |(x, y)| {
+                Rectangle::new(
+                    [(x, y - 5), (x + 16, y + 5)],
+                    first_colour.mix(0.85).filled(),
+                )
+            });
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(RGBColor(160, 160, 160))
+            .label_font(("sans-serif", 12))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// Inputs named next to their point on a Morris chart: the most influential, so that labels
+/// of the many inputs near the origin do not cover each other.
+const MORRIS_LABELS: usize = 8;
+
+/// The Morris μ*–σ plane: one point per input (`(key, μ*, σ)`); the [`MORRIS_LABELS`]
+/// inputs of highest μ* are named. Points on the diagonal σ = μ* act through interactions or
+/// non-linearly as much as directly.
+pub fn morris_plane(title: &str, points: &[(&str, f64, f64)]) -> Result<String, ChartError> {
+    let high_x = points.iter().map(|point| point.1).fold(0.0_f64, f64::max);
+    let high_y = points.iter().map(|point| point.2).fold(0.0_f64, f64::max);
+    let top = high_x.max(high_y).max(1e-12) * 1.15;
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    order.sort_by(|&a, &b| points[b].1.total_cmp(&points[a].1));
+    render(title, (WIDTH, HEIGHT + 120), |root| {
+        let mut chart = framed(root, title).build_cartesian_2d(0.0..top, 0.0..top)?;
+        chart
+            .configure_mesh()
+            .x_desc("mu* (mean absolute elementary effect)")
+            .y_desc("sigma (spread of the effects)")
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, 0.0), (top, top)],
+            RGBColor(160, 160, 160).stroke_width(1),
+        )))?;
+        let dot = colour(0);
+        chart.draw_series(
+            points
+                .iter()
+                .map(|&(_, mu_star, sigma)| Circle::new((mu_star, sigma), 4, dot.filled())),
+        )?;
+        chart.draw_series(order.iter().take(MORRIS_LABELS).map(|&index| {
+            let (key, mu_star, sigma) = points[index];
+            Text::new(
+                key.to_string(),
+                (mu_star, sigma),
+                ("sans-serif", 11).into_font().color(&BLACK),
+            )
+        }))?;
+        Ok(())
+    })
+}
+
+/// PRIM's peeling and pasting trajectory: density against coverage, one point per box, the
+/// chosen box circled.
+pub fn prim_tradeoff(
+    title: &str,
+    boxes: &[(f64, f64)],
+    chosen: usize,
+) -> Result<String, ChartError> {
+    render(title, (WIDTH, HEIGHT), |root| {
+        let mut chart = framed(root, title).build_cartesian_2d(0.0..1.02, 0.0..1.02)?;
+        chart
+            .configure_mesh()
+            .x_desc("coverage (share of the points of interest inside the box)")
+            .y_desc("density (share inside that is of interest)")
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()?;
+        let line = colour(0);
+        chart.draw_series(LineSeries::new(boxes.iter().copied(), line.stroke_width(2)))?;
+        chart.draw_series(
+            boxes
+                .iter()
+                .map(|&point| Circle::new(point, 3, line.filled())),
+        )?;
+        if let Some(&point) = boxes.get(chosen) {
+            let mark = colour(1);
+            chart
+                .draw_series(std::iter::once(Circle::new(point, 8, mark.stroke_width(3))))?
+                .label(format!(
+                    "chosen box: coverage {:.2}, density {:.2}",
+                    point.0, point.1
+                ))
+                .legend(move |(x, y)| Circle::new((x + 8, y), 6, mark.stroke_width(3)));
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerLeft)
+                .background_style(WHITE.mix(0.9))
+                .border_style(RGBColor(160, 160, 160))
+                .label_font(("sans-serif", 12))
+                .draw()?;
+        }
+        Ok(())
+    })
+}
+
+/// One restricted input of a PRIM box: its key, the box's limits and the data's range.
+pub struct BoxRange<'a> {
+    pub input: &'a str,
+    pub lower: f64,
+    pub upper: f64,
+    pub minimum: f64,
+    pub maximum: f64,
+}
+
+/// A PRIM box drawn as ranges: for each restricted input, the part of its range (scaled to
+/// 0–1 between the data's minimum and maximum) the box keeps, with the limits written in the
+/// input's units beside it.
+pub fn prim_box(title: &str, ranges: &[BoxRange<'_>]) -> Result<String, ChartError> {
+    let count = ranges.len().max(1);
+    let height = 100 + SOBOL_ROW_HEIGHT * count as u32;
+    let keys: Vec<String> = ranges.iter().map(|range| range.input.to_string()).collect();
+    render(title, (WIDTH + KEY_AREA_WIDTH - 70, height), |root| {
+        let mut builder = ChartBuilder::on(root);
+        builder
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(KEY_AREA_WIDTH);
+        let mut chart = builder.build_cartesian_2d(-0.02..1.45, 0.0..count as f64)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(count * 2 + 1)
+            .y_label_formatter(&|y| {
+                let position = y - y.floor();
+                if (position - 0.5).abs() < 1e-6 {
+                    keys.get(count - 1 - y.floor() as usize)
+                        .cloned()
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_labels(6)
+            .x_label_formatter(&|x| {
+                if *x <= 1.0 + 1e-9 {
+                    format!("{x:.1}")
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc("position in the input's range (0 = its minimum, 1 = its maximum)")
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()?;
+        let kept = colour(2);
+        for (index, range) in ranges.iter().enumerate() {
+            let row = (count - 1 - index) as f64;
+            let span = range.maximum - range.minimum;
+            let scale = |value: f64| {
+                if span > 0.0 {
+                    (value - range.minimum) / span
+                } else {
+                    0.5
+                }
+            };
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(0.0, row + 0.3), (1.0, row + 0.7)],
+                RGBColor(225, 225, 225).filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [
+                    (scale(range.lower), row + 0.3),
+                    (scale(range.upper), row + 0.7),
+                ],
+                kept.mix(0.85).filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                format!("[{:.4}, {:.4}]", range.lower, range.upper),
+                (1.03, row + 0.62),
+                ("sans-serif", 11).into_font().color(&BLACK),
+            )))?;
+        }
+        Ok(())
+    })
+}
+
 /// Draws the legend (the series labels) in the upper right, over a white box.
 fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,

@@ -123,6 +123,35 @@ pub struct Report {
     pub charts: Vec<ChartFile>,
 }
 
+/// A self-contained page of charts (the exploration commands' reports): a title, an
+/// introduction, and for each section a heading, a caption and its inline SVG chart. Text is
+/// escaped; the charts are SVG that entente drew.
+pub fn chart_page(
+    title: &str,
+    introduction: &str,
+    sections: &[(String, String, String)],
+) -> String {
+    let mut page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
+         <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}}\
+         section{{margin:2em 0}}p.caption{{color:#555;font-size:0.9em}}svg{{max-width:100%;height:auto}}</style>\n\
+         </head>\n<body>\n<h1>{}</h1>\n<p>{}</p>\n",
+        escape(title),
+        escape(title),
+        escape(introduction)
+    );
+    for (heading, caption, svg) in sections {
+        page.push_str(&format!(
+            "<section>\n<h2>{}</h2>\n<p class=\"caption\">{}</p>\n{}\n</section>\n",
+            escape(heading),
+            escape(caption),
+            svg
+        ));
+    }
+    page.push_str("</body>\n</html>\n");
+    page
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
