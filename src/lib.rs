@@ -21,6 +21,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sensitivity;
 pub mod sketch;
+pub mod special;
 pub mod stats;
 pub mod summary;
 pub mod time;

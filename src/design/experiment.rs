@@ -191,10 +191,6 @@ pub enum ExperimentProblem {
     NothingVaried,
     #[error("the design needs {runs} runs, more than the {most} a batch allows")]
     TooManyRuns { runs: u128, most: u64 },
-    #[error(
-        "`{key}` is a beta distribution, whose exact quantile function is not built yet: leave it out of --params"
-    )]
-    BetaNotYet { key: String },
     #[error("{0}")]
     Design(#[from] DesignError),
 }
@@ -408,13 +404,6 @@ impl Experiment {
             }
             if uncertainties.is_empty() && problems.is_empty() {
                 problems.push(ExperimentProblem::NothingVaried);
-            }
-        }
-        for uncertainty in &uncertainties {
-            if matches!(uncertainty.marginal, Distribution::Beta { .. }) && !grid {
-                problems.push(ExperimentProblem::BetaNotYet {
-                    key: uncertainty.key.clone(),
-                });
             }
         }
         if request.replications == Some(0) {

@@ -1,7 +1,7 @@
 //! Sampling designs for exploratory modelling (issue 15): low-discrepancy Sobol' points,
 //! plain or scrambled from a seed, and the Saltelli design on them; Latin hypercubes; Morris
-//! trajectories. All in the unit cube: mapping onto the parameters' distributions (through
-//! exact quantile functions), grids and sweeps, and their use by `batch`, are not built yet.
+//! trajectories, all in the unit cube; and `experiment`, which maps them onto a scenario's
+//! parameters through each distribution's exact quantile function (`Distribution::quantile`).
 //!
 //! Methods, with where they come from:
 //! - **Sobol' sequence.** Sobol' (1967), in Gray-code order (Antonov and Saleev 1979): point n
@@ -17,7 +17,6 @@
 
 mod experiment;
 mod joe_kuo;
-mod quantile_interim;
 
 pub use experiment::{
     DEFAULT_MORRIS_LEVELS, Experiment, ExperimentError, ExperimentProblem, ExperimentRequest,
