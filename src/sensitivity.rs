@@ -288,9 +288,20 @@ fn bootstrap_interval(estimate: f64, resampled: &[f64]) -> Interval {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MorrisIndex {
     pub mu: f64,
+    pub mu_interval: Interval,
     pub mu_star: f64,
     pub mu_star_interval: Interval,
     pub sigma: f64,
+    pub sigma_interval: Interval,
+}
+
+/// μ, μ* and σ (n − 1) of one input's elementary effects.
+fn morris_measures(effects: &[f64]) -> (f64, f64, f64) {
+    let count = effects.len() as f64;
+    let mu = effects.iter().sum::<f64>() / count;
+    let mu_star = effects.iter().map(|e| e.abs()).sum::<f64>() / count;
+    let sigma = (effects.iter().map(|e| (e - mu).powi(2)).sum::<f64>() / (count - 1.0)).sqrt();
+    (mu, mu_star, sigma)
 }
 
 /// The elementary effects of one trajectory: `points` are k + 1 input vectors of k inputs
@@ -353,30 +364,30 @@ pub fn morris_indices(
     };
     let all = measures(&mut (0..trajectories.len()));
     let mut stream = rng::stream(seed, 0, Purpose::named("bootstrap:morris"));
-    let mut resampled_mu_star = vec![Vec::with_capacity(BOOTSTRAP_RESAMPLES); inputs];
+    let mut resampled = vec![[const { Vec::new() }; 3]; inputs];
     for _ in 0..BOOTSTRAP_RESAMPLES {
         let picks: Vec<usize> = (0..trajectories.len())
             .map(|_| stream.random_range(0..trajectories.len()))
             .collect();
         for (input, effects) in measures(&mut picks.into_iter()).iter().enumerate() {
-            let mu_star = effects.iter().map(|e| e.abs()).sum::<f64>() / effects.len() as f64;
-            resampled_mu_star[input].push(mu_star);
+            let (mu, mu_star, sigma) = morris_measures(effects);
+            resampled[input][0].push(mu);
+            resampled[input][1].push(mu_star);
+            resampled[input][2].push(sigma);
         }
     }
     Ok(all
         .iter()
         .enumerate()
         .map(|(input, effects)| {
-            let count = effects.len() as f64;
-            let mu = effects.iter().sum::<f64>() / count;
-            let mu_star = effects.iter().map(|e| e.abs()).sum::<f64>() / count;
-            let sigma =
-                (effects.iter().map(|e| (e - mu).powi(2)).sum::<f64>() / (count - 1.0)).sqrt();
+            let (mu, mu_star, sigma) = morris_measures(effects);
             MorrisIndex {
                 mu,
+                mu_interval: bootstrap_interval(mu, &resampled[input][0]),
                 mu_star,
-                mu_star_interval: bootstrap_interval(mu_star, &resampled_mu_star[input]),
+                mu_star_interval: bootstrap_interval(mu_star, &resampled[input][1]),
                 sigma,
+                sigma_interval: bootstrap_interval(sigma, &resampled[input][2]),
             }
         })
         .collect())

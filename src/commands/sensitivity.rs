@@ -326,10 +326,14 @@ fn document(
                             json!({
                                 "input": key,
                                 "mu": index.mu,
+                                "mu_low": index.mu_interval.low,
+                                "mu_high": index.mu_interval.high,
                                 "mu_star": index.mu_star,
                                 "mu_star_low": index.mu_star_interval.low,
                                 "mu_star_high": index.mu_star_interval.high,
                                 "sigma": index.sigma,
+                                "sigma_low": index.sigma_interval.low,
+                                "sigma_high": index.sigma_interval.high,
                             })
                         })
                         .collect(),
@@ -380,10 +384,14 @@ fn indices_csv(experiment: &Experiment, analysed: &[Analysed<'_>]) -> Result<Str
             "output",
             "input",
             "mu",
+            "mu_low",
+            "mu_high",
             "mu_star",
             "mu_star_low",
             "mu_star_high",
             "sigma",
+            "sigma_low",
+            "sigma_high",
         ])?;
     }
     for analysis in analysed {
@@ -410,10 +418,14 @@ fn indices_csv(experiment: &Experiment, analysed: &[Analysed<'_>]) -> Result<Str
                         analysis.output.name.as_str(),
                         key,
                         &csv_number(index.mu),
+                        &csv_number(index.mu_interval.low),
+                        &csv_number(index.mu_interval.high),
                         &csv_number(index.mu_star),
                         &csv_number(index.mu_star_interval.low),
                         &csv_number(index.mu_star_interval.high),
                         &csv_number(index.sigma),
+                        &csv_number(index.sigma_interval.low),
+                        &csv_number(index.sigma_interval.high),
                     ])?;
                 }
             }

@@ -475,6 +475,62 @@ mod tests {
         }
     }
 
+    /// Sobol's G function, g(x) = Π (|4x_i − 2| + a_i)/(1 + a_i) on the unit cube, has
+    /// analytic indices (Saltelli et al. 2010): V_i = 1/(3 (1 + a_i)²), V = Π (1 + V_i) − 1,
+    /// S_i = V_i / V and S_Ti = V_i Π_(j≠i) (1 + V_j) / V. With a = (0, 1, 4.5, 9, 99, 99) the
+    /// first input dominates, interactions are strong and the last two barely matter.
+    #[test]
+    fn a_saltelli_design_on_sobol_points_estimates_the_g_function() {
+        use crate::sensitivity::known::indices;
+        let a = [0.0, 1.0, 4.5, 9.0, 99.0, 99.0];
+        let partial: Vec<f64> = a
+            .iter()
+            .map(|a| 1.0 / (3.0 * (1.0 + a) * (1.0 + a)))
+            .collect();
+        let product: f64 = partial.iter().map(|v| 1.0 + v).product();
+        let variance = product - 1.0;
+        let design = SaltelliDesign::new(a.len(), 5).unwrap();
+        let points = 1 << 13;
+        let (mut scratch, mut row) = (vec![0.0; 2 * a.len()], vec![0.0; a.len()]);
+        let mut evaluate = |point, matrix| {
+            design.row(point, matrix, &mut scratch, &mut row).unwrap();
+            row.iter()
+                .zip(&a)
+                .map(|(x, a)| ((4.0 * x - 2.0).abs() + a) / (1.0 + a))
+                .product::<f64>()
+        };
+        let first: Vec<f64> = (0..points)
+            .map(|j| evaluate(j, SaltelliMatrix::A))
+            .collect();
+        let second: Vec<f64> = (0..points)
+            .map(|j| evaluate(j, SaltelliMatrix::B))
+            .collect();
+        let mixed: Vec<Vec<f64>> = (0..a.len())
+            .map(|i| {
+                (0..points)
+                    .map(|j| evaluate(j, SaltelliMatrix::Mixed(i)))
+                    .collect()
+            })
+            .collect();
+        for (input, index) in indices(&first, &second, &mixed, 3).iter().enumerate() {
+            let expected_first = partial[input] / variance;
+            let expected_total = partial[input] * product / (1.0 + partial[input]) / variance;
+            assert!(
+                (index.first - expected_first).abs() < 0.03,
+                "S1 {input}: {index:?} vs {expected_first}"
+            );
+            assert!(
+                (index.total - expected_total).abs() < 0.03,
+                "ST {input}: {index:?} vs {expected_total}"
+            );
+            // The intervals are honest: they hold the analytic values.
+            assert!(
+                index.total_interval.contains(expected_total),
+                "ST {input}: {index:?} vs {expected_total}"
+            );
+        }
+    }
+
     /// Every dimension of a Latin hypercube has exactly one point in each stratum, and the
     /// design depends only on (seed, points, dimensions).
     #[test]

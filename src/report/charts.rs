@@ -761,16 +761,29 @@ pub fn sobol_bars(title: &str, bars: &[SobolBar<'_>]) -> Result<String, ChartErr
 const MORRIS_LABELS: usize = 8;
 
 /// The Morris μ*–σ plane: one point per input (`(key, μ*, σ)`); the [`MORRIS_LABELS`]
-/// inputs of highest μ* are named. Points on the diagonal σ = μ* act through interactions or
-/// non-linearly as much as directly.
+/// inputs of highest μ* are numbered by rank, and the key under the plot names them (names
+/// beside close points would cover each other). Points on the diagonal σ = μ* act through
+/// interactions or non-linearly as much as directly.
 pub fn morris_plane(title: &str, points: &[(&str, f64, f64)]) -> Result<String, ChartError> {
     let high_x = points.iter().map(|point| point.1).fold(0.0_f64, f64::max);
     let high_y = points.iter().map(|point| point.2).fold(0.0_f64, f64::max);
-    let top = high_x.max(high_y).max(1e-12) * 1.15;
+    // Every effect 0 (an output the inputs do not move) still gets a readable axis.
+    let top = if high_x.max(high_y) > 0.0 {
+        high_x.max(high_y) * 1.15
+    } else {
+        1.0
+    };
     let mut order: Vec<usize> = (0..points.len()).collect();
     order.sort_by(|&a, &b| points[b].1.total_cmp(&points[a].1));
-    render(title, (WIDTH, HEIGHT + 120), |root| {
-        let mut chart = framed(root, title).build_cartesian_2d(0.0..top, 0.0..top)?;
+    let labelled: Vec<usize> = order
+        .into_iter()
+        .take(MORRIS_LABELS)
+        .filter(|&index| points[index].1 > 0.0)
+        .collect();
+    let key_height = 18 * labelled.len().div_ceil(2) as u32 + 16;
+    render(title, (WIDTH, HEIGHT + 120 + key_height), |root| {
+        let (plot, key) = root.split_vertically(HEIGHT + 120);
+        let mut chart = framed(&plot, title).build_cartesian_2d(0.0..top, 0.0..top)?;
         chart
             .configure_mesh()
             .x_desc("mu* (mean absolute elementary effect)")
@@ -787,14 +800,24 @@ pub fn morris_plane(title: &str, points: &[(&str, f64, f64)]) -> Result<String, 
                 .iter()
                 .map(|&(_, mu_star, sigma)| Circle::new((mu_star, sigma), 4, dot.filled())),
         )?;
-        chart.draw_series(order.iter().take(MORRIS_LABELS).map(|&index| {
-            let (key, mu_star, sigma) = points[index];
+        chart.draw_series(labelled.iter().enumerate().map(|(rank, &index)| {
+            let (_, mu_star, sigma) = points[index];
             Text::new(
-                key.to_string(),
+                format!("{}", rank + 1),
                 (mu_star, sigma),
-                ("sans-serif", 11).into_font().color(&BLACK),
+                ("sans-serif", 12).into_font().color(&BLACK),
             )
         }))?;
+        let style = ("sans-serif", 12).into_font().color(&BLACK);
+        for (rank, &index) in labelled.iter().enumerate() {
+            let column = (rank % 2) as i32;
+            let line = (rank / 2) as i32;
+            key.draw(&Text::new(
+                format!("{}: {}", rank + 1, points[index].0),
+                (80 + column * 340, 4 + line * 18),
+                style.clone(),
+            ))?;
+        }
         Ok(())
     })
 }
@@ -983,6 +1006,101 @@ mod tests {
             counts: vec![0; 20],
         };
         assert!(densities(&empty).is_empty());
+    }
+
+    /// Every text element of an SVG chart, and how many rectangles are filled with `colour`
+    /// (plotters writes the fill as `#rrggbb`), parsed as XML.
+    fn parsed(svg: &str, colour: RGBColor) -> (Vec<String>, usize) {
+        let document = roxmltree::Document::parse(svg).expect("the chart is well-formed XML");
+        let texts = document
+            .descendants()
+            .filter(|node| node.has_tag_name("text"))
+            .filter_map(|node| node.text().map(|text| text.trim().to_string()))
+            .collect();
+        let RGBColor(red, green, blue) = colour;
+        let fill = format!("#{red:02X}{green:02X}{blue:02X}");
+        let rectangles = document
+            .descendants()
+            .filter(|node| node.has_tag_name("rect"))
+            .filter(|node| {
+                node.attribute("fill")
+                    .is_some_and(|value| value.eq_ignore_ascii_case(&fill))
+            })
+            .count();
+        (texts, rectangles)
+    }
+
+    #[test]
+    fn sobol_bars_draw_two_bars_per_input_and_name_every_input() {
+        let bars = [
+            SobolBar {
+                input: "rules.homophily.rate",
+                first: 0.4,
+                first_interval: (0.3, 0.5),
+                total: 0.6,
+                total_interval: (0.5, 0.7),
+            },
+            SobolBar {
+                input: "actors.VEN.stability",
+                first: 0.05,
+                first_interval: (-0.02, 0.12),
+                total: 0.1,
+                total_interval: (0.08, 0.12),
+            },
+        ];
+        let svg = sobol_bars("Sobol' indices of x", &bars).unwrap();
+        let (texts, first_bars) = parsed(&svg, colour(0));
+        let (_, total_bars) = parsed(&svg, colour(5));
+        // One bar per input and series, plus one swatch per series in the legend.
+        assert_eq!((first_bars, total_bars), (3, 3), "{svg}");
+        for expected in [
+            "rules.homophily.rate",
+            "actors.VEN.stability",
+            "first-order index, 95% interval",
+            "total index, 95% interval",
+        ] {
+            assert!(
+                texts.iter().any(|text| text == expected),
+                "{expected}: {texts:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn morris_planes_number_the_largest_effects_and_name_them_below() {
+        let points = [("a.b", 0.5, 0.1), ("c.d", 0.0, 0.0), ("e.f", 0.2, 0.3)];
+        let svg = morris_plane("Morris screening of x", &points).unwrap();
+        let (texts, _) = parsed(&svg, colour(0));
+        assert!(texts.iter().any(|text| text == "1: a.b"), "{texts:?}");
+        assert!(texts.iter().any(|text| text == "2: e.f"), "{texts:?}");
+        // An input without effect is not labelled (it would sit on the origin's labels).
+        assert!(!texts.iter().any(|text| text.contains("c.d")), "{texts:?}");
+    }
+
+    #[test]
+    fn prim_boxes_show_each_restriction_with_its_limits() {
+        let ranges = [BoxRange {
+            input: "rules.homophily.rate",
+            lower: 0.003,
+            upper: 0.0076,
+            minimum: 0.003,
+            maximum: 0.01,
+        }];
+        let svg = prim_box("The chosen box", &ranges).unwrap();
+        let (texts, kept) = parsed(&svg, colour(2));
+        assert_eq!(kept, 1);
+        assert!(
+            texts.iter().any(|text| text == "[0.0030, 0.0076]"),
+            "{texts:?}"
+        );
+        let svg = prim_tradeoff("PRIM", &[(1.0, 0.5), (0.8, 0.7), (0.5, 0.9)], 1).unwrap();
+        let (texts, _) = parsed(&svg, colour(0));
+        assert!(
+            texts
+                .iter()
+                .any(|text| text == "chosen box: coverage 0.80, density 0.70"),
+            "{texts:?}"
+        );
     }
 
     #[test]
