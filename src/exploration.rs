@@ -16,8 +16,8 @@ use rayon::prelude::*;
 use crate::design::{Experiment, ExperimentScratch, SaltelliMatrix};
 use crate::model::{LANES, Model, Simulation};
 use crate::sensitivity::{
-    MorrisIndex, SaltelliOutputs, SensitivityError, SobolIndex, elementary_effects, morris_indices,
-    sobol_indices,
+    MorrisIndex, Resamples, SaltelliOutputs, SensitivityError, SobolIndex, elementary_effects,
+    morris_indices, sobol_indices_resampled,
 };
 
 /// Groups of runs a worker takes at a time: large enough to amortise scheduling, small
@@ -94,12 +94,15 @@ pub fn run_design(
             .into_par_iter()
             .map_init(
                 || {
-                    (
-                        Simulation::new(scenario),
-                        variant.map(Simulation::new),
-                        Vec::new(),
-                        Vec::new(),
-                    )
+                    // Outcomes only: each month reads just the measures the reductions use.
+                    let mut simulation = Simulation::new(scenario);
+                    simulation.set_every_measure(false);
+                    let paired = variant.map(|variant| {
+                        let mut paired = Simulation::new(variant);
+                        paired.set_every_measure(false);
+                        paired
+                    });
+                    (simulation, paired, Vec::new(), Vec::new())
                 },
                 |(simulation, paired, values, paired_values), task| {
                     let first_group = task * GROUPS_PER_TASK;
@@ -176,8 +179,7 @@ pub fn point_means(experiment: &Experiment, values: &[f64]) -> Vec<f64> {
 pub fn sobol_analysis(
     experiment: &Experiment,
     point_values: &[f64],
-    seed: u64,
-    resamples: usize,
+    resamples: &Resamples,
 ) -> Result<Vec<SobolIndex>, SensitivityError> {
     let inputs = experiment.uncertainties().len();
     let base_points = point_values.len() / (inputs + 2);
@@ -192,13 +194,12 @@ pub fn sobol_analysis(
             None => {}
         }
     }
-    sobol_indices(
+    sobol_indices_resampled(
         &SaltelliOutputs {
             a: &a,
             b: &b,
             ab: &ab,
         },
-        seed,
         resamples,
     )
 }

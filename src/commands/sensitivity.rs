@@ -16,7 +16,7 @@ use entente::model::Model;
 use entente::report::csv_number;
 use entente::results::Staging;
 use entente::scenario::nearest_names;
-use entente::sensitivity::{MorrisIndex, SobolIndex};
+use entente::sensitivity::{MorrisIndex, Resamples, SobolIndex};
 
 use super::{emit, load, progress_bar, thread_count};
 
@@ -135,10 +135,18 @@ pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<
     let run_seconds = started.elapsed().as_secs_f64();
     let analysis_started = Instant::now();
     let resamples = args.resamples as usize;
+    // Every output resamples the same base points: their resamples are drawn once.
+    let shared = (method == Method::Sobol).then(|| {
+        Resamples::new(
+            experiment.base_points().unwrap_or(0) as usize,
+            resamples,
+            seed,
+        )
+    });
     let analysed: Vec<Analysed<'_>> = pool.install(|| {
         outputs
             .par_iter()
-            .map(|output| analyse(&experiment, output, seed, resamples))
+            .map(|output| analyse(&experiment, output, seed, shared.as_ref()))
             .collect()
     });
     let analysis_seconds = analysis_started.elapsed().as_secs_f64();
@@ -171,7 +179,7 @@ pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<
             "sensitivity.csv",
             indices_csv(&experiment, &analysed)?.as_bytes(),
         )?;
-        staging.write(RUNS_FILE, &runs_csv(&experiment, &outputs, runs)?)?;
+        write_runs(&mut staging, &experiment, &outputs, runs)?;
         staging.write(
             "sensitivity.html",
             charts_page(&experiment, &analysed, &names)?.as_bytes(),
@@ -196,7 +204,7 @@ fn analyse<'a>(
     experiment: &Experiment,
     output: &'a Output,
     seed: u64,
-    resamples: usize,
+    resamples: Option<&Resamples>,
 ) -> Analysed<'a> {
     let count = output.values.len() as f64;
     let mean = output.values.iter().sum::<f64>() / count;
@@ -232,8 +240,13 @@ fn analyse<'a>(
             Method::Morris => {
                 exploration::morris_analysis(experiment, &point_values, seed).map(Indices::Morris)
             }
-            _ => exploration::sobol_analysis(experiment, &point_values, seed, resamples)
-                .map(Indices::Sobol),
+            _ => match resamples {
+                Some(resamples) => {
+                    exploration::sobol_analysis(experiment, &point_values, resamples)
+                        .map(Indices::Sobol)
+                }
+                None => Ok(Indices::Missing("no resamples were drawn".into())),
+            },
         };
         estimated.unwrap_or_else(|error| Indices::Missing(error.to_string()))
     };
@@ -526,10 +539,20 @@ fn charts_page(
     ))
 }
 
-/// One row per run: its place in the design, the value of every varied input, and every
-/// output (in the scenario's order, then the paired differences).
-fn runs_csv(experiment: &Experiment, outputs: &[Output], runs: u64) -> Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+/// Streams `runs.csv` into the staging directory (synced before it joins the results): one
+/// row per run with its place in the design, the value of every varied input, and every
+/// output (in the scenario's order, then the paired differences). Streamed, because it is by
+/// far the largest file (about 900 bytes a run for the flagship pair's 88 outputs).
+fn write_runs(
+    staging: &mut Staging,
+    experiment: &Experiment,
+    outputs: &[Output],
+    runs: u64,
+) -> Result<()> {
+    let path = staging.path().join(RUNS_FILE);
+    let file = std::fs::File::create(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    let mut writer = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, file));
     let mut header = vec!["run", "point", "replication"];
     header.extend(experiment.uncertainties().iter().map(|u| u.key.as_str()));
     header.extend(outputs.iter().map(|output| output.name.as_str()));
@@ -537,25 +560,32 @@ fn runs_csv(experiment: &Experiment, outputs: &[Output], runs: u64) -> Result<Ve
     let inputs = experiment.uncertainties().len();
     let mut values = vec![0.0; inputs];
     let mut scratch = ExperimentScratch::default();
-    let mut record = Vec::with_capacity(header.len());
+    let mut record = csv::StringRecord::new();
     for run in 0..runs {
         let located = experiment.locate(run);
         experiment.values(located.point, &mut scratch, &mut values);
         record.clear();
-        record.push(run.to_string());
-        record.push(located.point.to_string());
-        record.push(located.replication.to_string());
-        record.extend(values.iter().map(|value| csv_number(*value)));
-        record.extend(
-            outputs
-                .iter()
-                .map(|output| csv_number(output.values[run as usize])),
-        );
+        record.push_field(&run.to_string());
+        record.push_field(&located.point.to_string());
+        record.push_field(&located.replication.to_string());
+        for value in &values {
+            record.push_field(&csv_number(*value));
+        }
+        for output in outputs {
+            record.push_field(&csv_number(output.values[run as usize]));
+        }
         writer.write_record(&record)?;
     }
-    writer
+    let file = writer
         .into_inner()
-        .map_err(|error| error.into_error().into())
+        .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", path.display()))?
+        .into_inner()
+        .map_err(|error| error.into_error())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.sync_all()
+        .with_context(|| format!("cannot sync {}", path.display()))?;
+    staging.adopt(RUNS_FILE);
+    Ok(())
 }
 
 fn text(
