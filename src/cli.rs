@@ -158,6 +158,11 @@ pub struct SensitivityArgs {
     /// discover`) into this directory, each file atomically.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Keep the runs' outputs in memory up to SIZE (bytes, or with K, M, G or T); a larger
+    /// design spills them to a scratch file (in --out, or the temporary directory) and is
+    /// analysed a group of outputs at a time. Results are the same either way.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = memory_size)]
+    pub memory_budget: u64,
     /// In the text output, list this many inputs per output (the most influential first).
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub top: usize,

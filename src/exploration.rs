@@ -8,8 +8,8 @@
 //! shared varied parameters), and the paired difference of each shared outcome is variant −
 //! scenario, run by run.
 //!
-//! Memory: one `f64` per run and analysed output (see [`memory_bytes`]); `--outcome` chooses
-//! fewer outputs when a design is large.
+//! Memory: one `f64` per run and output while within a budget; past it the rows go to a
+//! scratch file and are read back a group of outputs at a time (see [`OutputTable`]).
 
 use rayon::prelude::*;
 
@@ -24,39 +24,152 @@ use crate::sensitivity::{
 /// enough that the progress bar moves.
 const GROUPS_PER_TASK: u64 = 16;
 
-/// One analysed output of a design: an outcome of the scenario, or the paired difference
-/// of an outcome shared with the variant.
+/// The name of one analysed output of a design: an outcome of the scenario, or the paired
+/// difference of an outcome shared with the variant.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Output {
+pub struct OutputName {
     /// The outcome's name, followed by ` difference` for a paired difference.
     pub name: String,
     /// The outcome's name in its scenario.
     pub outcome: String,
     pub difference: bool,
-    /// One value per run, in run order.
+}
+
+/// One output's values, one per run in run order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    pub name: OutputName,
     pub values: Vec<f64>,
 }
 
-/// The bytes a design's outputs take: `runs` values for each of `outputs` outputs, and the
-/// same again while one group's values are gathered.
+/// Runs read back at a time from a spilled table.
+const ROWS_PER_READ: usize = 8192;
+
+/// A design's per-run outputs, row by row (run-major): in memory, or past the memory budget
+/// in a scratch file (removed when the table is dropped), read back a group of columns at a
+/// time, so that memory stays within the budget whatever the number of runs.
+pub struct OutputTable {
+    names: Vec<OutputName>,
+    runs: u64,
+    storage: Storage,
+}
+
+enum Storage {
+    Memory(Vec<f64>),
+    File {
+        file: std::sync::Mutex<std::fs::File>,
+        path: std::path::PathBuf,
+    },
+}
+
+impl Drop for OutputTable {
+    fn drop(&mut self) {
+        if let Storage::File { path, .. } = &self.storage {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+impl OutputTable {
+    pub fn names(&self) -> &[OutputName] {
+        &self.names
+    }
+
+    pub fn runs(&self) -> u64 {
+        self.runs
+    }
+
+    /// Whether the table went to a scratch file.
+    pub fn spilled(&self) -> bool {
+        matches!(self.storage, Storage::File { .. })
+    }
+
+    /// Calls `each` with every run's row (its outputs in table order), in run order.
+    pub fn for_each_row(
+        &self,
+        mut each: impl FnMut(u64, &[f64]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let columns = self.names.len();
+        if columns == 0 {
+            return (0..self.runs).try_for_each(|run| each(run, &[]));
+        }
+        match &self.storage {
+            Storage::Memory(values) => {
+                for (run, row) in values.chunks_exact(columns).enumerate() {
+                    each(run as u64, row)?;
+                }
+                Ok(())
+            }
+            Storage::File { file, .. } => {
+                use std::io::{Read, Seek, SeekFrom};
+                let mut file = file
+                    .lock()
+                    .map_err(|_| std::io::Error::other("a thread writing the outputs panicked"))?;
+                file.seek(SeekFrom::Start(0))?;
+                let mut reader = std::io::BufReader::with_capacity(1 << 20, &mut *file);
+                let mut bytes = vec![0u8; ROWS_PER_READ * columns * 8];
+                let mut row = vec![0.0; columns];
+                let mut run = 0;
+                while run < self.runs {
+                    let rows = (self.runs - run).min(ROWS_PER_READ as u64) as usize;
+                    let chunk = &mut bytes[..rows * columns * 8];
+                    reader.read_exact(chunk)?;
+                    for encoded in chunk.chunks_exact(columns * 8) {
+                        for (value, word) in row.iter_mut().zip(encoded.chunks_exact(8)) {
+                            *value = f64::from_le_bytes(word.try_into().expect("8 bytes"));
+                        }
+                        each(run, &row)?;
+                        run += 1;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The values of the outputs `columns` (a range of table positions), one [`Output`] each.
+    pub fn outputs(&self, columns: std::ops::Range<usize>) -> std::io::Result<Vec<Output>> {
+        let mut outputs: Vec<Output> = self.names[columns.clone()]
+            .iter()
+            .map(|name| Output {
+                name: name.clone(),
+                values: Vec::with_capacity(self.runs as usize),
+            })
+            .collect();
+        self.for_each_row(|_, row| {
+            for (output, value) in outputs.iter_mut().zip(&row[columns.clone()]) {
+                output.values.push(*value);
+            }
+            Ok(())
+        })?;
+        Ok(outputs)
+    }
+}
+
+/// The bytes a design's outputs take in memory: `runs` values for each of `outputs` outputs.
 pub fn memory_bytes(runs: u64, outputs: usize) -> u64 {
     runs.saturating_mul(outputs as u64)
         .saturating_mul(std::mem::size_of::<f64>() as u64)
 }
 
 /// Runs `runs` runs of `scenario` (and of `variant`, paired) on `pool`, calling `progress`
-/// with the number of runs finished by each task, and returns the outputs chosen by
-/// `wanted` (outcome names; empty: every outcome): the scenario's outcomes, then the paired
-/// differences of those the variant shares. Also returns the non-finite numbers replaced.
+/// with the number of runs finished by each task, and returns the table of the outputs
+/// chosen by `wanted` (outcome names; empty: every outcome): the scenario's outcomes, then
+/// the paired differences of those the variant shares; and the non-finite numbers replaced.
+/// The table is kept in memory up to `budget` bytes, and beyond in a scratch file created in
+/// `scratch_directory`.
+#[allow(clippy::too_many_arguments)]
 pub fn run_design(
     scenario: &Model,
     variant: Option<&Model>,
     seed: u64,
     runs: u64,
     wanted: &[String],
+    budget: u64,
+    scratch_directory: &std::path::Path,
     pool: &rayon::ThreadPool,
     progress: &(dyn Fn(u64) + Sync),
-) -> (Vec<Output>, u64) {
+) -> std::io::Result<(OutputTable, u64)> {
     let chosen = |model: &Model| -> Vec<(usize, String)> {
         model
             .scenario()
@@ -82,14 +195,55 @@ pub fn run_design(
         }
         None => Vec::new(),
     };
+    let names: Vec<OutputName> = own
+        .iter()
+        .map(|(_, name)| OutputName {
+            name: name.clone(),
+            outcome: name.clone(),
+            difference: false,
+        })
+        .chain(shared.iter().map(|(_, _, name)| OutputName {
+            name: format!("{name} difference"),
+            outcome: name.clone(),
+            difference: true,
+        }))
+        .collect();
+    let columns = names.len();
+    let storage = if memory_bytes(runs, columns) <= budget {
+        Storage::Memory(Vec::new())
+    } else {
+        let path = scratch_directory.join(format!(
+            ".entente-outputs-{}-{}.scratch",
+            std::process::id(),
+            SCRATCH_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let file = std::fs::File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Storage::File {
+            file: std::sync::Mutex::new(file),
+            path,
+        }
+    };
+    let mut table = OutputTable {
+        names,
+        runs,
+        storage,
+    };
     let groups = runs.div_ceil(LANES as u64);
     let tasks = groups.div_ceil(GROUPS_PER_TASK);
     let scenario_outcomes = scenario.scenario().outcomes().len();
     let variant_outcomes = variant.map_or(0, |model| model.scenario().outcomes().len());
-    let columns = own.len() + shared.len();
-    // Each task returns its runs' values row by row (run-major), so that joining the tasks in
-    // order gives every output's values in run order whatever thread ran which task.
-    let blocks: Vec<(Vec<f64>, u64)> = pool.install(|| {
+    let spill = match &table.storage {
+        Storage::File { file, .. } => Some(file),
+        Storage::Memory(_) => None,
+    };
+    // Each task computes its runs' rows (run-major); in memory the tasks' rows are joined in
+    // order, on disk each task writes its rows at its first run's offset: either way the
+    // table is the same whatever thread ran which task.
+    let blocks: Vec<std::io::Result<(Vec<f64>, u64)>> = pool.install(|| {
         (0..tasks)
             .into_par_iter()
             .map_init(
@@ -133,36 +287,45 @@ pub fn run_design(
                         }
                     }
                     progress(((last_group - first_group) * LANES as u64).min(runs));
-                    (rows, non_finite)
+                    match spill {
+                        Some(file) => {
+                            let first_run = first_group * LANES as u64;
+                            write_rows(file, first_run * (columns as u64) * 8, &rows)?;
+                            Ok((Vec::new(), non_finite))
+                        }
+                        None => Ok((rows, non_finite)),
+                    }
                 },
             )
             .collect()
     });
-    let mut outputs: Vec<Output> = own
-        .iter()
-        .map(|(_, name)| Output {
-            name: name.clone(),
-            outcome: name.clone(),
-            difference: false,
-            values: Vec::with_capacity(runs as usize),
-        })
-        .chain(shared.iter().map(|(_, _, name)| Output {
-            name: format!("{name} difference"),
-            outcome: name.clone(),
-            difference: true,
-            values: Vec::with_capacity(runs as usize),
-        }))
-        .collect();
     let mut non_finite = 0;
-    for (rows, count) in blocks {
+    for block in blocks {
+        let (rows, count) = block?;
         non_finite += count;
-        for row in rows.chunks_exact(columns.max(1)) {
-            for (output, value) in outputs.iter_mut().zip(row) {
-                output.values.push(*value);
-            }
+        if let Storage::Memory(values) = &mut table.storage {
+            values.extend_from_slice(&rows);
         }
     }
-    (outputs, non_finite)
+    Ok((table, non_finite))
+}
+
+/// Scratch files made by this process so far (their names must differ).
+static SCRATCH_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Writes `rows` (little-endian doubles) at byte `offset` of the shared scratch file.
+fn write_rows(
+    file: &std::sync::Mutex<std::fs::File>,
+    offset: u64,
+    rows: &[f64],
+) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    let bytes: Vec<u8> = rows.iter().flat_map(|value| value.to_le_bytes()).collect();
+    let mut file = file
+        .lock()
+        .map_err(|_| std::io::Error::other("a thread writing the outputs panicked"))?;
+    file.seek(SeekFrom::Start(offset))?;
+    file.write_all(&bytes)
 }
 
 /// The mean over each design point's replications (run r is replication r mod R of point

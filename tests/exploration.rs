@@ -575,3 +575,46 @@ fn issue_15_a_design_batch_is_the_same_for_any_threads_and_shards() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn issue_15_outputs_past_the_memory_budget_spill_to_disk_with_the_same_results() {
+    let directory = workspace();
+    let run = |out: &str, budget: &str| {
+        let output = entente(
+            directory.path(),
+            &[
+                "sensitivity",
+                "analytic.toml",
+                "analytic.toml",
+                "--points",
+                "256",
+                "--memory-budget",
+                budget,
+                "--out",
+                out,
+            ],
+        );
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let mut analysis = json(&directory.path().join(out).join("sensitivity.json"));
+        analysis["command"] = serde_json::Value::Null;
+        let runs = std::fs::read(directory.path().join(out).join("runs.csv")).unwrap();
+        // The scratch file is gone once the results are committed.
+        let leftovers: Vec<String> = std::fs::read_dir(directory.path().join(out))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains("scratch"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        (analysis, runs)
+    };
+    // 1,024 runs of 2 outputs (capacity_a and its difference) take 16 KB: a budget of 4 KB
+    // spills them and analyses one output at a time.
+    let (in_memory, in_memory_runs) = run("memory", "1G");
+    let (spilled, spilled_runs) = run("spilled", "4K");
+    assert_eq!(in_memory, spilled);
+    assert!(
+        in_memory_runs == spilled_runs,
+        "runs.csv differs when spilled"
+    );
+    assert_eq!(in_memory["outputs"].as_array().unwrap().len(), 2);
+}

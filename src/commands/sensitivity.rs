@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use entente::cli::{RunFormat, SensitivityArgs, SensitivityMethod};
 use entente::design::{Experiment, ExperimentRequest, ExperimentScratch, Method};
-use entente::exploration::{self, Output};
+use entente::exploration::{self, Output, OutputName, OutputTable};
 use entente::model::Model;
 use entente::report::csv_number;
 use entente::results::Staging;
@@ -38,8 +38,8 @@ enum Indices {
     Missing(String),
 }
 
-struct Analysed<'a> {
-    output: &'a Output,
+struct Analysed {
+    output: OutputName,
     mean: f64,
     standard_deviation: f64,
     /// The 5th, 50th and 95th percentiles of the design points' values (each point's mean
@@ -122,15 +122,33 @@ pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<
     let scenarios = 1 + u64::from(variant_model.is_some());
     let bar = progress_bar(Some(runs * scenarios));
     let started = Instant::now();
-    let (outputs, non_finite) = exploration::run_design(
+    // Past the memory budget the per-run outputs go to a scratch file, in the output
+    // directory when there is one (it is on the disk the results go to).
+    let scratch_directory = match &args.out {
+        Some(directory) => {
+            std::fs::create_dir_all(directory)
+                .with_context(|| format!("cannot create {}", directory.display()))?;
+            directory.clone()
+        }
+        None => std::env::temp_dir(),
+    };
+    let (table, non_finite) = exploration::run_design(
         &model,
         variant_model.as_ref(),
         seed,
         runs,
         &args.outcomes,
+        args.memory_budget,
+        &scratch_directory,
         &pool,
         &|finished| bar.inc(finished * scenarios),
-    );
+    )
+    .with_context(|| {
+        format!(
+            "cannot keep the runs' outputs in a scratch file in {}",
+            scratch_directory.display()
+        )
+    })?;
     bar.finish_and_clear();
     let run_seconds = started.elapsed().as_secs_f64();
     let analysis_started = Instant::now();
@@ -143,12 +161,21 @@ pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<
             seed,
         )
     });
-    let analysed: Vec<Analysed<'_>> = pool.install(|| {
-        outputs
-            .par_iter()
-            .map(|output| analyse(&experiment, output, seed, shared.as_ref()))
-            .collect()
-    });
+    // Outputs are analysed a group at a time, each group's values within the budget.
+    let columns = table.names().len();
+    let group = (args.memory_budget / exploration::memory_bytes(runs, 1).max(1)).max(1) as usize;
+    let mut analysed: Vec<Analysed> = Vec::with_capacity(columns);
+    for first in (0..columns).step_by(group) {
+        let outputs = table
+            .outputs(first..(first + group).min(columns))
+            .context("cannot read the runs' outputs back from their scratch file")?;
+        analysed.extend(pool.install(|| {
+            outputs
+                .par_iter()
+                .map(|output| analyse(&experiment, output, seed, shared.as_ref()))
+                .collect::<Vec<_>>()
+        }));
+    }
     let analysis_seconds = analysis_started.elapsed().as_secs_f64();
     eprintln!(
         "{} runs of {} scenario{} in {run_seconds:.2} s ({:.0} runs/s); analysis of {} outputs in {analysis_seconds:.2} s ({:.1}% of the run time)",
@@ -156,7 +183,7 @@ pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<
         scenarios,
         if scenarios == 1 { "" } else { "s" },
         (runs * scenarios) as f64 / run_seconds,
-        outputs.len(),
+        columns,
         100.0 * analysis_seconds / run_seconds
     );
     if non_finite > 0 {
@@ -179,7 +206,7 @@ pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<
             "sensitivity.csv",
             indices_csv(&experiment, &analysed)?.as_bytes(),
         )?;
-        write_runs(&mut staging, &experiment, &outputs, runs)?;
+        write_runs(&mut staging, &experiment, &table)?;
         staging.write(
             "sensitivity.html",
             charts_page(&experiment, &analysed, &names)?.as_bytes(),
@@ -200,12 +227,12 @@ struct Names<'a> {
     variant: Option<&'a str>,
 }
 
-fn analyse<'a>(
+fn analyse(
     experiment: &Experiment,
-    output: &'a Output,
+    output: &Output,
     seed: u64,
     resamples: Option<&Resamples>,
-) -> Analysed<'a> {
+) -> Analysed {
     let count = output.values.len() as f64;
     let mean = output.values.iter().sum::<f64>() / count;
     let standard_deviation = (output
@@ -251,7 +278,7 @@ fn analyse<'a>(
         estimated.unwrap_or_else(|error| Indices::Missing(error.to_string()))
     };
     Analysed {
-        output,
+        output: output.name.clone(),
         mean,
         standard_deviation,
         point_range,
@@ -276,7 +303,7 @@ fn runs_to_resolve(experiment: &Experiment, index: &SobolIndex) -> Option<u64> {
 
 fn document(
     experiment: &Experiment,
-    analysed: &[Analysed<'_>],
+    analysed: &[Analysed],
     names: &Names<'_>,
     runs: u64,
     resamples: usize,
@@ -377,7 +404,7 @@ fn document(
     })
 }
 
-fn indices_csv(experiment: &Experiment, analysed: &[Analysed<'_>]) -> Result<String> {
+fn indices_csv(experiment: &Experiment, analysed: &[Analysed]) -> Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let sobol = experiment.method() == Method::Sobol;
     if sobol {
@@ -458,7 +485,7 @@ const CHART_INPUTS: usize = 15;
 /// largest total index) or Morris plane.
 fn charts_page(
     experiment: &Experiment,
-    analysed: &[Analysed<'_>],
+    analysed: &[Analysed],
     names: &Names<'_>,
 ) -> Result<String> {
     use entente::report::charts;
@@ -543,39 +570,31 @@ fn charts_page(
 /// row per run with its place in the design, the value of every varied input, and every
 /// output (in the scenario's order, then the paired differences). Streamed, because it is by
 /// far the largest file (about 900 bytes a run for the flagship pair's 88 outputs).
-fn write_runs(
-    staging: &mut Staging,
-    experiment: &Experiment,
-    outputs: &[Output],
-    runs: u64,
-) -> Result<()> {
+fn write_runs(staging: &mut Staging, experiment: &Experiment, table: &OutputTable) -> Result<()> {
     let path = staging.path().join(RUNS_FILE);
     let file = std::fs::File::create(&path)
         .with_context(|| format!("cannot create {}", path.display()))?;
     let mut writer = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, file));
     let mut header = vec!["run", "point", "replication"];
     header.extend(experiment.uncertainties().iter().map(|u| u.key.as_str()));
-    header.extend(outputs.iter().map(|output| output.name.as_str()));
+    header.extend(table.names().iter().map(|output| output.name.as_str()));
     writer.write_record(&header)?;
     let inputs = experiment.uncertainties().len();
     let mut values = vec![0.0; inputs];
     let mut scratch = ExperimentScratch::default();
     let mut record = csv::StringRecord::new();
-    for run in 0..runs {
+    table.for_each_row(|run, row| {
         let located = experiment.locate(run);
         experiment.values(located.point, &mut scratch, &mut values);
         record.clear();
         record.push_field(&run.to_string());
         record.push_field(&located.point.to_string());
         record.push_field(&located.replication.to_string());
-        for value in &values {
+        for value in values.iter().chain(row) {
             record.push_field(&csv_number(*value));
         }
-        for output in outputs {
-            record.push_field(&csv_number(output.values[run as usize]));
-        }
-        writer.write_record(&record)?;
-    }
+        writer.write_record(&record).map_err(std::io::Error::from)
+    })?;
     let file = writer
         .into_inner()
         .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", path.display()))?
@@ -590,7 +609,7 @@ fn write_runs(
 
 fn text(
     experiment: &Experiment,
-    analysed: &[Analysed<'_>],
+    analysed: &[Analysed],
     names: &Names<'_>,
     runs: u64,
     top: usize,
