@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{entente, text};
+use common::{entente, entente_ok, text};
 
 /// Two actors whose capacities grow at uncertain yearly rates, and nothing else: A's capacity
 /// at the end is 1.5 (1 + g_A)^2 exactly (two years of the capacity rule without noise), so its
@@ -84,7 +84,7 @@ fn sobol(document: &serde_json::Value, name: &str) -> Vec<(String, f64, f64)> {
 #[test]
 fn issue_15_sobol_indices_of_an_analytic_outcome() {
     let directory = workspace();
-    let output = entente(
+    entente_ok(
         directory.path(),
         &[
             "sensitivity",
@@ -97,7 +97,6 @@ fn issue_15_sobol_indices_of_an_analytic_outcome() {
             "json",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     let document = json(&directory.path().join("out/sensitivity.json"));
     assert_eq!(document["runs_per_scenario"], 1024 * 4);
     let indices = sobol(&document, "capacity_a");
@@ -136,7 +135,7 @@ fn issue_15_sobol_indices_of_an_analytic_outcome() {
 #[test]
 fn issue_15_morris_screening_finds_the_only_input_that_matters() {
     let directory = workspace();
-    let output = entente(
+    let output = entente_ok(
         directory.path(),
         &[
             "sensitivity",
@@ -149,7 +148,6 @@ fn issue_15_morris_screening_finds_the_only_input_that_matters() {
             "json",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let indices = &document["outputs"][0]["indices"];
     let mu_star = |input: usize| indices[input]["mu_star"].as_f64().unwrap();
@@ -166,7 +164,7 @@ fn issue_15_morris_screening_finds_the_only_input_that_matters() {
 fn issue_15_sensitivity_is_identical_for_any_thread_count() {
     let directory = workspace();
     let run = |threads: &str, out: &str| {
-        let output = entente(
+        entente_ok(
             directory.path(),
             &[
                 "sensitivity",
@@ -179,7 +177,6 @@ fn issue_15_sensitivity_is_identical_for_any_thread_count() {
                 out,
             ],
         );
-        assert!(output.status.success(), "{}", text(&output.stderr));
         let mut analysis = json(&directory.path().join(out).join("sensitivity.json"));
         // The command line is recorded as given, threads included; everything else must match.
         analysis["command"] = serde_json::Value::Null;
@@ -251,7 +248,7 @@ fn issue_15_bad_design_requests_are_refused_before_any_run() {
 #[test]
 fn issue_15_a_range_turns_a_fixed_number_into_an_input() {
     let directory = workspace();
-    let output = entente(
+    let output = entente_ok(
         directory.path(),
         &[
             "sensitivity",
@@ -266,7 +263,6 @@ fn issue_15_a_range_turns_a_fixed_number_into_an_input() {
             "json",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let indices = sobol(&document, "capacity_a");
     let keys: Vec<&str> = indices.iter().map(|(key, _, _)| key.as_str()).collect();
@@ -280,7 +276,7 @@ fn issue_15_a_range_turns_a_fixed_number_into_an_input() {
 #[test]
 fn issue_15_discover_recovers_where_an_outcome_is_high() {
     let directory = workspace();
-    let output = entente(
+    entente_ok(
         directory.path(),
         &[
             "sensitivity",
@@ -291,9 +287,8 @@ fn issue_15_discover_recovers_where_an_outcome_is_high() {
             "out",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     // capacity_a > 1.5 · 1.15² ⇔ A's growth > 0.15: the top quarter of its range.
-    let output = entente(
+    entente_ok(
         directory.path(),
         &[
             "discover",
@@ -304,7 +299,6 @@ fn issue_15_discover_recovers_where_an_outcome_is_high() {
             "discovery.json",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     let document = json(&directory.path().join("discovery.json"));
     assert_eq!(document["cases"], 2048);
     let restrictions = document["prim"]["restrictions"].as_array().unwrap();
@@ -340,7 +334,7 @@ fn issue_15_discover_recovers_where_an_outcome_is_high() {
 #[test]
 fn issue_15_discover_refuses_a_tampered_runs_file() {
     let directory = workspace();
-    let output = entente(
+    entente_ok(
         directory.path(),
         &[
             "sensitivity",
@@ -351,7 +345,6 @@ fn issue_15_discover_refuses_a_tampered_runs_file() {
             "out",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     let path = directory.path().join("out/runs.csv");
     let mut bytes = std::fs::read(&path).unwrap();
     let middle = bytes.len() / 2;
@@ -392,7 +385,7 @@ fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
 #[test]
 fn issue_15_a_latin_hypercube_batch_sets_the_runs_and_records_each_runs_inputs() {
     let directory = workspace();
-    let output = entente(
+    entente_ok(
         directory.path(),
         &[
             "batch",
@@ -406,7 +399,6 @@ fn issue_15_a_latin_hypercube_batch_sets_the_runs_and_records_each_runs_inputs()
             "out",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     let (header, rows) = csv_rows(&directory.path().join("out/experiments.csv"));
     assert_eq!(
         header,
@@ -460,7 +452,7 @@ fn issue_15_a_latin_hypercube_batch_sets_the_runs_and_records_each_runs_inputs()
 #[test]
 fn issue_15_sweeps_run_every_combination_with_common_random_numbers() {
     let directory = workspace();
-    let output = entente(
+    let output = entente_ok(
         directory.path(),
         &[
             "compare",
@@ -478,7 +470,6 @@ fn issue_15_sweeps_run_every_combination_with_common_random_numbers() {
             "json",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     let (_, rows) = csv_rows(&directory.path().join("out/experiments.csv"));
     assert_eq!(rows.len(), 2 * 3 * 4);
     let points: Vec<(f64, f64)> = rows
@@ -524,18 +515,16 @@ fn issue_15_a_design_batch_is_the_same_for_any_threads_and_shards() {
             "--no-envelopes",
         ];
         all.extend_from_slice(arguments);
-        let output = entente(directory.path(), &all);
-        assert!(output.status.success(), "{}", text(&output.stderr));
+        entente_ok(directory.path(), &all);
     };
     run(&["--threads", "1", "--out", "one"]);
     run(&["--threads", "2", "--out", "two"]);
     run(&["--shard", "0/2", "--out", "shard0"]);
     run(&["--shard", "1/2", "--out", "shard1"]);
-    let output = entente(
+    entente_ok(
         directory.path(),
         &["merge", "shard0", "shard1", "--out", "merged"],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     let read = |directory_name: &str, file: &str| {
         std::fs::read(directory.path().join(directory_name).join(file)).unwrap()
     };
@@ -550,7 +539,7 @@ fn issue_15_a_design_batch_is_the_same_for_any_threads_and_shards() {
         );
     }
     // A shard of another design does not merge with these.
-    let output = entente(
+    entente_ok(
         directory.path(),
         &[
             "batch",
@@ -566,7 +555,6 @@ fn issue_15_a_design_batch_is_the_same_for_any_threads_and_shards() {
             "other",
         ],
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
     let output = entente(directory.path(), &["merge", "shard0", "other"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
@@ -580,7 +568,7 @@ fn issue_15_a_design_batch_is_the_same_for_any_threads_and_shards() {
 fn issue_15_outputs_past_the_memory_budget_spill_to_disk_with_the_same_results() {
     let directory = workspace();
     let run = |out: &str, budget: &str| {
-        let output = entente(
+        entente_ok(
             directory.path(),
             &[
                 "sensitivity",
@@ -594,7 +582,6 @@ fn issue_15_outputs_past_the_memory_budget_spill_to_disk_with_the_same_results()
                 out,
             ],
         );
-        assert!(output.status.success(), "{}", text(&output.stderr));
         let mut analysis = json(&directory.path().join(out).join("sensitivity.json"));
         analysis["command"] = serde_json::Value::Null;
         let runs = std::fs::read(directory.path().join(out).join("runs.csv")).unwrap();
