@@ -656,6 +656,33 @@ const SOBOL_ROW_HEIGHT: u32 = 30;
 /// Room for the input keys left of a Sobol' or PRIM chart.
 const KEY_AREA_WIDTH: u32 = 330;
 
+/// A chart builder for one row per named input: the title, and room for the names left of
+/// the plot.
+fn keyed<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(42)
+        .y_label_area_size(KEY_AREA_WIDTH);
+    builder
+}
+
+/// The name of the row whose middle is at `y` on a chart with a row per key, the first key
+/// at the top; empty between rows.
+fn row_key(keys: &[String], y: f64) -> String {
+    let position = y - y.floor();
+    let row = y.floor() as usize;
+    if (position - 0.5).abs() < 1e-6 && row < keys.len() {
+        keys[keys.len() - 1 - row].clone()
+    } else {
+        String::new()
+    }
+}
+
 /// Sobol' indices as horizontal bars, one pair per input (first-order dark, total light),
 /// each with its 95% interval as a whisker; inputs in the order given (the caller sorts).
 pub fn sobol_bars(title: &str, bars: &[SobolBar<'_>]) -> Result<String, ChartError> {
@@ -673,28 +700,13 @@ pub fn sobol_bars(title: &str, bars: &[SobolBar<'_>]) -> Result<String, ChartErr
         .fold(0.0_f64, f64::min)
         .max(-0.5);
     render(title, (WIDTH + KEY_AREA_WIDTH - 70, height), |root| {
-        let mut builder = ChartBuilder::on(root);
-        builder
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(42)
-            .y_label_area_size(KEY_AREA_WIDTH);
+        let mut builder = keyed(root, title);
         let mut chart = builder.build_cartesian_2d(low..high, 0.0..count as f64)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(count * 2 + 1)
-            .y_label_formatter(&|y| {
-                let position = y - y.floor();
-                if (position - 0.5).abs() < 1e-6 {
-                    // The first input at the top.
-                    keys.get(count - 1 - y.floor() as usize)
-                        .cloned()
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y| row_key(&keys, *y))
             .x_desc("share of the output's variance (index)")
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;
@@ -882,27 +894,13 @@ pub fn prim_box(title: &str, ranges: &[BoxRange<'_>]) -> Result<String, ChartErr
     let height = 100 + SOBOL_ROW_HEIGHT * count as u32;
     let keys: Vec<String> = ranges.iter().map(|range| range.input.to_string()).collect();
     render(title, (WIDTH + KEY_AREA_WIDTH - 70, height), |root| {
-        let mut builder = ChartBuilder::on(root);
-        builder
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(42)
-            .y_label_area_size(KEY_AREA_WIDTH);
+        let mut builder = keyed(root, title);
         let mut chart = builder.build_cartesian_2d(-0.02..1.45, 0.0..count as f64)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(count * 2 + 1)
-            .y_label_formatter(&|y| {
-                let position = y - y.floor();
-                if (position - 0.5).abs() < 1e-6 {
-                    keys.get(count - 1 - y.floor() as usize)
-                        .cloned()
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y| row_key(&keys, *y))
             .x_labels(6)
             .x_label_formatter(&|x| {
                 if *x <= 1.0 + 1e-9 {
