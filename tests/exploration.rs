@@ -605,3 +605,73 @@ fn issue_15_outputs_past_the_memory_budget_spill_to_disk_with_the_same_results()
     );
     assert_eq!(in_memory["outputs"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn issue_15_a_killed_design_batch_resumes_to_the_same_bits_and_refuses_another_design() {
+    use std::time::{Duration, Instant};
+    let directory = tempfile::tempdir().unwrap();
+    let scenario = common::repository().join("scenarios/minimal.toml");
+    let scenario = scenario.to_str().unwrap();
+    let design = ["--design", "lhs", "--points", "12000"];
+    let mut whole = vec!["batch", scenario];
+    whole.extend(design);
+    whole.extend(["--out", "whole"]);
+    entente_ok(directory.path(), &whole);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_entente"))
+        .current_dir(directory.path())
+        .args(["batch", scenario])
+        .args(design)
+        .args([
+            "--threads",
+            "1",
+            "--checkpoint-every",
+            "0",
+            "--out",
+            "killed",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("entente starts");
+    let checkpoint = directory.path().join("killed/checkpoint.entente");
+    let waited = Instant::now();
+    while !checkpoint.exists() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(120),
+            "no checkpoint appeared"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("the batch ends");
+    assert!(
+        !directory.path().join("killed/summary.json").exists(),
+        "the batch was killed before it finished (make it longer if this fails)"
+    );
+    // Resuming under another design is refused: its runs would not be the same runs.
+    let mut other = vec!["batch", scenario, "--design", "lhs", "--points", "12000"];
+    other.extend(["--params", "actors.HOME.*", "--resume", "--out", "killed"]);
+    let output = entente(directory.path(), &other);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("the design"),
+        "{}",
+        text(&output.stderr)
+    );
+    let mut resume = vec!["batch", scenario];
+    resume.extend(design);
+    resume.extend(["--resume", "--out", "killed"]);
+    let output = entente_ok(directory.path(), &resume);
+    assert!(
+        text(&output.stderr).contains("resuming from"),
+        "{}",
+        text(&output.stderr)
+    );
+    for file in ["summary.json", "envelopes.csv", "experiments.csv"] {
+        let read = |name: &str| std::fs::read(directory.path().join(name).join(file)).unwrap();
+        assert!(
+            read("whole") == read("killed"),
+            "{file} differs after resuming"
+        );
+    }
+}
