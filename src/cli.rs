@@ -412,17 +412,31 @@ impl DesignArgs {
             None if !self.sweeps.is_empty() => Method::Grid,
             None => Method::MonteCarlo,
         };
-        let request = ExperimentRequest {
-            method,
-            points: self.points,
-            params: self.inputs.params.clone(),
-            ranges: self.inputs.ranges.clone(),
-            sweeps: self.sweeps.clone(),
-            replications: self.inputs.replications,
-            morris_levels: self.inputs.morris_levels,
-            morris_pool: self.inputs.morris_pool,
-        };
+        let request = self
+            .inputs
+            .request(method, self.points, self.sweeps.clone());
         (!request.is_plain() || request.points.is_some()).then_some(request)
+    }
+}
+
+impl InputArgs {
+    /// The experiment these inputs ask for with `method`, `points` and `sweeps`.
+    pub fn request(
+        &self,
+        method: Method,
+        points: Option<u64>,
+        sweeps: Vec<SweepRequest>,
+    ) -> ExperimentRequest {
+        ExperimentRequest {
+            method,
+            points,
+            params: self.params.clone(),
+            ranges: self.ranges.clone(),
+            sweeps,
+            replications: self.replications,
+            morris_levels: self.morris_levels,
+            morris_pool: self.morris_pool,
+        }
     }
 }
 

@@ -152,24 +152,37 @@ pub fn memory_bytes(runs: u64, outputs: usize) -> u64 {
         .saturating_mul(std::mem::size_of::<f64>() as u64)
 }
 
-/// Runs `runs` runs of `scenario` (and of `variant`, paired) on `pool`, calling `progress`
-/// with the number of runs finished by each task, and returns the table of the outputs
-/// chosen by `wanted` (outcome names; empty: every outcome): the scenario's outcomes, then
-/// the paired differences of those the variant shares; and the non-finite numbers replaced.
-/// The table is kept in memory up to `budget` bytes, and beyond in a scratch file created in
-/// `scratch_directory`.
-#[allow(clippy::too_many_arguments)]
+/// What [`run_design`] runs and where its outputs go.
+pub struct DesignRuns<'a> {
+    pub seed: u64,
+    /// Runs of each scenario, indices 0 to `runs` − 1.
+    pub runs: u64,
+    /// Outcome names to keep (empty: every outcome).
+    pub outcomes: &'a [String],
+    /// Bytes of per-run outputs kept in memory; beyond, they go to a scratch file.
+    pub memory_budget: u64,
+    /// Where that scratch file is created.
+    pub scratch_directory: &'a std::path::Path,
+}
+
+/// Runs the runs of `scenario` (and of `variant`, paired) that `request` asks for on `pool`,
+/// calling `progress` with the number of runs finished by each task, and returns the table
+/// of the outputs kept: the scenario's outcomes, then the paired differences of those the
+/// variant shares; and the non-finite numbers replaced.
 pub fn run_design(
     scenario: &Model,
     variant: Option<&Model>,
-    seed: u64,
-    runs: u64,
-    wanted: &[String],
-    budget: u64,
-    scratch_directory: &std::path::Path,
+    request: &DesignRuns<'_>,
     pool: &rayon::ThreadPool,
     progress: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(OutputTable, u64)> {
+    let DesignRuns {
+        seed,
+        runs,
+        outcomes: wanted,
+        memory_budget: budget,
+        scratch_directory,
+    } = *request;
     let chosen = |model: &Model| -> Vec<(usize, String)> {
         model
             .scenario()
@@ -396,36 +409,44 @@ pub fn morris_analysis(
     morris_indices(&trajectories, inputs, seed)
 }
 
-/// Writes `experiments.csv` for the first `runs` runs of `experiment`: one row per run with
-/// its design point, its replication and the value of every varied input (the values the
-/// runs used: each is a function of the run index alone, so the file is written after the
-/// runs, streamed, whatever their number).
-pub fn write_experiments(
+/// Writes one CSV row per run of `experiment`: the run, its design point, its replication
+/// and the value of every varied input, then, given a table, every output of the run. The
+/// inputs of a run are a function of its index alone, so they are recomputed as the rows are
+/// written, streamed whatever their number. Without a table, the first `runs` runs: a batch's
+/// `experiments.csv`; with one, its runs: `sensitivity`'s `runs.csv`.
+pub fn write_design_rows(
     experiment: &Experiment,
     runs: u64,
+    outputs: Option<&OutputTable>,
     writer: impl std::io::Write,
-) -> csv::Result<()> {
+) -> std::io::Result<()> {
     let mut writer = csv::Writer::from_writer(writer);
     let mut header = vec!["run", "point", "replication"];
     header.extend(experiment.uncertainties().iter().map(|u| u.key.as_str()));
+    if let Some(table) = outputs {
+        header.extend(table.names().iter().map(|output| output.name.as_str()));
+    }
     writer.write_record(&header)?;
     let mut values = vec![0.0; experiment.uncertainties().len()];
     let mut scratch = ExperimentScratch::default();
     let mut record = csv::StringRecord::new();
-    for run in 0..runs {
+    let mut row = |run: u64, outputs: &[f64]| -> std::io::Result<()> {
         let located = experiment.locate(run);
         experiment.values(located.point, &mut scratch, &mut values);
         record.clear();
         record.push_field(&run.to_string());
         record.push_field(&located.point.to_string());
         record.push_field(&located.replication.to_string());
-        for value in &values {
-            record.push_field(&value.to_string());
+        for value in values.iter().chain(outputs) {
+            record.push_field(&crate::report::csv_number(*value));
         }
-        writer.write_record(&record)?;
+        Ok(writer.write_record(&record)?)
+    };
+    match outputs {
+        Some(table) => table.for_each_row(row)?,
+        None => (0..runs).try_for_each(|run| row(run, &[]))?,
     }
-    writer.flush()?;
-    Ok(())
+    writer.flush()
 }
 
 /// How `entente discover --where` compares an output with a number.

@@ -486,6 +486,29 @@ impl Staging {
         Ok(())
     }
 
+    /// Streams one result file into the staging directory through `write` (buffered, then
+    /// synced), for files too large to build in memory such as per-run tables.
+    pub fn write_streamed(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let path = self.staging.join(name);
+        self.faults.step(|| format!("write {}", path.display()))?;
+        File::create(&path)
+            .and_then(|file| {
+                let mut buffered = std::io::BufWriter::with_capacity(1 << 16, file);
+                write(&mut buffered)?;
+                buffered
+                    .into_inner()
+                    .map_err(|error| error.into_error())?
+                    .sync_all()
+            })
+            .map_err(io("write", &path))?;
+        self.adopt(name);
+        Ok(())
+    }
+
     /// The result files staged so far, in the order they were written.
     pub fn files(&self) -> &[String] {
         &self.files

@@ -608,7 +608,6 @@ fn issue_15_outputs_past_the_memory_budget_spill_to_disk_with_the_same_results()
 
 #[test]
 fn issue_15_a_killed_design_batch_resumes_to_the_same_bits_and_refuses_another_design() {
-    use std::time::{Duration, Instant};
     let directory = tempfile::tempdir().unwrap();
     let scenario = common::repository().join("scenarios/minimal.toml");
     let scenario = scenario.to_str().unwrap();
@@ -617,33 +616,21 @@ fn issue_15_a_killed_design_batch_resumes_to_the_same_bits_and_refuses_another_d
     whole.extend(design);
     whole.extend(["--out", "whole"]);
     entente_ok(directory.path(), &whole);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_entente"))
-        .current_dir(directory.path())
-        .args(["batch", scenario])
-        .args(design)
-        .args([
-            "--threads",
-            "1",
-            "--checkpoint-every",
-            "0",
-            "--out",
-            "killed",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("entente starts");
-    let checkpoint = directory.path().join("killed/checkpoint.entente");
-    let waited = Instant::now();
-    while !checkpoint.exists() {
-        assert!(
-            waited.elapsed() < Duration::from_secs(120),
-            "no checkpoint appeared"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().expect("SIGKILL");
-    child.wait().expect("the batch ends");
+    let mut killed = vec!["batch", scenario];
+    killed.extend(design);
+    killed.extend([
+        "--threads",
+        "1",
+        "--checkpoint-every",
+        "0",
+        "--out",
+        "killed",
+    ]);
+    common::killed_after_checkpoint(
+        directory.path(),
+        &killed,
+        &directory.path().join("killed/checkpoint.entente"),
+    );
     assert!(
         !directory.path().join("killed/summary.json").exists(),
         "the batch was killed before it finished (make it longer if this fails)"

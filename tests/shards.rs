@@ -5,7 +5,6 @@
 use std::convert::Infallible;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use entente::batch::{self, BatchOptions, CHUNK_RUNS, RunPlan, SEGMENT_CHUNKS, Shard, Sharding};
 use entente::model::Model;
@@ -535,25 +534,23 @@ fn a_batch_killed_mid_way_resumes_to_the_same_bits() {
     ]);
 
     let killed = directory.path().join("killed");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_entente"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["batch", scenario, "--runs", runs, "--threads", "1"])
-        .args(["--checkpoint-every", "0", "--out", text(&killed)])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("entente starts");
     let checkpoint = killed.join("checkpoint.entente");
-    let waited = Instant::now();
-    while !checkpoint.exists() {
-        assert!(
-            waited.elapsed() < Duration::from_secs(120),
-            "no checkpoint appeared"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().expect("SIGKILL");
-    child.wait().expect("the batch ends");
+    common::killed_after_checkpoint(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
+            "batch",
+            scenario,
+            "--runs",
+            runs,
+            "--threads",
+            "1",
+            "--checkpoint-every",
+            "0",
+            "--out",
+            text(&killed),
+        ],
+        &checkpoint,
+    );
     assert!(
         !killed.join("summary.json").exists(),
         "the batch was killed before it finished (make it longer if this fails)"

@@ -123,26 +123,6 @@ fn design_runs(
     Ok(Some(size))
 }
 
-/// Streams `experiments.csv` (each run's design point and inputs) into the staging
-/// directory, synced before it joins the results.
-fn write_experiments(staging: &mut Staging, experiment: &Experiment, runs: u64) -> Result<()> {
-    const NAME: &str = "experiments.csv";
-    let path = staging.path().join(NAME);
-    let file = std::fs::File::create(&path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, file);
-    entente::exploration::write_experiments(experiment, runs, &mut buffered)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    let file = buffered
-        .into_inner()
-        .map_err(|error| error.into_error())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    file.sync_all()
-        .with_context(|| format!("cannot sync {}", path.display()))?;
-    staging.adopt(NAME);
-    Ok(())
-}
-
 /// The outcome indices `--precision-outcome` names (all when none is named).
 fn precision_outcomes(
     scenario: &Scenario,
@@ -641,7 +621,9 @@ pub fn conclude(
             }
         }
         if let Some(experiment) = models.first().and_then(Model::experiment) {
-            write_experiments(&mut staging, experiment, result.runs)?;
+            staging.write_streamed("experiments.csv", |writer| {
+                entente::exploration::write_design_rows(experiment, result.runs, None, writer)
+            })?;
         }
         if let Some(kept) = &partial {
             let (header, partial) = kept.as_ref();

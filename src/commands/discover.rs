@@ -78,11 +78,10 @@ pub fn discover_command(args: DiscoverArgs) -> Result<()> {
     // The cases are the design's independent points: the A rows of a Sobol' design (its B
     // and AB rows share their base point's noise and most of its inputs) and the first point
     // of each Morris trajectory; each case's output is its point's mean over replications.
-    let rows_per_block = match analysis["method"].as_str() {
-        Some("sobol") => inputs.len() as u64 + 2,
-        Some("morris") => inputs.len() as u64 + 1,
-        _ => 1,
-    };
+    let rows_per_block = analysis["block_points"]
+        .as_u64()
+        .filter(|&points| points > 0)
+        .with_context(|| format!("{SENSITIVITY_FILE} has no block_points"))?;
     let point_column = position("point").context("runs.csv has no point column")?;
     let mut columns = vec![Vec::new(); inputs.len()];
     let mut outputs: Vec<f64> = Vec::new();
@@ -241,10 +240,11 @@ fn text(
     if prim.restrictions.is_empty() {
         let _ = writeln!(out, "  no input is restricted");
     }
-    let width = prim
-        .restrictions
+    // One column width for both tables: the longest input name shown (every input is in the
+    // ranking), at least 5.
+    let width = ranking
         .iter()
-        .map(|restriction| restriction.name.chars().count())
+        .map(|input| input.name.chars().count())
         .max()
         .unwrap_or(5)
         .max(5);
@@ -265,22 +265,13 @@ fn text(
     }
     let _ = writeln!(
         out,
-        "\nInputs ranked by regional sensitivity (Kolmogorov–Smirnov distance between the runs of interest and the others):"
+        "\nInputs ranked by regional sensitivity (Kolmogorov–Smirnov distance between the points of interest and the others):"
     );
     for input in ranking.iter().take(TRAJECTORY_ROWS_SHOWN) {
         let _ = writeln!(
             out,
             "  {:width$}  {:.3}  (p {:.2e})",
-            input.name,
-            input.distance,
-            input.p_value,
-            width = width.max(
-                ranking
-                    .iter()
-                    .map(|i| i.name.chars().count())
-                    .max()
-                    .unwrap_or(5)
-            )
+            input.name, input.distance, input.p_value,
         );
     }
     out

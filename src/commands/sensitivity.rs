@@ -10,8 +10,8 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use entente::cli::{RunFormat, SensitivityArgs, SensitivityMethod};
-use entente::design::{Experiment, ExperimentRequest, ExperimentScratch, Method};
-use entente::exploration::{self, Output, OutputName, OutputTable};
+use entente::design::{Experiment, Method};
+use entente::exploration::{self, Output, OutputName};
 use entente::model::Model;
 use entente::report::csv_number;
 use entente::results::Staging;
@@ -72,16 +72,7 @@ pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<
         Method::Morris => DEFAULT_MORRIS_TRAJECTORIES,
         _ => DEFAULT_SOBOL_POINTS,
     });
-    let request = ExperimentRequest {
-        method,
-        points: Some(points),
-        params: args.inputs.params.clone(),
-        ranges: args.inputs.ranges.clone(),
-        sweeps: Vec::new(),
-        replications: args.inputs.replications,
-        morris_levels: args.inputs.morris_levels,
-        morris_pool: args.inputs.morris_pool,
-    };
+    let request = args.inputs.request(method, Some(points), Vec::new());
     let experiment = Arc::new(Experiment::new(&request, &scenario, seed)?);
     for name in &args.outcomes {
         let known = |model: &entente::Scenario| {
@@ -132,14 +123,17 @@ pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<
         }
         None => std::env::temp_dir(),
     };
+    let design_runs = exploration::DesignRuns {
+        seed,
+        runs,
+        outcomes: &args.outcomes,
+        memory_budget: args.memory_budget,
+        scratch_directory: &scratch_directory,
+    };
     let (table, non_finite) = exploration::run_design(
         &model,
         variant_model.as_ref(),
-        seed,
-        runs,
-        &args.outcomes,
-        args.memory_budget,
-        &scratch_directory,
+        &design_runs,
         &pool,
         &|finished| bar.inc(finished * scenarios),
     )
@@ -206,7 +200,11 @@ pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<
             "sensitivity.csv",
             indices_csv(&experiment, &analysed)?.as_bytes(),
         )?;
-        write_runs(&mut staging, &experiment, &table)?;
+        // Streamed: by far the largest file (about 900 bytes a run for the flagship pair's
+        // 88 outputs).
+        staging.write_streamed(RUNS_FILE, |writer| {
+            exploration::write_design_rows(&experiment, runs, Some(&table), writer)
+        })?;
         staging.write(
             "sensitivity.html",
             charts_page(&experiment, &analysed, &names)?.as_bytes(),
@@ -335,51 +333,19 @@ fn document(
                 },
             });
             let keys = experiment.uncertainties().iter().map(|u| u.key.as_str());
-            let (indices, error) = match &analysis.indices {
-                Indices::Sobol(indices) => (
-                    indices
-                        .iter()
-                        .zip(keys)
-                        .map(|(index, key)| {
-                            json!({
-                                "input": key,
-                                "first": index.first,
-                                "first_low": index.first_interval.low,
-                                "first_high": index.first_interval.high,
-                                "total": index.total,
-                                "total_low": index.total_interval.low,
-                                "total_high": index.total_interval.high,
-                                "resolved": index.resolved(),
-                                "runs_to_resolve": (!index.resolved())
-                                    .then(|| runs_to_resolve(experiment, index))
-                                    .flatten(),
-                            })
-                        })
-                        .collect(),
-                    Value::Null,
-                ),
-                Indices::Morris(indices) => (
-                    indices
-                        .iter()
-                        .zip(keys)
-                        .map(|(index, key)| {
-                            json!({
-                                "input": key,
-                                "mu": index.mu,
-                                "mu_low": index.mu_interval.low,
-                                "mu_high": index.mu_interval.high,
-                                "mu_star": index.mu_star,
-                                "mu_star_low": index.mu_star_interval.low,
-                                "mu_star_high": index.mu_star_interval.high,
-                                "sigma": index.sigma,
-                                "sigma_low": index.sigma_interval.low,
-                                "sigma_high": index.sigma_interval.high,
-                            })
-                        })
-                        .collect(),
-                    Value::Null,
-                ),
-                Indices::Missing(why) => (Vec::new(), Value::String(why.clone())),
+            let indices: Vec<Value> = index_fields(experiment, &analysis.indices)
+                .into_iter()
+                .zip(keys)
+                .map(|(fields, key)| {
+                    let mut entry = serde_json::Map::new();
+                    entry.insert("input".into(), key.into());
+                    entry.extend(fields.into_iter().map(|(name, value)| (name.into(), value)));
+                    Value::Object(entry)
+                })
+                .collect();
+            let error = match &analysis.indices {
+                Indices::Missing(why) => Value::String(why.clone()),
+                _ => Value::Null,
             };
             entry["indices"] = Value::Array(indices);
             entry["error"] = error;
@@ -397,6 +363,7 @@ fn document(
         "points": experiment.base_points(),
         "replications": experiment.replications(),
         "morris_levels": experiment.morris_levels(),
+        "block_points": experiment.block_points(),
         "runs_per_scenario": runs,
         "resamples": resamples,
         "inputs": inputs,
@@ -404,72 +371,79 @@ fn document(
     })
 }
 
+/// Each input's indices as (field, value) pairs in a fixed order: the one list behind both
+/// sensitivity.json's entries and sensitivity.csv's columns. Empty for an output not analysed.
+fn index_fields(experiment: &Experiment, indices: &Indices) -> Vec<Vec<(&'static str, Value)>> {
+    match indices {
+        Indices::Sobol(indices) => indices
+            .iter()
+            .map(|index| {
+                vec![
+                    ("first", index.first.into()),
+                    ("first_low", index.first_interval.low.into()),
+                    ("first_high", index.first_interval.high.into()),
+                    ("total", index.total.into()),
+                    ("total_low", index.total_interval.low.into()),
+                    ("total_high", index.total_interval.high.into()),
+                    ("resolved", index.resolved().into()),
+                    (
+                        "runs_to_resolve",
+                        (!index.resolved())
+                            .then(|| runs_to_resolve(experiment, index))
+                            .flatten()
+                            .into(),
+                    ),
+                ]
+            })
+            .collect(),
+        Indices::Morris(indices) => indices
+            .iter()
+            .map(|index| {
+                vec![
+                    ("mu", index.mu.into()),
+                    ("mu_low", index.mu_interval.low.into()),
+                    ("mu_high", index.mu_interval.high.into()),
+                    ("mu_star", index.mu_star.into()),
+                    ("mu_star_low", index.mu_star_interval.low.into()),
+                    ("mu_star_high", index.mu_star_interval.high.into()),
+                    ("sigma", index.sigma.into()),
+                    ("sigma_low", index.sigma_interval.low.into()),
+                    ("sigma_high", index.sigma_interval.high.into()),
+                ]
+            })
+            .collect(),
+        Indices::Missing(_) => Vec::new(),
+    }
+}
+
+/// sensitivity.csv: one row per analysed output and input, the columns of [`index_fields`]
+/// (numbers in full, an absent number empty).
 fn indices_csv(experiment: &Experiment, analysed: &[Analysed]) -> Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let sobol = experiment.method() == Method::Sobol;
-    if sobol {
-        writer.write_record([
-            "output",
-            "input",
-            "first",
-            "first_low",
-            "first_high",
-            "total",
-            "total_low",
-            "total_high",
-            "resolved",
-        ])?;
-    } else {
-        writer.write_record([
-            "output",
-            "input",
-            "mu",
-            "mu_low",
-            "mu_high",
-            "mu_star",
-            "mu_star_low",
-            "mu_star_high",
-            "sigma",
-            "sigma_low",
-            "sigma_high",
-        ])?;
-    }
+    let mut header_written = false;
     for analysis in analysed {
         let keys = experiment.uncertainties().iter().map(|u| u.key.as_str());
-        match &analysis.indices {
-            Indices::Sobol(indices) => {
-                for (index, key) in indices.iter().zip(keys) {
-                    writer.write_record([
-                        analysis.output.name.as_str(),
-                        key,
-                        &csv_number(index.first),
-                        &csv_number(index.first_interval.low),
-                        &csv_number(index.first_interval.high),
-                        &csv_number(index.total),
-                        &csv_number(index.total_interval.low),
-                        &csv_number(index.total_interval.high),
-                        if index.resolved() { "true" } else { "false" },
-                    ])?;
-                }
+        for (fields, key) in index_fields(experiment, &analysis.indices)
+            .into_iter()
+            .zip(keys)
+        {
+            if !header_written {
+                let mut header = vec!["output", "input"];
+                header.extend(fields.iter().map(|(name, _)| *name));
+                writer.write_record(&header)?;
+                header_written = true;
             }
-            Indices::Morris(indices) => {
-                for (index, key) in indices.iter().zip(keys) {
-                    writer.write_record([
-                        analysis.output.name.as_str(),
-                        key,
-                        &csv_number(index.mu),
-                        &csv_number(index.mu_interval.low),
-                        &csv_number(index.mu_interval.high),
-                        &csv_number(index.mu_star),
-                        &csv_number(index.mu_star_interval.low),
-                        &csv_number(index.mu_star_interval.high),
-                        &csv_number(index.sigma),
-                        &csv_number(index.sigma_interval.low),
-                        &csv_number(index.sigma_interval.high),
-                    ])?;
+            let mut record = vec![analysis.output.name.clone(), key.to_string()];
+            record.extend(fields.iter().map(|(_, value)| {
+                match value {
+                    Value::Number(number) => number
+                        .as_f64()
+                        .map_or_else(|| number.to_string(), csv_number),
+                    Value::Bool(flag) => flag.to_string(),
+                    _ => String::new(),
                 }
-            }
-            Indices::Missing(_) => {}
+            }));
+            writer.write_record(&record)?;
         }
     }
     Ok(String::from_utf8(
@@ -564,47 +538,6 @@ fn charts_page(
         ),
         &sections,
     ))
-}
-
-/// Streams `runs.csv` into the staging directory (synced before it joins the results): one
-/// row per run with its place in the design, the value of every varied input, and every
-/// output (in the scenario's order, then the paired differences). Streamed, because it is by
-/// far the largest file (about 900 bytes a run for the flagship pair's 88 outputs).
-fn write_runs(staging: &mut Staging, experiment: &Experiment, table: &OutputTable) -> Result<()> {
-    let path = staging.path().join(RUNS_FILE);
-    let file = std::fs::File::create(&path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    let mut writer = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, file));
-    let mut header = vec!["run", "point", "replication"];
-    header.extend(experiment.uncertainties().iter().map(|u| u.key.as_str()));
-    header.extend(table.names().iter().map(|output| output.name.as_str()));
-    writer.write_record(&header)?;
-    let inputs = experiment.uncertainties().len();
-    let mut values = vec![0.0; inputs];
-    let mut scratch = ExperimentScratch::default();
-    let mut record = csv::StringRecord::new();
-    table.for_each_row(|run, row| {
-        let located = experiment.locate(run);
-        experiment.values(located.point, &mut scratch, &mut values);
-        record.clear();
-        record.push_field(&run.to_string());
-        record.push_field(&located.point.to_string());
-        record.push_field(&located.replication.to_string());
-        for value in values.iter().chain(row) {
-            record.push_field(&csv_number(*value));
-        }
-        writer.write_record(&record).map_err(std::io::Error::from)
-    })?;
-    let file = writer
-        .into_inner()
-        .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", path.display()))?
-        .into_inner()
-        .map_err(|error| error.into_error())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    file.sync_all()
-        .with_context(|| format!("cannot sync {}", path.display()))?;
-    staging.adopt(RUNS_FILE);
-    Ok(())
 }
 
 fn text(

@@ -273,7 +273,10 @@ pub struct Experiment {
 /// Buffers of [`Experiment::values`], sized once per simulation.
 #[derive(Clone, Debug, Default)]
 pub struct ExperimentScratch {
+    /// The last Sobol' base point computed, and its index: consecutive runs are rows of the
+    /// same base point, which is then computed once.
     base: Vec<f64>,
+    base_index: Option<u64>,
     coordinates: Vec<f64>,
 }
 
@@ -574,13 +577,21 @@ impl Experiment {
     pub fn stream_run(&self, run: u64) -> u64 {
         let located = self.locate(run);
         if self.request.replications.is_some() {
-            return located.replication;
+            located.replication
+        } else {
+            located.point / self.block_points()
         }
+    }
+
+    /// Design points per block: the k + 2 rows of a Sobol' base point, the k + 1 points of a
+    /// Morris trajectory, 1 otherwise. A block's first point (A's row, a trajectory's start)
+    /// is independent of every other block's: the cases scenario discovery may use.
+    pub fn block_points(&self) -> u64 {
         let inputs = self.uncertainties.len() as u64;
         match self.layout {
-            Layout::Saltelli(_) => located.point / (inputs + 2),
-            Layout::Morris { .. } => located.point / (inputs + 1),
-            _ => located.point,
+            Layout::Saltelli(_) => inputs + 2,
+            Layout::Morris { .. } => inputs + 1,
+            _ => 1,
         }
     }
 
@@ -615,12 +626,16 @@ impl Experiment {
             }
             Layout::Saltelli(design) => {
                 let (base, matrix) = self.saltelli_row(point).unwrap_or((0, SaltelliMatrix::A));
-                scratch.base.resize(2 * inputs, 0.0);
-                // Base points stay below 2^32 (the run limit is far lower), so the design
-                // cannot fail here; a failure would leave the coordinates at NaN.
-                if design.row(base, matrix, &mut scratch.base, out).is_err() {
-                    out.fill(f64::NAN);
+                if scratch.base_index != Some(base) {
+                    scratch.base.resize(2 * inputs, 0.0);
+                    // Base points stay below 2^32 (the run limit is far lower), so the design
+                    // cannot fail here; a failure leaves the coordinates at NaN.
+                    if design.base_point(base, &mut scratch.base).is_err() {
+                        scratch.base.fill(f64::NAN);
+                    }
+                    scratch.base_index = Some(base);
                 }
+                design.row_of(matrix, &scratch.base, out);
             }
             Layout::Morris { coordinates, .. } => {
                 let start = point as usize * inputs;

@@ -187,8 +187,20 @@ impl SaltelliDesign {
         scratch: &mut [f64],
         out: &mut [f64],
     ) -> Result<(), DesignError> {
-        self.sequence.point(point, scratch)?;
-        let (a, b) = scratch.split_at(self.inputs);
+        self.base_point(point, scratch)?;
+        self.row_of(matrix, scratch, out);
+        Ok(())
+    }
+
+    /// Writes base point `point` (`2 × inputs` coordinates: A's row, then B's) into `base`.
+    pub fn base_point(&self, point: u64, base: &mut [f64]) -> Result<(), DesignError> {
+        self.sequence.point(point, base)
+    }
+
+    /// Writes row `matrix` of the base point `base` (as [`SaltelliDesign::base_point`] wrote
+    /// it) into `out`: the k + 2 rows of a base point share one computation of it.
+    pub fn row_of(&self, matrix: SaltelliMatrix, base: &[f64], out: &mut [f64]) {
+        let (a, b) = base.split_at(self.inputs);
         match matrix {
             SaltelliMatrix::A => out.copy_from_slice(a),
             SaltelliMatrix::B => out.copy_from_slice(&b[..self.inputs]),
@@ -197,7 +209,6 @@ impl SaltelliDesign {
                 out[input] = b[input];
             }
         }
-        Ok(())
     }
 }
 

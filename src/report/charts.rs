@@ -294,9 +294,7 @@ pub fn probability(
                     probability.interval.low,
                     probability.interval.high
                 ))
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 16, y + 5)], colour.mix(0.75).filled())
-                });
+                .legend(move |(x, y)| swatch(colour.mix(0.75).filled(), (x, y)));
             let (low, high) = (probability.interval.low, probability.interval.high);
             let whisker = BLACK.stroke_width(2);
             chart.draw_series([
@@ -560,19 +558,13 @@ pub fn timeline(
                 };
                 if first {
                     first = false;
-                    drawn.label(*kind).legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 16, y + 5)], colour.mix(0.8).filled())
-                    });
+                    drawn
+                        .label(*kind)
+                        .legend(move |(x, y)| swatch(colour.mix(0.8).filled(), (x, y)));
                 }
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(160, 160, 160))
-            .label_font(("sans-serif", 12))
-            .draw()?;
+        legend_at(&mut chart, SeriesLabelPosition::LowerRight)?;
         Ok(())
     })
 }
@@ -738,32 +730,18 @@ pub fn sobol_bars(title: &str, bars: &[SobolBar<'_>]) -> Result<String, ChartErr
                 ])?;
             }
         }
-        // The legend as two labelled swatches under the caption, outside the bars.
-        chart
-            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
-            .label("total index, 95% interval")
-            .legend(move |(x, y)| {
-                Rectangle::new(
-                    [(x, y - 5), (x + 16, y + 5)],
-                    total_colour.mix(0.85).filled(),
-                )
-            });
-        chart
-            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
-            .label("first-order index, 95% interval")
-            .legend(move |(x, y)| {
-                Rectangle::new(
-                    [(x, y - 5), (x + 16, y + 5)],
-                    first_colour.mix(0.85).filled(),
-                )
-            });
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(160, 160, 160))
-            .label_font(("sans-serif", 12))
-            .draw()?;
+        // The legend: a labelled swatch per series, in the lower right where short bars
+        // leave room.
+        for (label, fill) in [
+            ("total index, 95% interval", total_colour),
+            ("first-order index, 95% interval", first_colour),
+        ] {
+            chart
+                .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
+                .label(label)
+                .legend(move |corner| swatch(fill.mix(0.85).filled(), corner));
+        }
+        legend_at(&mut chart, SeriesLabelPosition::LowerRight)?;
         Ok(())
     })
 }
@@ -865,13 +843,7 @@ pub fn prim_tradeoff(
                     point.0, point.1
                 ))
                 .legend(move |(x, y)| Circle::new((x + 8, y), 6, mark.stroke_width(3)));
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerLeft)
-                .background_style(WHITE.mix(0.9))
-                .border_style(RGBColor(160, 160, 160))
-                .label_font(("sans-serif", 12))
-                .draw()?;
+            legend_at(&mut chart, SeriesLabelPosition::LowerLeft)?;
         }
         Ok(())
     })
@@ -944,6 +916,11 @@ pub fn prim_box(title: &str, ranges: &[BoxRange<'_>]) -> Result<String, ChartErr
     })
 }
 
+/// A legend's filled swatch of `style` at the legend entry's `(x, y)`.
+fn swatch(style: ShapeStyle, (x, y): (i32, i32)) -> Rectangle<(i32, i32)> {
+    Rectangle::new([(x, y - 5), (x + 16, y + 5)], style)
+}
+
 /// Draws the legend (the series labels) in the upper right, over a white box.
 fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
@@ -951,9 +928,20 @@ fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
 where
     DB::ErrorType: 'static,
 {
+    legend_at(chart, SeriesLabelPosition::UpperRight)
+}
+
+/// Draws the legend at `position` (where the chart's data leave room), over a white box.
+fn legend_at<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(position)
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(160, 160, 160))
         .label_font(("sans-serif", 12))

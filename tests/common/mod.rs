@@ -46,3 +46,27 @@ pub fn entente_fails(directory: &Path, arguments: &[&str]) -> String {
 pub fn repository() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Starts `entente` with `arguments` in `directory` and kills it (SIGKILL) as soon as
+/// `checkpoint` appears: a batch stopped mid-way, for the resume tests.
+#[allow(dead_code)] // not every test crate that includes this module uses it
+pub fn killed_after_checkpoint(directory: &Path, arguments: &[&str], checkpoint: &Path) {
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .current_dir(directory)
+        .args(arguments)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("entente starts");
+    let waited = Instant::now();
+    while !checkpoint.exists() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(120),
+            "no checkpoint appeared"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("the batch ends");
+}
