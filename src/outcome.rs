@@ -8,7 +8,7 @@
 use std::fmt;
 
 use crate::model::{LANES, Lanes, Model, REGIME_LASTS, State};
-use crate::scenario::{ActorId, Attribute, ChannelSet, Measure, OutcomeSpec, Reduction};
+use crate::scenario::{ActorId, Attribute, ChannelSet, Given, Measure, OutcomeSpec, Reduction};
 use crate::time::Month;
 
 /// How an outcome's encoded values are to be read and summarised.
@@ -105,10 +105,38 @@ enum Probe {
         rival: Vec<bool>,
         channels: ChannelSet,
     },
+    Flow {
+        actor: usize,
+        members: Vec<bool>,
+        channels: ChannelSet,
+        /// The channels whose volume is the `from` actor's capacity.
+        capacity_channels: ChannelSet,
+    },
+    ShareOfPartner {
+        actor: usize,
+        members: Vec<bool>,
+        channels: ChannelSet,
+        capacity_channels: ChannelSet,
+    },
+    Vote {
+        actor: usize,
+        yes_below: f32,
+        no_above: f32,
+        partner: Option<usize>,
+        partner_weight: f32,
+        channels: ChannelSet,
+    },
 }
 
 impl Probe {
-    fn compile(measure: &Measure, actors: usize) -> Probe {
+    fn compile(measure: &Measure, model: &Model) -> Probe {
+        let actors = model.actor_count();
+        let mut capacity_channels = ChannelSet::default();
+        for (channel, scaled) in model.capacity_volume.iter().enumerate() {
+            if *scaled {
+                capacity_channels.insert(channel);
+            }
+        }
         let members = |group: &mut dyn Iterator<Item = ActorId>| {
             let mut members = vec![false; actors];
             for member in group {
@@ -153,7 +181,68 @@ impl Probe {
                 rival: members(&mut std::iter::once(*rival)),
                 channels: *channels,
             },
+            Measure::Flow {
+                actor,
+                partners,
+                channels,
+            } => Probe::Flow {
+                actor: actor.0 as usize,
+                members: members(&mut partners.iter().copied()),
+                channels: *channels,
+                capacity_channels,
+            },
+            Measure::ShareOfPartner {
+                actor,
+                partners,
+                channels,
+            } => Probe::ShareOfPartner {
+                actor: actor.0 as usize,
+                members: members(&mut partners.iter().copied()),
+                channels: *channels,
+                capacity_channels,
+            },
+            Measure::Vote {
+                actor,
+                yes_below,
+                no_above,
+                partner,
+                partner_weight,
+                channels,
+            } => Probe::Vote {
+                actor: actor.0 as usize,
+                yes_below: *yes_below as f32,
+                no_above: *no_above as f32,
+                partner: partner.map(|partner| partner.0 as usize),
+                partner_weight: *partner_weight as f32,
+                channels: *channels,
+            },
         }
+    }
+
+    /// The flow on `from`'s ties to `members` on `channels`: Σ weight × volume.
+    #[inline(always)]
+    fn flow(
+        state: &State,
+        from: usize,
+        members: &[bool],
+        channels: ChannelSet,
+        capacity_channels: ChannelSet,
+    ) -> Lanes {
+        let mut flow = Lanes::ZERO;
+        let mut capacity = None;
+        for channel in channels.iter() {
+            let mut held = Lanes::ZERO;
+            for (&weight, &member) in state.row(channel, from).iter().zip(members) {
+                if member {
+                    held += weight;
+                }
+            }
+            if capacity_channels.contains(channel) {
+                held *= *capacity.get_or_insert_with(|| state.capacity(from));
+            }
+            flow += held;
+        }
+        flow
     }
 
     /// The measure's value in every lane of `state`. Month measures return the quantity they
@@ -182,6 +271,47 @@ impl Probe {
                 state.share_held(*actor, partner, *channels)
                     - state.share_held(*actor, rival, *channels)
             }
+            Probe::Flow {
+                actor,
+                members,
+                channels,
+                capacity_channels,
+            } => Probe::flow(state, *actor, members, *channels, *capacity_channels),
+            Probe::ShareOfPartner {
+                actor,
+                members,
+                channels,
+                capacity_channels,
+            } => {
+                let own = Probe::flow(state, *actor, members, *channels, *capacity_channels);
+                let mut total = Lanes::ZERO;
+                for from in 0..state.actor_count() {
+                    total += Probe::flow(state, from, members, *channels, *capacity_channels);
+                }
+                total
+                    .greater_than(Lanes::ZERO)
+                    .select(own / total, Lanes::ZERO)
+            }
+            Probe::Vote {
+                actor,
+                yes_below,
+                no_above,
+                partner,
+                partner_weight,
+                channels,
+            } => {
+                let mut score = state.position[*actor];
+                if let Some(partner) = partner {
+                    let mut ties = Lanes::ZERO;
+                    for channel in channels.iter() {
+                        ties += state.weight(channel, *actor, *partner);
+                    }
+                    score += Lanes::splat(*partner_weight) * ties;
+                }
+                let yes = score.less_than(Lanes::splat(*yes_below));
+                let no = score.greater_than(Lanes::splat(*no_above));
+                yes.select(Lanes::ONE, no.select(-Lanes::ONE, Lanes::ZERO))
+            }
         }
     }
 }
@@ -193,7 +323,7 @@ pub fn measure_sources(model: &Model) -> Vec<usize> {
         .scenario()
         .outcomes
         .iter()
-        .map(|spec| Probe::compile(&spec.measure, model.actor_count()))
+        .map(|spec| Probe::compile(&spec.measure, model))
         .collect();
     probes
         .iter()
@@ -234,7 +364,7 @@ impl Tracker {
                 .scenario()
                 .outcomes
                 .iter()
-                .map(|spec| Probe::compile(&spec.measure, model.actor_count()))
+                .map(|spec| Probe::compile(&spec.measure, model))
                 .collect(),
             sources: measure_sources(model),
             accumulators: vec![EMPTY; model.scenario().outcomes.len()],
@@ -251,6 +381,9 @@ impl Tracker {
             .map(|probe| match probe {
                 Probe::Share { members, .. } => members.capacity(),
                 Probe::Crossover { partner, rival, .. } => partner.capacity() + rival.capacity(),
+                Probe::Flow { members, .. } | Probe::ShareOfPartner { members, .. } => {
+                    members.capacity()
+                }
                 _ => 0,
             })
             .sum();
@@ -360,10 +493,25 @@ impl Tracker {
                     }
                     _ => accumulator.value[lane],
                 };
-                out.push(value);
+                out.push(match spec.given {
+                    Some(given) if !holds(given, spec, state, lane) => f64::NAN,
+                    _ => value,
+                });
             }
         }
     }
+}
+
+/// Whether a conditional outcome's condition holds in `lane`: whether the regime of its actor
+/// survived (or fell) by the last month of its window.
+fn holds(given: Given, spec: &OutcomeSpec, state: &State, lane: usize) -> bool {
+    let last = match spec.reduction {
+        Reduction::At(at) => at,
+        Reduction::Mean { to, .. } | Reduction::Min { to, .. } | Reduction::Max { to, .. } => to,
+    };
+    let end = state.regime_end[spec.measure.actor().0 as usize].0[lane];
+    let survived = end == REGIME_LASTS || end > last as f32;
+    survived == (given == Given::Survived)
 }
 
 /// The month-by-month record of one run: for each actor its capacity, position and (if

@@ -220,6 +220,21 @@ mod sanction_substitution {
     }
 
     #[test]
+    fn a_new_partner_penalty_keeps_lost_volume_with_partners_already_tied() {
+        // Issue 16: oil lost to sanctions goes to buyers that can take it, not to a partner
+        // with no tie on the channel. FAR has none; NEAR has 0.1.
+        let model = world(
+            0.5,
+            "share = 1.0\naffinity_weight = 0.0\ncapacity_weight = 0.0\ntie_weight = 0.0\nnew_partner_penalty = 3.0\n",
+        );
+        let state = after(&model, 1);
+        let lost = 0.5 * 0.1;
+        let near_share = 1.0 / (1.0 + (-3.0f64).exp());
+        close(state.weight(TRADE, 0, 2), 0.1 + lost * near_share);
+        close(state.weight(TRADE, 0, 3), lost * (1.0 - near_share));
+    }
+
+    #[test]
     fn without_sanctions_nothing_moves() {
         let model = model(&format!(
             "{}{}{}{}[[rules]]\nrule = \"sanction_pressure\"\n[[rules]]\nrule = \"sanction_substitution\"\n",
@@ -442,26 +457,142 @@ mod outreach {
     fn world(receiver_position: f64) -> Model {
         model(&format!(
             "{}{}[[events]]\nid = \"o\"\nkind = \"outreach\"\nstart = \"2020-01\"\nfrom = \"W\"\nto = \"T\"\nstrength = 0.2\nchannels = [\"trade\"]\n\
-             [[rules]]\nrule = \"outreach\"\ngap_limit = 1.0\nposition_pull = 0.5\n",
+             [[rules]]\nrule = \"outreach\"\ngap_scale = 1.0\nposition_pull = 0.5\n",
             actor("W", -0.5, ""),
             actor("T", receiver_position, ""),
         ))
     }
 
     #[test]
-    fn an_offer_pulls_ties_and_position_in_proportion_to_the_alignment_gap() {
+    fn an_offer_pulls_ties_and_position_by_its_size_scaled_down_by_the_alignment_gap() {
         let state = after(&world(0.0), 1);
-        // Gap 0.5 of a limit of 1: half effect.
-        close(state.weight(TRADE, 1, 0), 0.2 * 0.5);
+        // Gap 0.5 on a scale of 1: effect e^-0.5.
+        let effect = (-0.5f64).exp();
+        close(state.weight(TRADE, 1, 0), 0.2 * effect);
         close(state.weight(ARMS, 1, 0), 0.0);
-        close(state.position[1], 0.0 + 0.5 * 0.5 * -0.5);
+        close(state.position[1], 0.0 + 0.5 * effect * -0.5);
     }
 
     #[test]
-    fn an_offer_across_a_gap_beyond_the_limit_does_nothing() {
-        let state = after(&world(0.6), 1);
-        close(state.weight(TRADE, 1, 0), 0.0);
-        close(state.position[1], 0.6);
+    fn an_offer_across_a_wide_gap_still_works_but_less() {
+        // Issue 16: the old gap limit made every offer across a gap of 1.5 void; a graded
+        // response keeps e^-1.5 of it.
+        let state = after(&world(1.0), 1);
+        close(state.weight(TRADE, 1, 0), 0.2 * (-1.5f64).exp());
+        assert!(state.weight(TRADE, 1, 0) < after(&world(0.0), 1).weight(TRADE, 1, 0));
+    }
+
+    #[test]
+    fn what_an_offer_added_fades_after_it_ends_and_the_rest_of_the_tie_stays() {
+        let model = model(&format!(
+            "{}{}{}[[events]]\nid = \"o\"\nkind = \"outreach\"\nstart = \"2020-01\"\nend = \"2020-01\"\nfrom = \"W\"\nto = \"T\"\nstrength = 0.2\nfade = 0.5\nchannels = [\"trade\"]\n\
+             [[rules]]\nrule = \"outreach\"\n",
+            actor("W", 0.0, ""),
+            actor("T", 0.0, ""),
+            tie("T", "W", "trade", 0.5),
+        ));
+        // Month 0 adds 0.2 × (1 − 0.5) = 0.1; each later month takes back half of what is left.
+        close(after(&model, 1).weight(TRADE, 1, 0), 0.6);
+        close(after(&model, 2).weight(TRADE, 1, 0), 0.55);
+        close(after(&model, 3).weight(TRADE, 1, 0), 0.525);
+        close(
+            after(&model, 24).weight(TRADE, 1, 0),
+            0.5 + 0.1 * 0.5f64.powi(23),
+        );
+    }
+}
+
+mod tie_relaxation {
+    use super::*;
+
+    #[test]
+    fn a_cut_tie_relaxes_back_toward_its_initial_weight_once_the_cut_stops() {
+        let model = model(&format!(
+            "{}{}{}{}[[events]]\nid = \"s\"\nkind = \"sanctions\"\nstart = \"2020-01\"\nend = \"2020-02\"\ncoalition = [\"B\"]\ntarget = \"A\"\nintensity = 1.0\nchannels = [\"trade\"]\n\
+             [[rules]]\nrule = \"tie_relaxation\"\nrate = 0.25\nchannels = [\"trade\"]\n\
+             [[rules]]\nrule = \"sanction_pressure\"\ntie_decay = 0.5\ncapacity_hit = 0.0\nstability_hit = 0.0\n",
+            actor("A", 0.0, ""),
+            actor("B", 0.0, ""),
+            tie("A", "B", "trade", 0.8),
+            tie("A", "B", "arms", 0.8),
+        ));
+        // Relaxation comes first each month: 0.8 → 0.4; 0.4 + 0.25 × 0.4 = 0.5 → 0.25; then,
+        // sanctions over, 0.25 + 0.25 × 0.55 and on toward 0.8.
+        close(after(&model, 1).weight(TRADE, 0, 1), 0.4);
+        close(after(&model, 2).weight(TRADE, 0, 1), 0.25);
+        close(after(&model, 3).weight(TRADE, 0, 1), 0.3875);
+        close(
+            after(&model, 24).weight(TRADE, 0, 1),
+            0.8 - 0.55 * 0.75f64.powi(22),
+        );
+        // The arms tie, outside the rule's channels and the sanction's, never moved.
+        close(after(&model, 24).weight(ARMS, 0, 1), 0.8);
+    }
+
+    #[test]
+    fn a_tie_event_sets_the_tie_and_the_level_it_relaxes_toward() {
+        // Issue 16: an intermediary's exit (Rosneft, 2020-03) ends a tie for good.
+        let model = model(&format!(
+            "{}{}{}[[events]]\nid = \"exit\"\nkind = \"tie\"\nstart = \"2020-04\"\nfrom = \"A\"\nto = \"B\"\nchannels = [\"trade\"]\nweight = 0.1\n\
+             [[rules]]\nrule = \"tie_relaxation\"\nrate = 0.5\n",
+            actor("A", 0.0, ""),
+            actor("B", 0.0, ""),
+            tie("A", "B", "trade", 0.6),
+        ));
+        close(after(&model, 3).weight(TRADE, 0, 1), 0.6);
+        close(after(&model, 4).weight(TRADE, 0, 1), 0.1);
+        close(after(&model, 24).weight(TRADE, 0, 1), 0.1);
+    }
+}
+
+mod patron_bid {
+    use super::*;
+
+    /// C loses half its trade tie to S (who sanctions it) in month 0; P1 (close to C) and P2
+    /// (far) have doubled their capacity with the same commitments, so each has spare
+    /// capacity 1 − 0.5/(0.5 × 2) = 0.5 unless `grown` is false.
+    fn world(grown: bool) -> Model {
+        let growth = if grown {
+            "[[events]]\nid = \"rise\"\nkind = \"shock\"\nstart = \"2020-01\"\nactors = [\"P1\", \"P2\"]\nattribute = \"capacity\"\noperation = \"multiply\"\nvalue = 2.0\n"
+        } else {
+            ""
+        };
+        model(&format!(
+            "{}{}{}{}{}{}{}{}{}{}{}{growth}\
+             [[rules]]\nrule = \"sanction_pressure\"\ntie_decay = 0.5\ncapacity_hit = 0.0\nstability_hit = 0.0\n\
+             [[rules]]\nrule = \"patron_bid\"\nrate = 0.5\naffinity_weight = 2.0\nchannels = [\"trade\"]\n",
+            actor("C", 0.5, ""),
+            actor("S", -0.5, ""),
+            actor("P1", 0.5, ""),
+            actor("P2", -0.5, ""),
+            actor("X", 0.5, ""),
+            actor("Y", 0.5, ""),
+            tie("C", "S", "trade", 0.6),
+            tie("X", "P1", "trade", 0.5),
+            tie("Y", "P2", "trade", 0.5),
+            sanction_event("s", "sanctions", "S", "C", 1.0, Some("trade")),
+            "",
+        ))
+    }
+
+    #[test]
+    fn rising_patrons_take_up_the_dependence_a_client_lost_by_affinity_and_spare_capacity() {
+        let state = after(&world(true), 1);
+        // Unmet dependence 0.3; the logit runs over X, Y, P1 (similarity 1) and P2 (0.5):
+        // e^2, e^2, e^2 and e^1. X and Y have no commitments, hence no spare capacity.
+        let e = std::f64::consts::E;
+        let total = 3.0 * e * e + e;
+        close(state.weight(TRADE, 0, 2), 0.5 * 0.3 * 0.5 * e * e / total);
+        close(state.weight(TRADE, 0, 3), 0.5 * 0.3 * 0.5 * e / total);
+        close(state.weight(TRADE, 0, 4), 0.0);
+        close(state.weight(TRADE, 0, 1), 0.3);
+    }
+
+    #[test]
+    fn a_patron_without_spare_capacity_takes_nothing() {
+        let state = after(&world(false), 1);
+        close(state.weight(TRADE, 0, 2), 0.0);
+        close(state.weight(TRADE, 0, 3), 0.0);
     }
 }
 
@@ -489,6 +620,143 @@ mod dissuasion {
         close(state.weight(TRADE, 2, 0), 0.5 * 0.9);
         close(state.weight(TRADE, 0, 2), 0.4 * 0.9);
         close(state.weight(TRADE, 3, 0), 0.5);
+    }
+
+    #[test]
+    fn a_stake_in_the_target_offsets_exposure_to_the_coalition() {
+        // Issue 16: a third party weighs its exposure to the sanctioner against its stake in
+        // the target. EXPOSED holds half its trade with W and half with T.
+        let cut = |stake_weight: f64| {
+            let secondary =
+                sanction_event("d", "secondary_sanctions", "W", "T", 1.0, Some("trade"));
+            let model = model(&format!(
+                "{}{}{}{}{}{secondary}\
+                 [[rules]]\nrule = \"dissuasion\"\nrate = 0.2\nstake_weight = {stake_weight}\n",
+                actor("T", 0.5, ""),
+                actor("W", -0.5, ""),
+                actor("EXPOSED", 0.0, ""),
+                tie("EXPOSED", "W", "trade", 0.5),
+                tie("EXPOSED", "T", "trade", 0.5),
+            ));
+            after(&model, 1).weight(TRADE, 2, 0)
+        };
+        close(cut(0.0), 0.5 * (1.0 - 0.2 * 0.5));
+        close(cut(0.5), 0.5 * (1.0 - 0.2 * 0.25));
+        close(cut(1.0), 0.5);
+        close(cut(3.0), 0.5);
+    }
+}
+
+mod revenue {
+    use super::*;
+
+    #[test]
+    fn capacity_above_its_trend_raises_stability_by_the_elasticity() {
+        // A windfall multiplies capacity by e^0.3 in month 0; the trend (τ = 10 months) moves
+        // a tenth of the way each month, and stability gains 0.1 × the deviation.
+        let model = model(&format!(
+            "{}[[events]]\nid = \"windfall\"\nkind = \"shock\"\nstart = \"2020-01\"\nactor = \"R\"\nattribute = \"capacity\"\noperation = \"multiply\"\nvalue = {}\n\
+             [[rules]]\nrule = \"regime_survival\"\nsupport_gain = 0.0\nopposition = 0.0\nbase_hazard = 0.0\nrevenue_elasticity = 0.1\nrevenue_trend_months = 10.0\n",
+            actor("R", 0.5, "stability = 0.5"),
+            0.3f64.exp(),
+        ));
+        close(after(&model, 1).stability[0], 0.5 + 0.1 * 0.27);
+        close(
+            after(&model, 2).stability[0],
+            0.5 + 0.1 * 0.27 + 0.1 * 0.243,
+        );
+    }
+}
+
+mod transitions {
+    use super::*;
+
+    /// R's regime falls in month 0 (stability 0, hazard 1); its successor sits at −0.5,
+    /// reached at a quarter of the way a month; W's sanctions lift two months after the fall.
+    fn world() -> Model {
+        model(&format!(
+            "{}{}{}{}\
+             [[rules]]\nrule = \"sanction_pressure\"\ntie_decay = 0.5\ncapacity_hit = 0.0\nstability_hit = 0.0\n\
+             [[rules]]\nrule = \"regime_survival\"\nsupport_gain = 0.0\nopposition = 0.0\nbase_hazard = 1.0\n\
+             [[outcomes]]\nname = \"west_if_fell\"\nmeasure = \"tie_share\"\nactor = \"R\"\npartner = \"W\"\nat = \"2020-06\"\ngiven = \"fell\"\n\
+             [[outcomes]]\nname = \"west_if_survived\"\nmeasure = \"tie_share\"\nactor = \"R\"\npartner = \"W\"\nat = \"2020-06\"\ngiven = \"survived\"\n",
+            actor(
+                "R",
+                0.5,
+                "stability = 0.0\nsuccessor_position = -0.5\ntransition_months = 4\nsanctions_lift_months = 2"
+            ),
+            actor("W", -0.5, ""),
+            tie("R", "W", "trade", 0.8),
+            sanction_event("s", "sanctions", "W", "R", 1.0, Some("trade")),
+        ))
+    }
+
+    #[test]
+    fn a_fallen_regime_moves_toward_its_successor_and_sanctions_lift_after_the_lag() {
+        let model = world();
+        let state = after(&model, 3);
+        assert_eq!(state.regime_end[0], Some(0));
+        // Month 1: 0.5 + (−0.5 − 0.5)/4; month 2: a quarter of the rest.
+        close(state.position[0], 0.0625);
+        // Cut in months 0 and 1 (0.8 → 0.4 → 0.2), lifted from month 2 on.
+        close(state.weight(TRADE, 0, 1), 0.2);
+        close(after(&model, 12).weight(TRADE, 0, 1), 0.2);
+    }
+
+    #[test]
+    fn a_conditional_outcome_is_read_only_in_runs_that_meet_its_condition() {
+        let result = Simulation::new(&world()).run(1, 0, None);
+        close(result.outcomes[0], 1.0);
+        assert!(result.outcomes[1].is_nan());
+    }
+}
+
+mod flows_and_votes {
+    use super::*;
+
+    fn world(outcomes: &str) -> Model {
+        let text = format!(
+            "[scenario]\nname = \"flows\"\nstart = \"2020-01\"\nend = \"2020-12\"\nchannels = [\"trade\", \"arms\"]\nflows_scale_with_capacity = [\"trade\"]\n\
+             [[actors]]\nid = \"A\"\ncapacity = 2.0\nposition = 0.2\nlocation = [0.0, 0.0]\n\
+             [[actors]]\nid = \"B\"\ncapacity = 1.0\nposition = -0.5\nlocation = [0.0, 0.0]\n\
+             [[actors]]\nid = \"P\"\ncapacity = 1.0\nposition = 0.8\nlocation = [0.0, 0.0]\n\
+             {}{}{}{outcomes}",
+            tie("A", "P", "trade", 0.5),
+            tie("B", "P", "trade", 0.5),
+            tie("A", "P", "arms", 0.4),
+        );
+        Model::new(Scenario::from_toml(&text, "flows.toml").unwrap())
+    }
+
+    fn outcomes(model: &Model) -> Vec<f64> {
+        Simulation::new(model).run(1, 0, None).outcomes
+    }
+
+    #[test]
+    fn flows_scale_weights_by_the_volume_of_the_from_actor() {
+        let model = world(
+            "[[outcomes]]\nname = \"trade_flow\"\nmeasure = \"flow\"\nactor = \"A\"\npartner = \"P\"\nchannels = [\"trade\"]\n\
+             [[outcomes]]\nname = \"all_flow\"\nmeasure = \"flow\"\nactor = \"A\"\npartner = \"P\"\n\
+             [[outcomes]]\nname = \"of_trade\"\nmeasure = \"share_of_partner\"\nactor = \"A\"\npartner = \"P\"\nchannels = [\"trade\"]\n\
+             [[outcomes]]\nname = \"of_arms\"\nmeasure = \"share_of_partner\"\nactor = \"B\"\npartner = \"P\"\nchannels = [\"arms\"]\n",
+        );
+        let values = outcomes(&model);
+        close(values[0], 0.5 * 2.0);
+        close(values[1], 0.5 * 2.0 + 0.4);
+        // A's trade flow to P is 1.0 of 1.5; B has no arms flow to P.
+        close(values[2], 1.0 / 1.5);
+        close(values[3], 0.0);
+    }
+
+    #[test]
+    fn votes_map_the_score_to_yes_abstain_or_no() {
+        let model = world(
+            "[[outcomes]]\nname = \"a_plain\"\nmeasure = \"vote\"\nactor = \"A\"\nyes_below = -0.2\nno_above = 0.5\n\
+             [[outcomes]]\nname = \"a_pulled\"\nmeasure = \"vote\"\nactor = \"A\"\nyes_below = -0.2\nno_above = 0.5\npartner = \"P\"\npartner_weight = 1.0\nchannels = [\"trade\"]\n\
+             [[outcomes]]\nname = \"b_plain\"\nmeasure = \"vote\"\nactor = \"B\"\nyes_below = -0.2\nno_above = 0.5\n",
+        );
+        // A: 0.2 abstains; 0.2 + 0.5 (its trade tie to P) = 0.7 votes no; B at −0.5 votes yes.
+        assert_eq!(outcomes(&model), vec![0.0, -1.0, 1.0]);
     }
 }
 

@@ -877,7 +877,7 @@ actor = "A"
     #[test]
     fn globs_match_keys() {
         assert!(glob_matches("actors.*.growth", "actors.VEN.growth"));
-        assert!(glob_matches("*", "rules.outreach.gap_limit"));
+        assert!(glob_matches("*", "rules.outreach.gap_scale"));
         assert!(glob_matches("actors.V?N.*", "actors.VEN.growth"));
         assert!(!glob_matches("actors.*.growth", "actors.VEN.position"));
         assert!(!glob_matches("rules.*", "actors.VEN.growth"));

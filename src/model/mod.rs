@@ -106,6 +106,11 @@ pub(crate) struct Scratch {
     pub barred: Vec<bool>,
     /// Whether each actor is the target of an active sanction this month.
     pub sanctioned: Vec<bool>,
+    /// The lanes in which sanctions aimed at each actor have lifted this month (its regime
+    /// fell at least its `sanctions_lift_months` ago); none for most actors.
+    pub sanctions_lifted: Vec<Mask>,
+    /// Patron bid: each actor's spare capacity this month, in [0, 1].
+    pub spare: Vec<Lanes>,
     /// Sanction pressure on each actor this month.
     pub pressure: Vec<Lanes>,
     /// `lost[channel * n + target]`: the target's tie weight cut by sanctions this month.
@@ -113,6 +118,9 @@ pub(crate) struct Scratch {
     /// `exposure[event * n + actor]`: share of the actor's ties held by the coalition of each
     /// secondary-sanctions event (in model order), this month.
     pub exposure: Vec<Lanes>,
+    /// `stake[event * n + actor]`: share of the actor's ties on the event's channels held by
+    /// the target of each secondary-sanctions event, this month.
+    pub stake: Vec<Lanes>,
     pub next_position: Vec<Lanes>,
     /// Substitution logit: the channel-independent utility of each partner, then each
     /// partner's full utility and its e^(u − best).
@@ -179,15 +187,18 @@ impl<'m> Simulation<'m> {
                     .map_or(0, |experiment| experiment.uncertainties().len())
             ],
             design_scratch: ExperimentScratch::default(),
-            state: State::sized(n, channels),
+            state: State::sized(n, channels, model.outreach.len()),
             scratch: Scratch {
                 war_log_keep: actors(),
                 budget_absorbed: actors(),
                 barred: vec![false; n * n],
                 sanctioned: vec![false; n],
+                sanctions_lifted: vec![Mask::NONE; n],
+                spare: actors(),
                 pressure: actors(),
                 lost: vec![Lanes::ZERO; channels * n],
                 exposure: vec![Lanes::ZERO; model.secondary_sanctions.len() * n],
+                stake: vec![Lanes::ZERO; model.secondary_sanctions.len() * n],
                 next_position: actors(),
                 base_utility: actors(),
                 odds: actors(),
@@ -262,6 +273,10 @@ impl<'m> Simulation<'m> {
             &state.regime_end,
             &state.weights,
             &state.initial_commitment,
+            &state.fundamental,
+            &state.log_capacity_trend,
+            &state.outreach_added,
+            &state.initial_bid_commitment,
         ]
         .into_iter()
         .map(bytes)
@@ -272,6 +287,7 @@ impl<'m> Simulation<'m> {
             &scratch.pressure,
             &scratch.lost,
             &scratch.exposure,
+            &scratch.stake,
             &scratch.next_position,
             &scratch.base_utility,
             &scratch.odds,
@@ -280,12 +296,14 @@ impl<'m> Simulation<'m> {
             &scratch.monthly_growth,
             &scratch.excess,
             &scratch.drive,
+            &scratch.spare,
         ]
         .into_iter()
         .map(bytes)
         .sum::<usize>()
             + bytes(&scratch.barred)
             + bytes(&scratch.sanctioned)
+            + bytes(&scratch.sanctions_lifted)
             + bytes(&scratch.partners)
             + bytes(&scratch.noise_streams)
             + bytes(&scratch.hazard_streams);
@@ -346,6 +364,11 @@ impl<'m> Simulation<'m> {
             self.state.initial_commitment = initial;
         } else {
             self.state.initial_commitment.fill(Lanes::ZERO);
+        }
+        if let Some(channels) = model.bid_channels {
+            let mut initial = std::mem::take(&mut self.state.initial_bid_commitment);
+            rules::commitments(&self.state, channels, &mut initial);
+            self.state.initial_bid_commitment = initial;
         }
         rules::update_monthly_growth(
             &self.state,
@@ -545,18 +568,51 @@ impl<'m> Simulation<'m> {
                 scratch.barred[sanction.target * n + member] = true;
             }
         }
+        // Transitions: a fallen regime's successor position becomes the actor's anchor, its
+        // position moves toward it, and sanctions aimed at it lift after their lag.
+        for (index, &actor) in model.followed.iter().enumerate() {
+            let Some(successor) = &model.successors[index] else {
+                continue;
+            };
+            let fell = !state.regime_lasts(actor);
+            if !fell.any() {
+                scratch.sanctions_lifted[actor] = Mask::NONE;
+                continue;
+            }
+            let target = values[successor.position];
+            let step = Lanes::ONE / values[successor.transition_months];
+            let position = state.position[actor];
+            state.position[actor] = fell.select(position + step * (target - position), position);
+            state.anchor[actor] = fell.select(target, state.anchor[actor]);
+            let lift_month = state.regime_end[actor] + values[successor.sanctions_lift_months];
+            scratch.sanctions_lifted[actor] =
+                fell & lift_month.less_or_equal(Lanes::splat(month as f32));
+        }
         for (index, secondary) in model.secondary_sanctions.iter().enumerate() {
             let exposure = &mut scratch.exposure[index * n..(index + 1) * n];
             if !secondary.window.contains(month) {
                 exposure.fill(Lanes::ZERO);
+                scratch.stake[index * n..(index + 1) * n].fill(Lanes::ZERO);
                 continue;
             }
             for (actor, exposure) in exposure.iter_mut().enumerate() {
                 *exposure = state.share_held(actor, &secondary.in_coalition, secondary.channels);
             }
+            let stake = &mut scratch.stake[index * n..(index + 1) * n];
+            for (actor, stake) in stake.iter_mut().enumerate() {
+                *stake = state.share_held(actor, &secondary.is_target, secondary.channels);
+            }
         }
         for shock in model.shocks.iter().filter(|shock| shock.month == month) {
             self.apply_shock(shock);
+        }
+        for change in model.tie_events.iter().filter(|event| event.month == month) {
+            let weight = self.values[change.weight];
+            for channel in change.channels.iter() {
+                let index = self.state.index(channel, change.from, change.to);
+                self.state.weights[index] = weight;
+                self.state.fundamental[index] = weight;
+            }
         }
     }
 

@@ -43,6 +43,7 @@ pub(super) fn apply(
     let param = parameters(rule, values);
     match rule.kind {
         RuleKind::Capacity => capacity(state, scratch, param(0)),
+        RuleKind::TieRelaxation => tie_relaxation(state, rule.channels, param(0)),
         RuleKind::SanctionPressure => sanction_pressure(
             model,
             values,
@@ -67,13 +68,17 @@ pub(super) fn apply(
                 tie_weight: param(3),
                 distance_weight: param(4),
                 dissuasion_weight: param(5),
+                new_partner_penalty: param(6),
             },
         ),
-        RuleKind::Dissuasion => dissuasion(model, values, state, scratch, month, param(0)),
+        RuleKind::Dissuasion => {
+            dissuasion(model, values, state, scratch, month, param(0), param(1))
+        }
         RuleKind::Outreach => outreach(model, values, state, month, param(0), param(1)),
         RuleKind::CommitmentWaning => {
             commitment_waning(model, state, scratch, rule, param(0), param(1), param(2))
         }
+        RuleKind::PatronBid => patron_bid(state, scratch, rule.channels, param(0), param(1)),
         RuleKind::Homophily => tie_pass(state, scratch, Some(homophily(rule, values)), None),
         RuleKind::Influence => tie_pass(state, scratch, None, Some(influence(rule, values))),
         RuleKind::RegimeSurvival => regime_survival(
@@ -81,10 +86,14 @@ pub(super) fn apply(
             state,
             scratch,
             month,
-            param(0),
-            param(1),
-            param(2),
-            param(3),
+            Survival {
+                support_gain: param(0),
+                opposition: param(1),
+                base_hazard: param(2),
+                hazard_shape: param(3),
+                revenue_elasticity: param(4),
+                revenue_trend_months: param(5),
+            },
         ),
     }
 }
@@ -140,6 +149,23 @@ fn capacity(state: &mut State, scratch: &mut Scratch, growth_noise: Lanes) {
     }
 }
 
+/// Rule 1b: every tie on `channels` relaxes toward its fundamental level,
+/// w ← w + rate · (f − w). Both lie in [0, 1] and rate in [0, 1], so the result does too.
+#[cfg_attr(feature = "profile-parts", inline(never))]
+#[cfg_attr(not(feature = "profile-parts"), inline(always))]
+fn tie_relaxation(state: &mut State, channels: ChannelSet, rate: Lanes) {
+    let block = state.actor_count() * state.actor_count();
+    for channel in channels.iter() {
+        let range = channel * block..(channel + 1) * block;
+        for (weight, &fundamental) in state.weights[range.clone()]
+            .iter_mut()
+            .zip(&state.fundamental[range])
+        {
+            *weight += rate * (fundamental - *weight);
+        }
+    }
+}
+
 /// Rule 2: each active sanction cuts the coalition's ties with the target by
 /// `tie_decay × intensity` a month (both directions); the target's lost dependence is recorded
 /// for substitution; pressure = Σ intensity × coalition share of the target's ties costs the
@@ -163,7 +189,9 @@ fn sanction_pressure(
         .iter()
         .filter(|event| event.window.contains(month))
     {
-        let intensity = values[sanction.intensity];
+        // Lanes where the target's regime fell and the sanctions lifted feel nothing.
+        let lifted = scratch.sanctions_lifted[sanction.target];
+        let intensity = lifted.select(Lanes::ZERO, values[sanction.intensity]);
         let target = sanction.target;
         let exposure = state.share_held(target, &sanction.in_coalition, sanction.channels);
         scratch.pressure[target] += intensity * exposure;
@@ -201,6 +229,7 @@ struct Substitution {
     tie_weight: Lanes,
     distance_weight: Lanes,
     dissuasion_weight: Lanes,
+    new_partner_penalty: Lanes,
 }
 
 /// Rule 3: `share` of the tie weight a target lost this month on each channel goes to the
@@ -287,7 +316,10 @@ fn sanction_substitution(
             let row = &mut state.weights[row_start..row_start + n];
             let mut best = Lanes::NEG_INFINITY;
             for &partner in partners {
-                let full = scratch.base_utility[partner] + parameters.tie_weight * row[partner];
+                let weight = row[partner];
+                let untied = weight.equal(Lanes::ZERO);
+                let full = scratch.base_utility[partner] + parameters.tie_weight * weight
+                    - untied.select(parameters.new_partner_penalty, Lanes::ZERO);
                 scratch.odds[partner] = full;
                 best = full.max(best);
             }
@@ -310,8 +342,9 @@ fn sanction_substitution(
 }
 
 /// Rule 9: under secondary sanctions, each third party's ties with the target (both
-/// directions) shrink by `rate × intensity × exposure`, exposure being the share of the third
-/// party's ties held by the coalition.
+/// directions) shrink by `rate × intensity × max(0, exposure − stake_weight × stake)`,
+/// exposure being the share of the third party's ties held by the coalition and stake the
+/// share held by the target.
 #[cfg_attr(feature = "profile-parts", inline(never))]
 #[cfg_attr(not(feature = "profile-parts"), inline(always))]
 fn dissuasion(
@@ -321,18 +354,22 @@ fn dissuasion(
     scratch: &Scratch,
     month: u32,
     rate: Lanes,
+    stake_weight: Lanes,
 ) {
     let n = state.actor_count();
     for (index, secondary) in model.secondary_sanctions.iter().enumerate() {
         if !secondary.window.contains(month) {
             continue;
         }
-        let intensity = values[secondary.intensity];
         let target = secondary.target;
+        let lifted = scratch.sanctions_lifted[target];
+        let intensity = lifted.select(Lanes::ZERO, values[secondary.intensity]);
         let outside = |third: usize| third != target && !secondary.in_coalition[third];
         for third in (0..n).filter(|&third| outside(third)) {
-            let factor = (Lanes::ONE - rate * intensity * scratch.exposure[index * n + third])
-                .clamp(Lanes::ZERO, Lanes::ONE);
+            let net = (scratch.exposure[index * n + third]
+                - stake_weight * scratch.stake[index * n + third])
+                .max(Lanes::ZERO);
+            let factor = (Lanes::ONE - rate * intensity * net).clamp(Lanes::ZERO, Lanes::ONE);
             for channel in secondary.channels.iter() {
                 let outward = state.index(channel, third, target);
                 state.weights[outward] *= factor;
@@ -343,9 +380,11 @@ fn dissuasion(
     }
 }
 
-/// Rule 8: an active offer raises the receiver's dependence on the offerer by
-/// `strength × f × (1 − w)`, with f = max(0, 1 − gap/gap_limit), and pulls its position by
-/// `position_pull × f` of the gap.
+/// Rule 8: an active offer of size `strength` raises the receiver's dependence on the
+/// offerer by `strength × f × (1 − w)`, with f = exp(−gap/gap_scale), and pulls its position
+/// by `position_pull × f` of the gap. What an offer added is remembered per event and
+/// channel; after the offer ends, `fade` of what is left is taken back each month (never
+/// more than the tie holds).
 #[cfg_attr(feature = "profile-parts", inline(never))]
 #[cfg_attr(not(feature = "profile-parts"), inline(always))]
 fn outreach(
@@ -353,22 +392,35 @@ fn outreach(
     values: &[Lanes],
     state: &mut State,
     month: u32,
-    gap_limit: Lanes,
+    gap_scale: Lanes,
     position_pull: Lanes,
 ) {
-    for offer in model
-        .outreach
-        .iter()
-        .filter(|event| event.window.contains(month))
-    {
+    let channel_count = model.channel_count();
+    let n = state.actor_count();
+    for (event, offer) in model.outreach.iter().enumerate() {
+        if month < offer.window.first {
+            continue;
+        }
+        let added = &mut state.outreach_added[event * channel_count..(event + 1) * channel_count];
+        if month > offer.window.last {
+            let fade = values[offer.fade];
+            for channel in offer.channels.iter() {
+                let index = (channel * n + offer.to) * n + offer.from;
+                let taken = (fade * added[channel]).min(state.weights[index]);
+                state.weights[index] -= taken;
+                added[channel] -= taken;
+            }
+            continue;
+        }
         let gap = (state.position[offer.from] - state.position[offer.to]).abs();
-        let effect = (Lanes::ONE - gap / gap_limit).max(Lanes::ZERO);
+        let effect = (-(gap / gap_scale)).exp_nonpositive();
         let pull = values[offer.strength] * effect;
         for channel in offer.channels.iter() {
-            let index = state.index(channel, offer.to, offer.from);
+            let index = (channel * n + offer.to) * n + offer.from;
             let weight = state.weights[index];
-            state.weights[index] =
-                (weight + pull * (Lanes::ONE - weight)).clamp(Lanes::ZERO, Lanes::ONE);
+            let after = (weight + pull * (Lanes::ONE - weight)).clamp(Lanes::ZERO, Lanes::ONE);
+            state.weights[index] = after;
+            added[channel] += after - weight;
         }
         let toward_offerer = state.position[offer.from] - state.position[offer.to];
         state.position[offer.to] += position_pull * effect * toward_offerer;
@@ -448,6 +500,80 @@ fn commitment_waning(
             over = excess.greater_than(Lanes::ZERO);
             if !over.any() {
                 break;
+            }
+        }
+    }
+}
+
+/// Rule 4b: patrons with spare capacity take up the dependence others dropped. A client's
+/// unmet dependence on a channel is U = max(0, Σⱼ fⱼ − Σⱼ wⱼ), its row's fundamental total
+/// less its current total. A bidder's spare capacity is s = max(0, 1 − C·K₀/(C₀·K)), how far
+/// its commitments C on the rule's channels lag behind its capacity K (both against their
+/// start values). Each bidder j that the client does not sanction gains
+/// Δw = rate · U · sⱼ · e^(β sim) / Σₖ e^(β sim), so the uptake never exceeds rate · U and
+/// a bidder without spare capacity takes nothing.
+#[cfg_attr(feature = "profile-parts", inline(never))]
+#[cfg_attr(not(feature = "profile-parts"), inline(always))]
+fn patron_bid(
+    state: &mut State,
+    scratch: &mut Scratch,
+    channels: ChannelSet,
+    rate: Lanes,
+    affinity_weight: Lanes,
+) {
+    let n = state.actor_count();
+    commitments(state, channels, &mut scratch.commitment);
+    for bidder in 0..n {
+        let initial = state.initial_bid_commitment[bidder];
+        let grown = (state.log_capacity[bidder] - state.initial_log_capacity[bidder]).exp();
+        // The budget a bidder has for commitments grows with its capacity; spare is the part
+        // of it not yet committed (none for a bidder that had no commitments to start with).
+        let budget = initial * grown;
+        let spare = (Lanes::ONE - scratch.commitment[bidder] / budget).max(Lanes::ZERO);
+        let valid = budget.greater_than(Lanes::ZERO) & spare.is_finite();
+        scratch.spare[bidder] = valid.select(spare.min(Lanes::ONE), Lanes::ZERO);
+    }
+    for client in 0..n {
+        let own = state.position[client];
+        // The logit over every partner the client does not sanction: the same on every channel.
+        let mut best = Lanes::NEG_INFINITY;
+        for partner in 0..n {
+            let eligible = partner != client && !scratch.barred[client * n + partner];
+            let utility = if eligible {
+                affinity_weight * (Lanes::ONE - HALF * (own - state.position[partner]).abs())
+            } else {
+                Lanes::NEG_INFINITY
+            };
+            scratch.odds[partner] = utility;
+            best = best.max(utility);
+        }
+        if best.0.iter().all(|value| *value == f32::NEG_INFINITY) {
+            continue;
+        }
+        let mut total = Lanes::ZERO;
+        for odds in &mut scratch.odds {
+            // e^(−∞ − best) is 0 here; a lane with no eligible partner never reaches a bid.
+            *odds = (*odds - best).exp_nonpositive();
+            total += *odds;
+        }
+        for channel in channels.iter() {
+            let start = state.index(channel, client, 0);
+            let mut unmet = Lanes::ZERO;
+            for (&fundamental, &weight) in state.fundamental[start..start + n]
+                .iter()
+                .zip(&state.weights[start..start + n])
+            {
+                unmet += fundamental - weight;
+            }
+            let bidding = unmet.greater_than(Lanes::ZERO);
+            if !bidding.any() {
+                continue;
+            }
+            let scale = bidding.select(rate * unmet / total, Lanes::ZERO);
+            for partner in 0..n {
+                let weight = &mut state.weights[start + partner];
+                let gain = scale * scratch.odds[partner] * scratch.spare[partner];
+                *weight = (*weight + gain).clamp(Lanes::ZERO, Lanes::ONE);
             }
         }
     }
@@ -549,7 +675,9 @@ fn tie_pass(
             {
                 let mut gap = homophily.level - HALF * (own - position).abs();
                 if scratch.sanctioned[from] && scratch.sanctioned[to] {
-                    gap += homophily.sanctions_bonus;
+                    // Not where either's sanctions lifted after its regime fell.
+                    let lifted = scratch.sanctions_lifted[from] | scratch.sanctions_lifted[to];
+                    gap += lifted.select(Lanes::ZERO, homophily.sanctions_bonus);
                 }
                 let drive = homophily.rate * gap;
                 let factor = Lanes::ONE - drive.abs();
@@ -591,11 +719,20 @@ fn tie_pass(
     }
 }
 
-/// Rule 7: for followed regimes, σ ← σ + support_gain·S − opposition, where S is the mean over
-/// channels of the regime's ties to non-sanctioning partners weighted by their similarity;
-/// then the regime ends with probability base_hazard·(1 − σ)^hazard_shape. One uniform is
-/// drawn per followed actor every month, ended or not, so that streams stay aligned.
-#[allow(clippy::too_many_arguments)]
+struct Survival {
+    support_gain: Lanes,
+    opposition: Lanes,
+    base_hazard: Lanes,
+    hazard_shape: Lanes,
+    revenue_elasticity: Lanes,
+    revenue_trend_months: Lanes,
+}
+
+/// Rule 7: for followed regimes, σ ← σ + support_gain·S + ε·(ln K − T) − opposition, where S
+/// is the mean over channels of the regime's ties to non-sanctioning partners weighted by
+/// their similarity, and T the trend of ln K (T ← T + (ln K − T)/τ, updated first); then the
+/// regime ends with probability base_hazard·(1 − σ)^hazard_shape. One uniform is drawn per
+/// followed actor every month, ended or not, so that streams stay aligned.
 #[cfg_attr(feature = "profile-parts", inline(never))]
 #[cfg_attr(not(feature = "profile-parts"), inline(always))]
 fn regime_survival(
@@ -603,16 +740,30 @@ fn regime_survival(
     state: &mut State,
     scratch: &mut Scratch,
     month: u32,
-    support_gain: Lanes,
-    opposition: Lanes,
-    base_hazard: Lanes,
-    hazard_shape: Lanes,
+    parameters: Survival,
 ) {
+    let Survival {
+        support_gain,
+        opposition,
+        base_hazard,
+        hazard_shape,
+        revenue_elasticity,
+        revenue_trend_months,
+    } = parameters;
     let n = state.actor_count();
     let per_channel = Lanes::splat(1.0 / model.channel_count() as f32);
+    let trend_step = Lanes::ONE / revenue_trend_months;
     for (index, &actor) in model.followed.iter().enumerate() {
         let (_, high) = scratch.hazard_streams[index].next_words();
         let draw = uniform(high);
+        // The trend follows capacity whether or not the regime lasts; a capacity of 0 (ln K =
+        // −∞) would make it −∞ and the deviation NaN, so the deviation is taken as 0 there.
+        let log_capacity = state.log_capacity[actor];
+        let trend = state.log_capacity_trend[actor];
+        let finite = log_capacity.is_finite() & trend.is_finite();
+        let updated = trend + trend_step * (log_capacity - trend);
+        state.log_capacity_trend[actor] = finite.select(updated, log_capacity);
+        let deviation = finite.select(log_capacity - updated, Lanes::ZERO);
         let lasts = state.regime_lasts(actor);
         if !lasts.any() {
             continue;
@@ -635,7 +786,8 @@ fn regime_survival(
             }
         }
         let support = (weighted * per_channel).min(Lanes::ONE);
-        let stability = (state.stability[actor] + support_gain * support - opposition)
+        let stability = (state.stability[actor] + support_gain * support - opposition
+            + revenue_elasticity * deviation)
             .clamp(Lanes::ZERO, Lanes::ONE);
         state.stability[actor] = lasts.select(stability, state.stability[actor]);
         let hazard = base_hazard * (Lanes::ONE - stability).pow_nonnegative(hazard_shape);

@@ -36,6 +36,8 @@ pub(crate) struct SanctionEvent {
     pub coalition: Vec<usize>,
     /// Whether each actor is in the coalition.
     pub in_coalition: Vec<bool>,
+    /// Whether each actor is the target (true for the target only), to measure stakes in it.
+    pub is_target: Vec<bool>,
     pub target: usize,
     pub intensity: Slot,
     pub channels: ChannelSet,
@@ -53,7 +55,25 @@ pub(crate) struct OutreachEvent {
     pub from: usize,
     pub to: usize,
     pub strength: Slot,
+    /// Monthly fraction of what the offer added that fades after it ends.
+    pub fade: Slot,
     pub channels: ChannelSet,
+}
+
+/// A one-off change of a tie and of its fundamental level (see `EventKind::Tie`).
+pub(crate) struct TieEvent {
+    pub month: u32,
+    pub from: usize,
+    pub to: usize,
+    pub channels: ChannelSet,
+    pub weight: Slot,
+}
+
+/// What follows a followed regime's fall (see `scenario::Successor`).
+pub(crate) struct CompiledSuccessor {
+    pub position: Slot,
+    pub transition_months: Slot,
+    pub sanctions_lift_months: Slot,
 }
 
 pub(crate) struct ShockEvent {
@@ -88,7 +108,15 @@ pub struct Model {
     pub(crate) wars: Vec<WarEvent>,
     pub(crate) outreach: Vec<OutreachEvent>,
     pub(crate) shocks: Vec<ShockEvent>,
+    pub(crate) tie_events: Vec<TieEvent>,
     pub(crate) rules: Vec<CompiledRule>,
+    /// Whether each channel's flows scale with the `from` actor's capacity.
+    pub(crate) capacity_volume: Vec<bool>,
+    /// The channels of the patron-bid rule, if it is on: each run's initial commitments on
+    /// them are the bidders' reference.
+    pub(crate) bid_channels: Option<ChannelSet>,
+    /// For each followed actor (in `followed` order), its transition if it has one.
+    pub(crate) successors: Vec<Option<CompiledSuccessor>>,
     /// The channels of the commitment-waning rule, if it is on: each run's initial
     /// commitments are summed over them.
     pub(crate) waning_channels: Option<ChannelSet>,
@@ -163,7 +191,15 @@ impl Model {
             wars: Vec::new(),
             outreach: Vec::new(),
             shocks: Vec::new(),
+            tie_events: Vec::new(),
             rules: Vec::new(),
+            capacity_volume: scenario
+                .volumes
+                .iter()
+                .map(|volume| *volume == crate::scenario::Volume::Capacity)
+                .collect(),
+            bid_channels: None,
+            successors: Vec::new(),
             waning_channels: None,
             fuse_tie_pass: false,
             followed: Vec::new(),
@@ -192,10 +228,13 @@ impl Model {
                     for &member in &members {
                         in_coalition[member] = true;
                     }
+                    let mut is_target = vec![false; n];
+                    is_target[target.0 as usize] = true;
                     let compiled = SanctionEvent {
                         window,
                         coalition: members,
                         in_coalition,
+                        is_target,
                         target: target.0 as usize,
                         intensity: slot(*intensity),
                         channels: *channels,
@@ -220,13 +259,27 @@ impl Model {
                     from,
                     to,
                     strength,
+                    fade,
                     channels,
                 } => model.outreach.push(OutreachEvent {
                     window,
                     from: from.0 as usize,
                     to: to.0 as usize,
                     strength: slot(*strength),
+                    fade: slot(*fade),
                     channels: *channels,
+                }),
+                EventKind::Tie {
+                    from,
+                    to,
+                    channels,
+                    weight,
+                } => model.tie_events.push(TieEvent {
+                    month: window.first,
+                    from: from.0 as usize,
+                    to: to.0 as usize,
+                    channels: *channels,
+                    weight: slot(*weight),
                 }),
                 EventKind::Shock {
                     actors,
@@ -256,6 +309,11 @@ impl Model {
             .iter()
             .find(|rule| rule.kind == RuleKind::CommitmentWaning)
             .map(|rule| rule.channels);
+        model.bid_channels = model
+            .rules
+            .iter()
+            .find(|rule| rule.kind == RuleKind::PatronBid)
+            .map(|rule| rule.channels);
         model.fuse_tie_pass = model
             .rules
             .windows(2)
@@ -266,6 +324,13 @@ impl Model {
                 .push(Purpose::named(&format!("growth-noise:{}", actor.id)));
             if actor.stability.is_some() {
                 model.followed.push(index);
+                model
+                    .successors
+                    .push(actor.successor.as_ref().map(|successor| CompiledSuccessor {
+                        position: slot(successor.position),
+                        transition_months: slot(successor.transition_months),
+                        sanctions_lift_months: slot(successor.sanctions_lift_months),
+                    }));
                 model
                     .hazard_purposes
                     .push(Purpose::named(&format!("hazard:{}", actor.id)));
@@ -350,10 +415,21 @@ pub struct State {
     pub(crate) weights: Vec<Lanes>,
     /// Each actor's commitments at the start, for the commitment-waning budget.
     pub initial_commitment: Vec<Lanes>,
+    /// The level each tie relaxes toward (`tie_relaxation`), indexed as `weights`: its initial
+    /// weight until a tie event sets it.
+    pub(crate) fundamental: Vec<Lanes>,
+    /// Each actor's trend of log capacity (`regime_survival`'s revenue term): an exponential
+    /// moving average that starts at the initial log capacity.
+    pub log_capacity_trend: Vec<Lanes>,
+    /// `outreach_added[event * channels + channel]`: the weight each outreach event has added
+    /// to its tie and not yet faded.
+    pub(crate) outreach_added: Vec<Lanes>,
+    /// Each actor's commitments at the start on the patron-bid rule's channels.
+    pub initial_bid_commitment: Vec<Lanes>,
 }
 
 impl State {
-    pub(crate) fn sized(n: usize, channels: usize) -> State {
+    pub(crate) fn sized(n: usize, channels: usize, outreach_events: usize) -> State {
         let actors = || vec![Lanes::ZERO; n];
         State {
             n,
@@ -367,6 +443,10 @@ impl State {
             regime_end: vec![Lanes::splat(REGIME_LASTS); n],
             weights: vec![Lanes::ZERO; channels * n * n],
             initial_commitment: actors(),
+            fundamental: vec![Lanes::ZERO; channels * n * n],
+            log_capacity_trend: actors(),
+            outreach_added: vec![Lanes::ZERO; outreach_events * channels],
+            initial_bid_commitment: actors(),
         }
     }
 
@@ -404,6 +484,9 @@ impl State {
             );
             self.weights[index] = value(slot(tie.weight));
         }
+        self.fundamental.copy_from_slice(&self.weights);
+        self.log_capacity_trend.copy_from_slice(&self.log_capacity);
+        self.outreach_added.fill(Lanes::ZERO);
     }
 
     pub fn actor_count(&self) -> usize {
@@ -429,7 +512,8 @@ impl State {
         &self.weights[start..start + self.n]
     }
 
-    /// Sets the tie `from -> to` on `channel` in every lane, keeping the state's invariants:
+    /// Sets the tie `from -> to` on `channel` in every lane, and the level it relaxes toward,
+    /// keeping the state's invariants:
     /// the weight is clamped to [0, 1] (a non-finite one becomes 0), and an actor's tie to
     /// itself stays 0.
     pub fn set_weight(&mut self, channel: usize, from: usize, to: usize, weight: f64) {
@@ -441,6 +525,7 @@ impl State {
                 0.0
             };
             self.weights[index] = Lanes::splat(weight);
+            self.fundamental[index] = Lanes::splat(weight);
         }
     }
 

@@ -197,6 +197,15 @@ fn value_axis(scenario: &Scenario, spec: &OutcomeSpec) -> String {
         Measure::RegimeChangeMonth { .. } | Measure::Crossover { .. } => {
             format!("months since {}", scenario.start())
         }
+        Measure::Flow { actor: a, .. } => {
+            format!("flow on {}'s ties (weight × volume)", actor(*a))
+        }
+        Measure::ShareOfPartner { actor: a, .. } => {
+            format!("{}'s share of the partners' flows (0–1)", actor(*a))
+        }
+        Measure::Vote { actor: a, .. } => {
+            format!("vote of {} (1 yes, 0 abstain, −1 no)", actor(*a))
+        }
     }
 }
 
@@ -516,7 +525,7 @@ fn timeline_events(scenario: &Scenario) -> Vec<charts::TimelineEvent> {
         .map(|event| {
             let start = month(event.start);
             let end = match (&event.kind, event.end) {
-                (EventKind::Shock { .. }, _) => start,
+                (EventKind::Shock { .. } | EventKind::Tie { .. }, _) => start,
                 (_, Some(end)) => month(end),
                 (_, None) => last,
             };
@@ -613,14 +622,18 @@ fn scenario_section(html: &mut String, index: usize, scenario: &Scenario) {
                 actor(target)
             ),
             EventKind::War { belligerent, .. } => actor(belligerent),
-            EventKind::Outreach { from, to, .. } => format!("{} → {}", actor(from), actor(to)),
+            EventKind::Outreach { from, to, .. } | EventKind::Tie { from, to, .. } => {
+                format!("{} → {}", actor(from), actor(to))
+            }
             EventKind::Shock { actors, .. } => {
                 actors.iter().map(actor).collect::<Vec<_>>().join(", ")
             }
         };
         let end = match event.end {
             Some(end) => end.to_string(),
-            None if matches!(event.kind, EventKind::Shock { .. }) => String::new(),
+            None if matches!(event.kind, EventKind::Shock { .. } | EventKind::Tie { .. }) => {
+                String::new()
+            }
             None => "end".to_string(),
         };
         let _ = writeln!(

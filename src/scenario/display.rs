@@ -111,7 +111,9 @@ impl fmt::Display for Scenario {
         events.sort_by_key(|event| event.start);
         for event in events {
             let period = match (&event.kind, event.end) {
-                (EventKind::Shock { .. }, _) => format!("{} once", event.start),
+                (EventKind::Shock { .. } | EventKind::Tie { .. }, _) => {
+                    format!("{} once", event.start)
+                }
                 (_, Some(end)) => format!("{} to {}", event.start, end),
                 (_, None) => format!("{} on", event.start),
             };
@@ -149,12 +151,26 @@ impl fmt::Display for Scenario {
                     from,
                     to,
                     strength,
+                    fade,
                     channels,
                 } => format!(
-                    "outreach from {} to {}, strength {}, channels {}",
+                    "outreach from {} to {}, strength {}, fade {} a month after it ends, channels {}",
                     self.actor(*from).id,
                     self.actor(*to).id,
                     self.param_text(*strength),
+                    self.param_text(*fade),
+                    self.channel_names(*channels)
+                ),
+                EventKind::Tie {
+                    from,
+                    to,
+                    channels,
+                    weight,
+                } => format!(
+                    "tie {}->{} set to {} (and its fundamental level), channels {}",
+                    self.actor(*from).id,
+                    self.actor(*to).id,
+                    self.param_text(*weight),
                     self.channel_names(*channels)
                 ),
                 EventKind::Shock {
@@ -236,6 +252,42 @@ impl fmt::Display for Scenario {
                     self.actor(*actor).id,
                     self.actor(*rival).id,
                     self.channel_names(*channels)
+                ),
+                Measure::Flow {
+                    actor,
+                    partners,
+                    channels,
+                } => format!(
+                    "flow on {}'s ties to {} on {}",
+                    self.actor(*actor).id,
+                    self.actor_ids(partners),
+                    self.channel_names(*channels)
+                ),
+                Measure::ShareOfPartner {
+                    actor,
+                    partners,
+                    channels,
+                } => format!(
+                    "{}'s share of the flows on every tie to {} on {}",
+                    self.actor(*actor).id,
+                    self.actor_ids(partners),
+                    self.channel_names(*channels)
+                ),
+                Measure::Vote {
+                    actor,
+                    yes_below,
+                    no_above,
+                    partner,
+                    partner_weight,
+                    channels,
+                } => format!(
+                    "vote of {}: yes below {yes_below}, no above {no_above}{}",
+                    self.actor(*actor).id,
+                    partner.map_or(String::new(), |partner| format!(
+                        ", score + {partner_weight} x ties to {} on {}",
+                        self.actor(partner).id,
+                        self.channel_names(*channels)
+                    ))
                 ),
             };
             let when = match (outcome.measure.is_month(), outcome.reduction) {

@@ -103,6 +103,8 @@ pub struct Scenario {
     pub(crate) end: Month,
     pub(crate) seed: u64,
     pub(crate) channels: Vec<String>,
+    /// How each channel's flows are sized, in channel order (see [`Volume`]).
+    pub(crate) volumes: Vec<Volume>,
     pub(crate) actors: Vec<Actor>,
     pub(crate) ties: Vec<Tie>,
     pub(crate) events: Vec<Event>,
@@ -195,6 +197,11 @@ impl Scenario {
         &self.channels
     }
 
+    /// How each channel's flows are sized, in channel order.
+    pub fn volumes(&self) -> &[Volume] {
+        &self.volumes
+    }
+
     pub fn actors(&self) -> &[Actor] {
         &self.actors
     }
@@ -264,6 +271,36 @@ pub struct Actor {
     pub stability: Option<ParamId>,
     /// Latitude and longitude in degrees.
     pub location: (f64, f64),
+    /// What follows the regime if it falls (only actors with a `stability` have one).
+    pub successor: Option<Successor>,
+}
+
+/// The transition after a followed regime falls: the successor's position, the months the
+/// actor takes to reach it, and the months after the fall at which sanctions aimed at the
+/// actor lift.
+#[derive(Clone, Debug)]
+pub struct Successor {
+    pub position: ParamId,
+    pub transition_months: ParamId,
+    pub sanctions_lift_months: ParamId,
+}
+
+/// How a channel's flows are sized: a tie's flow is its weight times the `from` actor's
+/// volume on the channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Volume {
+    /// Every actor's volume is 1: flows are the weights themselves.
+    #[default]
+    Unit,
+    /// An actor's volume is its capacity (imports or exports grow with the economy).
+    Capacity,
+}
+
+impl Volume {
+    pub const NAMES: [&'static str; 2] = ["unit", "capacity"];
+    pub fn name(self) -> &'static str {
+        Volume::NAMES[self as usize]
+    }
 }
 
 /// How much `from` depends on `to` on one channel, in [0, 1].
@@ -300,12 +337,23 @@ pub enum EventKind {
         capacity_drain: ParamId,
         budget_absorbed: ParamId,
     },
-    /// `from` offers `to` closer ties.
+    /// `from` offers `to` closer ties; what the offer added fades at `fade` a month after
+    /// the event ends.
     Outreach {
         from: ActorId,
         to: ActorId,
         strength: ParamId,
+        fade: ParamId,
         channels: ChannelSet,
+    },
+    /// A one-off structural change of a tie in the start month: `from`'s tie to `to` on
+    /// `channels` is set to `weight`, and so is the level it relaxes toward (an
+    /// intermediary's exit, a contract signed).
+    Tie {
+        from: ActorId,
+        to: ActorId,
+        channels: ChannelSet,
+        weight: ParamId,
     },
     /// A coalition penalises third parties for their ties with a target.
     SecondarySanctions {
@@ -331,6 +379,7 @@ impl EventKind {
             EventKind::Outreach { .. } => "outreach",
             EventKind::SecondarySanctions { .. } => "secondary_sanctions",
             EventKind::Shock { .. } => "shock",
+            EventKind::Tie { .. } => "tie",
         }
     }
 }
@@ -396,6 +445,23 @@ pub struct OutcomeSpec {
     pub reduction: Reduction,
     /// A calibration band the outcome should fall in, if the scenario states one.
     pub target: Option<Target>,
+    /// Read only in runs where the actor's regime survived (or fell) by the end of the
+    /// outcome's window; missing (NaN) in the others.
+    pub given: Option<Given>,
+}
+
+/// The condition of a conditional outcome (`given = "survived"` or `"fell"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Given {
+    Survived,
+    Fell,
+}
+
+impl Given {
+    pub const NAMES: [&'static str; 2] = ["survived", "fell"];
+    pub fn name(self) -> &'static str {
+        Given::NAMES[self as usize]
+    }
 }
 
 /// A calibration target: the band an outcome's batch median (for yes/no outcomes, its
@@ -436,6 +502,29 @@ pub enum Measure {
         rival: ActorId,
         channels: ChannelSet,
     },
+    /// The flow on `actor`'s ties to `partners` on `channels`: Σ weight × the actor's volume.
+    Flow {
+        actor: ActorId,
+        partners: Vec<ActorId>,
+        channels: ChannelSet,
+    },
+    /// `actor`'s share of the flows on every actor's ties to `partners` on `channels` (for
+    /// arms, "Venezuela's share of Russia's arms exports").
+    ShareOfPartner {
+        actor: ActorId,
+        partners: Vec<ActorId>,
+        channels: ChannelSet,
+    },
+    /// A vote: score = position + `partner_weight` × Σ ties to `partner` on `channels`;
+    /// yes (1) below `yes_below`, no (−1) above `no_above`, abstain (0) between.
+    Vote {
+        actor: ActorId,
+        yes_below: f64,
+        no_above: f64,
+        partner: Option<ActorId>,
+        partner_weight: f64,
+        channels: ChannelSet,
+    },
 }
 
 impl Measure {
@@ -447,6 +536,24 @@ impl Measure {
             Measure::Survives { .. } => "survives",
             Measure::RegimeChangeMonth { .. } => "regime_change_month",
             Measure::Crossover { .. } => "crossover",
+            Measure::Flow { .. } => "flow",
+            Measure::ShareOfPartner { .. } => "share_of_partner",
+            Measure::Vote { .. } => "vote",
+        }
+    }
+
+    /// The actor the measure is about.
+    pub fn actor(&self) -> ActorId {
+        match self {
+            Measure::TieShare { actor, .. }
+            | Measure::TieWeight { actor, .. }
+            | Measure::Attribute { actor, .. }
+            | Measure::Survives { actor }
+            | Measure::RegimeChangeMonth { actor }
+            | Measure::Crossover { actor, .. }
+            | Measure::Flow { actor, .. }
+            | Measure::ShareOfPartner { actor, .. }
+            | Measure::Vote { actor, .. } => *actor,
         }
     }
 

@@ -5,11 +5,13 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RuleKind {
     Capacity,
+    TieRelaxation,
     SanctionPressure,
     SanctionSubstitution,
     Dissuasion,
     Outreach,
     CommitmentWaning,
+    PatronBid,
     Homophily,
     Influence,
     RegimeSurvival,
@@ -54,7 +56,7 @@ const fn param(
 const UNBOUNDED: f64 = f64::INFINITY;
 
 /// Every rule, in [`RuleKind`] order.
-pub static RULE_DEFINITIONS: [RuleDefinition; 9] = [
+pub static RULE_DEFINITIONS: [RuleDefinition; 11] = [
     RuleDefinition {
         kind: RuleKind::Capacity,
         name: "capacity",
@@ -66,6 +68,19 @@ pub static RULE_DEFINITIONS: [RuleDefinition; 9] = [
             0.0,
             1.0,
             "standard deviation of the monthly log-growth shock",
+        )],
+    },
+    RuleDefinition {
+        kind: RuleKind::TieRelaxation,
+        name: "tie_relaxation",
+        summary: "ties relax toward their fundamental level (their initial weight, or the weight a tie event set)",
+        takes_channels: true,
+        params: &[param(
+            "rate",
+            0.02,
+            0.0,
+            1.0,
+            "monthly fraction of the gap between a tie and its fundamental level closed",
         )],
     },
     RuleDefinition {
@@ -145,6 +160,13 @@ pub static RULE_DEFINITIONS: [RuleDefinition; 9] = [
                 UNBOUNDED,
                 "logit penalty per unit of secondary-sanction exposure of the partner",
             ),
+            param(
+                "new_partner_penalty",
+                0.0,
+                0.0,
+                UNBOUNDED,
+                "logit penalty for a partner with no tie on the channel (it cannot absorb the flow)",
+            ),
         ],
     },
     RuleDefinition {
@@ -152,26 +174,35 @@ pub static RULE_DEFINITIONS: [RuleDefinition; 9] = [
         name: "dissuasion",
         summary: "secondary sanctions shrink third parties' ties to the target by their exposure to the coalition",
         takes_channels: false,
-        params: &[param(
-            "rate",
-            0.1,
-            0.0,
-            1.0,
-            "monthly fraction of a fully exposed third party's tie cut at intensity 1",
-        )],
+        params: &[
+            param(
+                "rate",
+                0.1,
+                0.0,
+                1.0,
+                "monthly fraction of a fully exposed third party's tie cut at intensity 1",
+            ),
+            param(
+                "stake_weight",
+                0.0,
+                0.0,
+                UNBOUNDED,
+                "weight of the third party's stake in the target against its exposure to the coalition",
+            ),
+        ],
     },
     RuleDefinition {
         kind: RuleKind::Outreach,
         name: "outreach",
-        summary: "an offer pulls the receiver's ties back to the offerer, limited by the alignment gap",
+        summary: "an offer pulls the receiver's ties back to the offerer in proportion to its size, less so across a wide alignment gap",
         takes_channels: false,
         params: &[
             param(
-                "gap_limit",
+                "gap_scale",
                 1.0,
                 1e-9,
-                2.0,
-                "alignment gap at which an offer stops working",
+                UNBOUNDED,
+                "alignment gap over which an offer's effect falls by a factor e",
             ),
             param(
                 "position_pull",
@@ -208,6 +239,28 @@ pub static RULE_DEFINITIONS: [RuleDefinition; 9] = [
                 0.0,
                 1.0,
                 "monthly fraction of the over-commitment shed",
+            ),
+        ],
+    },
+    RuleDefinition {
+        kind: RuleKind::PatronBid,
+        name: "patron_bid",
+        summary: "patrons with spare capacity take up the dependence others dropped, by affinity",
+        takes_channels: true,
+        params: &[
+            param(
+                "rate",
+                0.05,
+                0.0,
+                1.0,
+                "monthly fraction of a client's unmet dependence taken up at full spare capacity",
+            ),
+            param(
+                "affinity_weight",
+                2.0,
+                0.0,
+                UNBOUNDED,
+                "logit weight on closeness of positions between client and bidder",
             ),
         ],
     },
@@ -280,6 +333,20 @@ pub static RULE_DEFINITIONS: [RuleDefinition; 9] = [
                 0.0,
                 UNBOUNDED,
                 "exponent k in hazard = base_hazard * (1 - stability)^k",
+            ),
+            param(
+                "revenue_elasticity",
+                0.0,
+                0.0,
+                UNBOUNDED,
+                "monthly stability gained per unit of log capacity above its trend (lost below it)",
+            ),
+            param(
+                "revenue_trend_months",
+                36.0,
+                1.0,
+                UNBOUNDED,
+                "time constant of the capacity trend, in months",
             ),
         ],
     },

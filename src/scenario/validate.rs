@@ -10,9 +10,9 @@ use super::diagnostic::{Diagnostic, Problem, Sources, Suggestion};
 use super::reader::{Diagnostics, Located, TableReader, Value, number_value};
 use super::rules::RULE_DEFINITIONS;
 use super::{
-    Actor, ActorId, Attribute, ChannelId, ChannelSet, Event, EventKind, MAX_ACTORS, MAX_CHANNELS,
-    MAX_PERIOD_MONTHS, MAX_TIE_WEIGHT_BYTES, Measure, OutcomeSpec, Reduction, Rule, Scenario,
-    ShockOperation, Target, Tie,
+    Actor, ActorId, Attribute, ChannelId, ChannelSet, Event, EventKind, Given, MAX_ACTORS,
+    MAX_CHANNELS, MAX_PERIOD_MONTHS, MAX_TIE_WEIGHT_BYTES, Measure, OutcomeSpec, Reduction, Rule,
+    Scenario, ShockOperation, Successor, Target, Tie, Volume,
 };
 use crate::param::{Distribution, ParamId, ParamSpec};
 use crate::time::Month;
@@ -34,6 +34,7 @@ pub(super) fn validate(
         actors_by_tag: HashMap::new(),
         known_tags: None,
         actor_has_stability: Vec::new(),
+        volumes: Vec::new(),
         sources,
     };
     let scenario = validator.scenario(root);
@@ -81,19 +82,25 @@ const GROWTH: Bounds = Bounds {
     low: -0.99,
     high: 10.0,
 };
+/// A duration in months of at least one month.
+const MONTHS: Bounds = Bounds {
+    low: 1.0,
+    high: f64::INFINITY,
+};
 const ANY: Bounds = Bounds {
     low: f64::NEG_INFINITY,
     high: f64::INFINITY,
 };
 
-const EVENT_KINDS: [&str; 5] = [
+const EVENT_KINDS: [&str; 6] = [
     "sanctions",
     "war",
     "outreach",
     "secondary_sanctions",
     "shock",
+    "tie",
 ];
-const MEASURES: [&str; 10] = [
+const MEASURES: [&str; 13] = [
     "tie_share",
     "tie_weight",
     "capacity",
@@ -104,6 +111,9 @@ const MEASURES: [&str; 10] = [
     "survives",
     "regime_change_month",
     "crossover",
+    "flow",
+    "share_of_partner",
+    "vote",
 ];
 const DISTRIBUTIONS: [&str; 4] = ["uniform", "normal", "beta", "triangular"];
 const REDUCTIONS: [&str; 3] = ["mean", "min", "max"];
@@ -124,6 +134,8 @@ struct Validator<'s> {
     /// Every tag in use, sorted, found once when a tag is first not found.
     known_tags: Option<Vec<String>>,
     actor_has_stability: Vec<bool>,
+    /// How each channel's flows are sized (set with the channels).
+    volumes: Vec<Volume>,
     /// The scenario's files, to say where an earlier duplicate is.
     sources: &'s Sources,
 }
@@ -192,6 +204,7 @@ impl Validator<'_> {
             end,
             seed,
             channels: std::mem::take(&mut self.channels),
+            volumes: std::mem::take(&mut self.volumes),
             actors,
             ties: ties.into_iter().map(|(tie, _)| tie).collect(),
             events: events.into_iter().map(|(event, _)| event).collect(),
@@ -265,6 +278,30 @@ impl Validator<'_> {
     }
 
     fn scenario_header(&mut self, table: &mut TableReader) -> Option<(String, String, u64)> {
+        let header = self.scenario_header_fields(table);
+        // Read after the channels, which it names.
+        if table.has("flows_scale_with_capacity") {
+            if let Some(set) = self.channel_set(table, "flows_scale_with_capacity") {
+                self.volumes = (0..self.channels.len())
+                    .map(|channel| {
+                        if set.contains(channel) {
+                            Volume::Capacity
+                        } else {
+                            Volume::Unit
+                        }
+                    })
+                    .collect();
+            }
+        } else {
+            table.get("flows_scale_with_capacity");
+        }
+        if self.volumes.len() != self.channels.len() {
+            self.volumes = vec![Volume::Unit; self.channels.len()];
+        }
+        header
+    }
+
+    fn scenario_header_fields(&mut self, table: &mut TableReader) -> Option<(String, String, u64)> {
         let name = table.required_string("name", "the scenario's name", &mut self.diagnostics);
         let description = table.string("description", &mut self.diagnostics);
         let seed = table.unsigned("seed", &mut self.diagnostics);
@@ -804,6 +841,7 @@ impl Validator<'_> {
             None
         };
         let location = self.location(table);
+        let successor = self.successor(table, &key, stability.is_some());
 
         let id = id?;
         let mut valid = true;
@@ -852,8 +890,77 @@ impl Validator<'_> {
                 None => None,
             },
             location: location?,
+            successor: successor?,
         };
         valid.then_some(actor)
+    }
+
+    /// The transition keys of a followed actor: `successor_position` (which makes the
+    /// transition happen), `transition_months` and `sanctions_lift_months`.
+    fn successor(
+        &mut self,
+        table: &mut TableReader,
+        key: &dyn Fn(&str) -> String,
+        followed: bool,
+    ) -> Option<Option<Successor>> {
+        const KEYS: [&str; 3] = [
+            "successor_position",
+            "transition_months",
+            "sanctions_lift_months",
+        ];
+        if !table.has("successor_position") {
+            for extra in KEYS {
+                table.get(extra);
+            }
+            if let Some(extra) = KEYS[1..].iter().find(|extra| table.has(extra)) {
+                self.problem(
+                    table.key_path(extra),
+                    table.span_of(extra),
+                    Problem::Invalid(format!(
+                        "`{extra}` describes a transition, which needs `successor_position`"
+                    )),
+                );
+                return None;
+            }
+            return Some(None);
+        }
+        if !followed {
+            table.get("successor_position");
+            self.problem(
+                table.key_path("successor_position"),
+                table.span_of("successor_position"),
+                Problem::Invalid(
+                    "a successor follows a regime's fall, so the actor needs a `stability`".into(),
+                ),
+            );
+            return None;
+        }
+        let position = self.param(
+            table,
+            "successor_position",
+            key("successor_position"),
+            None,
+            ALIGNMENT,
+        );
+        let months = self.param(
+            table,
+            "transition_months",
+            key("transition_months"),
+            Some(12.0),
+            MONTHS,
+        );
+        let lift = self.param(
+            table,
+            "sanctions_lift_months",
+            key("sanctions_lift_months"),
+            Some(12.0),
+            NON_NEGATIVE,
+        );
+        Some(Some(Successor {
+            position: position?,
+            transition_months: months?,
+            sanctions_lift_months: lift?,
+        }))
     }
 
     fn location(&mut self, table: &mut TableReader) -> Option<(f64, f64)> {
@@ -979,7 +1086,7 @@ impl Validator<'_> {
         let id = table.required_string("id", "a unique name for the event", &mut self.diagnostics);
         let kind = table.required_string(
             "kind",
-            "sanctions, war, outreach, secondary_sanctions or shock",
+            "sanctions, war, outreach, secondary_sanctions, shock or tie",
             &mut self.diagnostics,
         );
         let start = self.dated(table, "start", true);
@@ -1066,6 +1173,7 @@ impl Validator<'_> {
                 let from = self.required_actor(table, "from", "the actor making the offer");
                 let to = self.required_actor(table, "to", "the actor receiving the offer");
                 let strength = self.param(table, "strength", name("strength"), None, UNIT);
+                let fade = self.param(table, "fade", name("fade"), Some(0.0), UNIT);
                 let channels = self.channel_set(table, "channels");
                 let (from, to) = (from?, to?);
                 if from == to {
@@ -1080,7 +1188,40 @@ impl Validator<'_> {
                     from,
                     to,
                     strength: strength?,
+                    fade: fade?,
                     channels: channels?,
+                }
+            }
+            "tie" => {
+                let from = self.required_actor(table, "from", "the actor whose tie changes");
+                let to = self.required_actor(table, "to", "the partner of the tie");
+                let weight = self.param(table, "weight", name("weight"), None, UNIT);
+                let channels = self.channel_set(table, "channels");
+                if table.has("end") {
+                    self.problem(
+                        table.key_path("end"),
+                        table.span_of("end"),
+                        Problem::Invalid(
+                            "a tie event is a one-off change in its start month; it has no `end`"
+                                .into(),
+                        ),
+                    );
+                    return None;
+                }
+                let (from, to) = (from?, to?);
+                if from == to {
+                    self.problem(
+                        table.key_path("to"),
+                        table.span_of("to"),
+                        Problem::Invalid("a tie needs two different actors".into()),
+                    );
+                    return None;
+                }
+                EventKind::Tie {
+                    from,
+                    to,
+                    channels: channels?,
+                    weight: weight?,
                 }
             }
             "shock" => {
@@ -1327,7 +1468,7 @@ impl Validator<'_> {
         let measure_name = MEASURES[measure_index];
         // The keys every measure may have: known even when the measure itself has an error,
         // so that a mistake there is not also reported as unknown `at`, `over`, ...
-        for key in ["at", "over", "from", "to", "target", "source"] {
+        for key in ["at", "over", "from", "to", "target", "source", "given"] {
             table.get(key);
         }
         let actor = actor?;
@@ -1347,7 +1488,7 @@ impl Validator<'_> {
             }
         };
         let measure = match measure_name {
-            "tie_share" => {
+            "tie_share" | "flow" | "share_of_partner" => {
                 let partners = if table.has("partners") {
                     let both = table.has("partner");
                     if both {
@@ -1384,9 +1525,65 @@ impl Validator<'_> {
                         .map(|id| vec![id])
                 };
                 let channels = self.channel_set(table, "channels");
-                Measure::TieShare {
+                let (partners, channels) = (partners?, channels?);
+                match measure_name {
+                    "tie_share" => Measure::TieShare {
+                        actor,
+                        partners,
+                        channels,
+                    },
+                    "flow" => Measure::Flow {
+                        actor,
+                        partners,
+                        channels,
+                    },
+                    _ => Measure::ShareOfPartner {
+                        actor,
+                        partners,
+                        channels,
+                    },
+                }
+            }
+            "vote" => {
+                let yes_below = table.number("yes_below", &mut self.diagnostics);
+                let no_above = table.number("no_above", &mut self.diagnostics);
+                for (key, value) in [("yes_below", &yes_below), ("no_above", &no_above)] {
+                    if value.is_none() && !table.has(key) {
+                        table.missing(key, "a threshold on the vote's score (position scale)");
+                    }
+                }
+                let partner = match table.string("partner", &mut self.diagnostics) {
+                    Some(name) => Some(self.actor_ref(table.key_path("partner"), &name)?),
+                    None => None,
+                };
+                let partner_weight = table.number("partner_weight", &mut self.diagnostics);
+                let channels = self.channel_set(table, "channels");
+                let (yes_below, no_above) = (yes_below?, no_above?);
+                if yes_below.value > no_above.value {
+                    self.problem(
+                        table.key_path("no_above"),
+                        no_above.span,
+                        Problem::Invalid(format!(
+                            "no_above {} is below yes_below {}: a score would be both yes and no",
+                            no_above.value, yes_below.value
+                        )),
+                    );
+                    return None;
+                }
+                if partner.is_none() && partner_weight.is_some() {
+                    self.problem(
+                        table.key_path("partner_weight"),
+                        table.span_of("partner_weight"),
+                        Problem::Invalid("`partner_weight` needs a `partner`".into()),
+                    );
+                    return None;
+                }
+                Measure::Vote {
                     actor,
-                    partners: partners?,
+                    yes_below: yes_below.value,
+                    no_above: no_above.value,
+                    partner,
+                    partner_weight: partner_weight.map_or(0.0, |weight| weight.value),
                     channels: channels?,
                 }
             }
@@ -1437,6 +1634,7 @@ impl Validator<'_> {
             }
         };
         let target = self.target(table, &measure);
+        let given = self.given(table, &measure, actor);
         let reduction = self.reduction(table, &measure)?;
         let name = name?;
         if !valid_identifier(&name.value) {
@@ -1456,9 +1654,46 @@ impl Validator<'_> {
                 measure,
                 reduction,
                 target: target?,
+                given: given?,
             },
             name.span,
         ))
+    }
+
+    /// An outcome's optional condition `given = "survived" | "fell"`, on the regime of its
+    /// actor: only number outcomes about a followed actor can be conditioned.
+    fn given(
+        &mut self,
+        table: &mut TableReader,
+        measure: &Measure,
+        actor: ActorId,
+    ) -> Option<Option<Given>> {
+        if !table.has("given") {
+            return Some(None);
+        }
+        let index = self.choice(table, "given", &Given::NAMES, None)?;
+        let problem = if !self.actor_has_stability[actor.0 as usize] {
+            Some(format!(
+                "`given` conditions on {:?}'s regime, and it has no `stability`",
+                self.actor_ids[actor.0 as usize]
+            ))
+        } else if measure.is_month() || matches!(measure, Measure::Survives { .. }) {
+            Some(format!(
+                "measure {} is about the regime itself; `given` applies to number outcomes",
+                measure.name()
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            self.problem(
+                table.key_path("given"),
+                table.span_of("given"),
+                Problem::Invalid(problem),
+            );
+            return None;
+        }
+        Some(Some([Given::Survived, Given::Fell][index]))
     }
 
     /// An outcome's optional calibration target: `target = { low, high }` and a `source`

@@ -16,7 +16,7 @@ impl Scenario {
                 }
                 EventKind::War { .. } => &[RuleKind::Capacity, RuleKind::CommitmentWaning],
                 EventKind::Outreach { .. } => &[RuleKind::Outreach],
-                EventKind::Shock { .. } => continue,
+                EventKind::Shock { .. } | EventKind::Tie { .. } => continue,
             };
             if !acting.iter().copied().any(on) {
                 let names: Vec<&str> = acting.iter().map(|kind| kind.name()).collect();
