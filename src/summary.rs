@@ -139,6 +139,12 @@ pub struct TargetCheck {
     /// "median" or "probability".
     pub statistic: &'static str,
     pub value: f64,
+    /// The observed value, if the target states one, and whether it lies inside the batch's
+    /// 90% band (5th to 95th percentile).
+    pub observed: Option<f64>,
+    pub observed_in_band: Option<bool>,
+    /// Whether the target is met: the statistic inside the band, and the observed value (if
+    /// any) inside the 90% band.
     pub inside: bool,
 }
 
@@ -193,13 +199,19 @@ impl OutcomeSummary {
                     }
                     _ => ("median", quantiles.median),
                 };
+                let observed_in_band = target
+                    .observed
+                    .map(|observed| (quantiles.p5..=quantiles.p95).contains(&observed));
                 TargetCheck {
                     low: target.low,
                     high: target.high,
                     source: target.source.clone(),
                     statistic,
                     value,
-                    inside: (target.low..=target.high).contains(&value),
+                    observed: target.observed,
+                    observed_in_band,
+                    inside: (target.low..=target.high).contains(&value)
+                        && observed_in_band.unwrap_or(true),
                 }
             }),
         }

@@ -340,21 +340,22 @@ fn targets_table(text: &mut String, summary: &ScenarioSummary, width: usize) {
     let met = targets.iter().filter(|(_, target)| target.inside).count();
     let _ = writeln!(
         text,
-        "\ncalibration targets: {met} of {} met (median, or probability for yes/no, inside the band)",
+        "\ncalibration targets: {met} of {} met (median, or probability for yes/no, inside the band; the observed value, where given, inside the 5-95% range)",
         targets.len()
     );
     let _ = writeln!(
         text,
-        "{:width$}  {:>19}  {:>8}  {:>6}  source",
-        "outcome", "band", "value", "met"
+        "{:width$}  {:>19}  {:>8}  {:>27}  {:>6}  source",
+        "outcome", "band", "value", "observed (5-95%)", "met"
     );
     for (outcome, target) in targets {
         let _ = writeln!(
             text,
-            "{:width$}  {:>19}  {:>8}  {:>6}  {}",
+            "{:width$}  {:>19}  {:>8}  {:>27}  {:>6}  {}",
             outcome.name,
             format!("[{}, {}]", short(target.low), short(target.high)),
             short(target.value),
+            observed_text(outcome, target),
             if target.inside { "yes" } else { "NO" },
             target.source
         );
@@ -391,23 +392,42 @@ pub fn batch_markdown(summary: &ScenarioSummary) -> String {
     if !targets.is_empty() {
         let _ = writeln!(
             text,
-            "\n| target | band | value | met | source |\n|---|---|---|---|---|"
+            "\n| target | band | value | observed (model's 5–95%) | met | source |\n|---|---|---|---|---|---|"
         );
         for (outcome, target) in targets {
             let _ = writeln!(
                 text,
-                "| `{}` ({}) | {} to {} | {} | {} | {} |",
+                "| `{}` ({}) | {} to {} | {} | {} | {} | {} |",
                 outcome.name,
                 target.statistic,
                 short(target.low),
                 short(target.high),
                 short(target.value),
+                observed_text(outcome, target),
                 if target.inside { "yes" } else { "**no**" },
                 target.source
             );
         }
     }
     text
+}
+
+/// A target's observed value and the batch's 5–95% range, or "–" without one.
+fn observed_text(outcome: &OutcomeSummary, target: &TargetCheck) -> String {
+    match target.observed {
+        Some(observed) => format!(
+            "{} in [{}, {}]{}",
+            short(observed),
+            short(outcome.quantiles.p5),
+            short(outcome.quantiles.p95),
+            if target.observed_in_band == Some(false) {
+                " (outside)"
+            } else {
+                ""
+            }
+        ),
+        None => "–".to_string(),
+    }
 }
 
 fn estimate(outcome: &OutcomeSummary) -> String {

@@ -465,11 +465,13 @@ impl Given {
 }
 
 /// A calibration target: the band an outcome's batch median (for yes/no outcomes, its
-/// probability of yes) should fall in, and where the band comes from.
+/// probability of yes) should fall in, where the band comes from, and optionally the observed
+/// value, which should lie inside the batch's 90% band (5th to 95th percentile).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Target {
     pub low: f64,
     pub high: f64,
+    pub observed: Option<f64>,
     pub source: String,
 }
 

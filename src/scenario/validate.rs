@@ -1718,6 +1718,7 @@ impl Validator<'_> {
         let mut band = TableReader::new(value, path.clone(), &mut self.diagnostics)?;
         let low = band.number("low", &mut self.diagnostics);
         let high = band.number("high", &mut self.diagnostics);
+        let observed = band.number("observed", &mut self.diagnostics);
         for key in ["low", "high"] {
             if !band.has(key) {
                 let span = band.span.clone();
@@ -1757,6 +1758,7 @@ impl Validator<'_> {
         Some(Some(Target {
             low: low.value,
             high: high.value,
+            observed: observed.map(|observed| observed.value),
             source: source.map(|source| source.value).unwrap_or_default(),
         }))
     }
