@@ -42,12 +42,12 @@ fn a_run_in_flight_holds_a_few_kilobytes_at_the_flagship_and_its_weights_at_200_
         before,
         "a warm simulation does not grow"
     );
-    // About 86 KB for a group of 8 runs, 11 KB a run (docs/PERFORMANCE.md): 25 KB of
-    // weights (14 × 14 actors × 4 channels × 32 bytes), 10 KB of random streams (15 × 640
-    // bytes), 28 KB of drawn parameters (288 of them, as 8 `f64`s per run and as lanes of
-    // `f32`), 7 KB of outcome reductions for 44 outcomes, and the per-actor lanes.
-    eprintln!("flagship: {before} bytes per group of {LANES} runs in flight");
-    assert!(before < 128 * 1024, "a flagship group holds {before} bytes");
+    // About 150 KB for a group of 8 runs, 19 KB a run (docs/PERFORMANCE.md): 38 KB of
+    // weights (14 × 14 actors × 6 channels × 32 bytes) and as much again for the levels they
+    // relax toward (issue 16), 10 KB of random streams (15 × 640 bytes), 31 KB of drawn
+    // parameters (about 320, as 8 `f64`s per run and as lanes of `f32`), 12 KB of outcome
+    // reductions for 71 outcomes, and the per-actor lanes.
+    assert!(before < 192 * 1024, "a flagship group holds {before} bytes");
 
     let dense = Model::new(Scenario::from_toml(&world(200), "dense.toml").expect("valid"));
     let simulation = Simulation::new(&dense);

@@ -24,20 +24,41 @@ RUNS=4000
 DRIVERS=(--points 256 --replications 64 --outcome survives_2025 --outcome survives_2030
     --params 'events.oil_windfall*' --params 'events.russia_ukraine_war.*'
     --params rules.homophily.rate --params rules.regime_survival.opposition
-    --params actors.VEN.stability --params 'rules.commitment_waning.*'
-    --params rules.sanction_substitution.share)
+    --params rules.regime_survival.revenue_elasticity --params actors.VEN.stability
+    --params 'rules.commitment_waning.*' --params rules.sanction_substitution.share
+    --params rules.tie_relaxation.rate --params rules.patron_bid.rate)
 # The same options as typed, quotes included, for the document.
 DRIVERS_SHOWN="--points 256 --replications 64 --outcome survives_2025 --outcome survives_2030"
 DRIVERS_SHOWN+=" --params 'events.oil_windfall*' --params 'events.russia_ukraine_war.*'"
 DRIVERS_SHOWN+=" --params rules.homophily.rate --params rules.regime_survival.opposition"
-DRIVERS_SHOWN+=" --params actors.VEN.stability --params 'rules.commitment_waning.*'"
-DRIVERS_SHOWN+=" --params rules.sanction_substitution.share"
+DRIVERS_SHOWN+=" --params rules.regime_survival.revenue_elasticity --params actors.VEN.stability"
+DRIVERS_SHOWN+=" --params 'rules.commitment_waning.*' --params rules.sanction_substitution.share"
+DRIVERS_SHOWN+=" --params rules.tie_relaxation.rate --params rules.patron_bid.rate"
+
+# The outcomes each section shows (a comparison table has one row per outcome; the full tables
+# are one `entente compare` away).
+SURVIVAL="survives_2025 survives_2030 regime_change_month stability_min"
+CHINA="oil_share_chn_2023 oil_share_chn_2030 oil_flow_chn_2030 arms_share_chn_2030 arms_weight_chn_2021 arms_weight_chn_2030 finance_weight_chn_2021 finance_weight_chn_2030 finance_share_chn_2030 trade_weight_chn_2021 trade_weight_chn_2030 diplomacy_share_chn_2030 chn_overtakes_rus_arms"
+RUSSIA="arms_share_rus_2023 arms_share_rus_2030 arms_weight_rus_2021 arms_weight_rus_2030 arms_flow_rus_2021 finance_weight_rus_2030 diplomacy_share_rus_2030 oil_share_rus_2023 rus_capacity_2030"
+OIL="oil_share_chn_2025 oil_share_ind_2025 oil_share_usa_2023 oil_share_usa_2025 oil_share_rus_2025 oil_flow_2023 oil_flow_2030 west_oil_share_2030"
+CAMPS="autocracy_arms_share_2030 autocracy_diplomacy_weight_2030 diplomacy_share_rus_2030 diplomacy_share_chn_2030 ven_position vote_ven_2030"
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-compare() { # compare A B RUNS: the markdown table of B − A
-    "$entente" compare "$1" "$2" --runs "$3" --no-envelopes --format markdown 2>/dev/null
+compare() { # compare A B RUNS [OUTCOME...]: the markdown table of B − A, only the rows named
+    local a=$1 b=$2 runs=$3
+    shift 3
+    "$entente" compare "$a" "$b" --runs "$runs" --no-envelopes --format markdown 2>/dev/null |
+        awk -v keep=" $* " 'keep == "  " || !/^\| `/ { print; next }
+            { name = $2; gsub(/`/, "", name); if (index(keep, " " name " ")) print }'
+}
+
+shown() { # shown A B RUNS OUTCOME...: the command line and its table
+    echo "\`entente compare $1 $2 --runs $3\`:"
+    echo
+    compare "$@"
+    echo
 }
 
 {
@@ -50,6 +71,12 @@ compare() { # compare A B RUNS: the markdown table of B − A
     "$entente" batch "$here/baseline.toml" --runs "$RUNS" --no-envelopes --format markdown 2>/dev/null
     echo
     cat "$report/validation-limits.md"
+    echo
+    echo "## Every judged number"
+    echo
+    echo "Every value of \`baseline.toml\` whose comment says \"judgement\" (\`python3 $here/judged.py $here/baseline.toml\`):"
+    echo
+    python3 "$here/judged.py" "$here/baseline.toml"
 } > "$out/VALIDATION.md"
 
 {
@@ -57,9 +84,7 @@ compare() { # compare A B RUNS: the markdown table of B − A
     echo
     echo "## 1. Does the war raise or lower the regime's survival? (the title question)"
     echo
-    echo "\`entente compare $here/baseline.toml $here/no_war.toml --runs $MAIN_RUNS\`:"
-    echo
-    compare "$here/baseline.toml" "$here/no_war.toml" "$MAIN_RUNS"
+    shown "$here/baseline.toml" "$here/no_war.toml" "$MAIN_RUNS" $SURVIVAL $RUSSIA $CHINA $OIL
     cat "$report/findings-drivers.md"
     echo
     echo "\`entente sensitivity $here/baseline.toml $here/no_war.toml $DRIVERS_SHOWN\`:"
@@ -75,52 +100,42 @@ compare() { # compare A B RUNS: the markdown table of B − A
     "$entente" discover "$out/drivers" --where 'survives_2030 difference > 0' 2>/dev/null
     echo '```'
     echo
-    for question in substitution overtaking dissuasion; do
-        cat "$report/findings-$question.md"
-        echo
-        case $question in
-            substitution)
-                echo "\`entente compare $here/baseline.toml $here/ablations/no_substitution.toml --runs $RUNS\`:"
-                echo
-                compare "$here/baseline.toml" "$here/ablations/no_substitution.toml" "$RUNS"
-                ;;
-            overtaking)
-                echo "\`entente batch $here/baseline.toml --runs $MAIN_RUNS --format markdown\` (the \`chn_overtakes_rus\` row is the month China's share of Venezuela's ties first exceeds Russia's):"
-                echo
-                "$entente" batch "$here/baseline.toml" --runs "$MAIN_RUNS" --no-envelopes --format markdown 2>/dev/null
-                echo
-                echo "And without the war (\`$here/no_war.toml\`):"
-                echo
-                "$entente" batch "$here/no_war.toml" --runs "$MAIN_RUNS" --no-envelopes --format markdown 2>/dev/null
-                ;;
-            dissuasion)
-                for variant in dissuasion ablations/no_dissuasion; do
-                    echo "\`entente compare $here/baseline.toml $here/$variant.toml --runs $RUNS\`:"
-                    echo
-                    compare "$here/baseline.toml" "$here/$variant.toml" "$RUNS"
-                done
-                ;;
-        esac
-    done
-    echo "## 5. The other counterfactuals"
+    cat "$report/findings-h1.md"
     echo
-    for variant in sanctions_relaxed sanctions_expanded china_restraint rapprochement; do
-        echo "### \`$variant\`: $(sed -n 's/^# *Question: *//p' "$here/$variant.toml" | head -1)"
-        echo
-        echo "\`entente compare $here/baseline.toml $here/$variant.toml --runs $RUNS\`:"
-        echo
-        compare "$here/baseline.toml" "$here/$variant.toml" "$RUNS"
-    done
-    echo "## 6. Ablations: does each hypothesis matter?"
+    shown "$here/baseline.toml" "$here/ablations/no_substitution.toml" "$RUNS" $SURVIVAL $OIL $CHINA
+    shown "$here/baseline.toml" "$here/sanctions_relaxed.toml" "$RUNS" $SURVIVAL $OIL
+    shown "$here/baseline.toml" "$here/sanctions_expanded.toml" "$RUNS" $SURVIVAL $OIL
+    cat "$report/findings-h2.md"
     echo
-    for ablation in "$here"/ablations/*.toml; do
-        name=$(basename "$ablation" .toml)
-        echo "### \`$name\`: $(sed -n 's/^# *Hypothesis: *//p' "$ablation" | head -1)"
-        echo
-        echo "\`entente compare $here/baseline.toml $ablation --runs $RUNS\`:"
-        echo
-        compare "$here/baseline.toml" "$ablation" "$RUNS"
-    done
+    shown "$here/baseline.toml" "$here/ablations/no_homophily.toml" "$RUNS" $SURVIVAL $CAMPS
+    cat "$report/findings-h3.md"
+    echo
+    shown "$here/baseline.toml" "$here/ablations/no_waning.toml" "$RUNS" $SURVIVAL $RUSSIA
+    cat "$report/findings-h4.md"
+    echo
+    shown "$here/baseline.toml" "$here/ablations/no_bidding.toml" "$RUNS" $SURVIVAL $CHINA
+    shown "$here/baseline.toml" "$here/china_restraint.toml" "$RUNS" $SURVIVAL $CHINA
+    cat "$report/findings-h5.md"
+    echo
+    shown "$here/baseline.toml" "$here/ablations/no_outreach.toml" "$RUNS" $SURVIVAL $OIL
+    shown "$here/baseline.toml" "$here/rapprochement.toml" "$RUNS" $SURVIVAL $OIL $CAMPS
+    cat "$report/findings-h6.md"
+    echo
+    shown "$here/baseline.toml" "$here/dissuasion.toml" "$RUNS" $SURVIVAL $OIL $CHINA
+    shown "$here/baseline.toml" "$here/ablations/no_tariffs_2025.toml" "$RUNS" $SURVIVAL $OIL
+    cat "$report/findings-h7.md"
+    echo
+    shown "$here/baseline.toml" "$here/ablations/no_revenue.toml" "$RUNS" $SURVIVAL
+    shown "$here/baseline.toml" "$here/ablations/no_rosneft.toml" "$RUNS" $SURVIVAL
+    shown "$here/baseline.toml" "$here/ablations/no_relaxation.toml" "$RUNS" $SURVIVAL $OIL
+    cat "$report/findings-fall.md"
+    echo
+    echo "\`entente batch $here/baseline.toml --runs $MAIN_RUNS --format markdown\`, the conditional outcomes:"
+    echo
+    "$entente" batch "$here/baseline.toml" --runs "$MAIN_RUNS" --no-envelopes --format markdown 2>/dev/null |
+        awk '/^\| outcome \|/ { print; getline; print; next }
+            /^\| `[a-z_0-9]*_if_(survived|fell)` \|/ || /^\| `(survives_2030|vote_es11_[a-z]*_2022|vote_ven_2030)` \|/ { print }'
+    echo
     cat "$report/findings-reading.md"
 } > "$out/FINDINGS.md"
 

@@ -187,7 +187,7 @@ impl<'m> Simulation<'m> {
                     .map_or(0, |experiment| experiment.uncertainties().len())
             ],
             design_scratch: ExperimentScratch::default(),
-            state: State::sized(n, channels, model.outreach.len()),
+            state: State::sized(n, channels, model.outreach.len(), model.keeps_fundamentals),
             scratch: Scratch {
                 war_log_keep: actors(),
                 budget_absorbed: actors(),
@@ -611,7 +611,9 @@ impl<'m> Simulation<'m> {
             for channel in change.channels.iter() {
                 let index = self.state.index(channel, change.from, change.to);
                 self.state.weights[index] = weight;
-                self.state.fundamental[index] = weight;
+                if let Some(fundamental) = self.state.fundamental.get_mut(index) {
+                    *fundamental = weight;
+                }
             }
         }
     }

@@ -117,6 +117,9 @@ pub struct Model {
     pub(crate) bid_channels: Option<ChannelSet>,
     /// For each followed actor (in `followed` order), its transition if it has one.
     pub(crate) successors: Vec<Option<CompiledSuccessor>>,
+    /// Whether a rule reads the ties' fundamental levels (relaxation, bids): only then does
+    /// the state keep them, a second array as large as the weights.
+    pub(crate) keeps_fundamentals: bool,
     /// The channels of the commitment-waning rule, if it is on: each run's initial
     /// commitments are summed over them.
     pub(crate) waning_channels: Option<ChannelSet>,
@@ -200,6 +203,7 @@ impl Model {
                 .collect(),
             bid_channels: None,
             successors: Vec::new(),
+            keeps_fundamentals: false,
             waning_channels: None,
             fuse_tie_pass: false,
             followed: Vec::new(),
@@ -309,6 +313,10 @@ impl Model {
             .iter()
             .find(|rule| rule.kind == RuleKind::CommitmentWaning)
             .map(|rule| rule.channels);
+        model.keeps_fundamentals = model
+            .rules
+            .iter()
+            .any(|rule| matches!(rule.kind, RuleKind::TieRelaxation | RuleKind::PatronBid));
         model.bid_channels = model
             .rules
             .iter()
@@ -415,8 +423,8 @@ pub struct State {
     pub(crate) weights: Vec<Lanes>,
     /// Each actor's commitments at the start, for the commitment-waning budget.
     pub initial_commitment: Vec<Lanes>,
-    /// The level each tie relaxes toward (`tie_relaxation`), indexed as `weights`: its initial
-    /// weight until a tie event sets it.
+    /// The level each tie relaxes toward (`tie_relaxation`, `patron_bid`), indexed as
+    /// `weights`: its initial weight until a tie event sets it. Empty unless a rule reads it.
     pub(crate) fundamental: Vec<Lanes>,
     /// Each actor's trend of log capacity (`regime_survival`'s revenue term): an exponential
     /// moving average that starts at the initial log capacity.
@@ -429,7 +437,12 @@ pub struct State {
 }
 
 impl State {
-    pub(crate) fn sized(n: usize, channels: usize, outreach_events: usize) -> State {
+    pub(crate) fn sized(
+        n: usize,
+        channels: usize,
+        outreach_events: usize,
+        keeps_fundamentals: bool,
+    ) -> State {
         let actors = || vec![Lanes::ZERO; n];
         State {
             n,
@@ -443,7 +456,14 @@ impl State {
             regime_end: vec![Lanes::splat(REGIME_LASTS); n],
             weights: vec![Lanes::ZERO; channels * n * n],
             initial_commitment: actors(),
-            fundamental: vec![Lanes::ZERO; channels * n * n],
+            fundamental: vec![
+                Lanes::ZERO;
+                if keeps_fundamentals {
+                    channels * n * n
+                } else {
+                    0
+                }
+            ],
             log_capacity_trend: actors(),
             outreach_added: vec![Lanes::ZERO; outreach_events * channels],
             initial_bid_commitment: actors(),
@@ -484,7 +504,9 @@ impl State {
             );
             self.weights[index] = value(slot(tie.weight));
         }
-        self.fundamental.copy_from_slice(&self.weights);
+        if !self.fundamental.is_empty() {
+            self.fundamental.copy_from_slice(&self.weights);
+        }
         self.log_capacity_trend.copy_from_slice(&self.log_capacity);
         self.outreach_added.fill(Lanes::ZERO);
     }
@@ -525,7 +547,9 @@ impl State {
                 0.0
             };
             self.weights[index] = Lanes::splat(weight);
-            self.fundamental[index] = Lanes::splat(weight);
+            if let Some(fundamental) = self.fundamental.get_mut(index) {
+                *fundamental = Lanes::splat(weight);
+            }
         }
     }
 
