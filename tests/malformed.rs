@@ -592,6 +592,41 @@ const CASES: &[(&str, &[Expected])] = &[
         )],
     ),
     (
+        "issue_16_transition_tie_vote_given.toml",
+        &[
+            (
+                13,
+                25,
+                "actors[0].sanctions_lift_months",
+                "describes a transition, which needs `successor_position`",
+            ),
+            (
+                20,
+                22,
+                "actors[1].successor_position",
+                "a successor follows a regime's fall, so the actor needs a `stability`",
+            ),
+            (
+                27,
+                7,
+                "events[0].end",
+                "a tie event is a one-off change in its start month; it has no `end`",
+            ),
+            (
+                37,
+                12,
+                "outcomes[0].no_above",
+                "no_above 0.2 is below yes_below 0.5",
+            ),
+            (
+                44,
+                9,
+                "outcomes[1].given",
+                "`given` conditions on \"B\"'s regime, and it has no `stability`",
+            ),
+        ],
+    ),
+    (
         "outreach_to_itself.toml",
         &[(
             32,

@@ -109,8 +109,12 @@ pub(crate) struct Scratch {
     /// The lanes in which sanctions aimed at each actor have lifted this month (its regime
     /// fell at least its `sanctions_lift_months` ago); none for most actors.
     pub sanctions_lifted: Vec<Mask>,
-    /// Patron bid: each actor's spare capacity this month, in [0, 1].
+    /// Patron bid: each actor's spare capacity this month, in [0, 1], and the logit weight
+    /// e^(−β |xᵢ − xⱼ| / 2) of each pair of actors, `pair_odds[i * n + j]`.
     pub spare: Vec<Lanes>,
+    pub pair_odds: Vec<Lanes>,
+    /// Patron bid: a client's unmet dependence on each channel.
+    pub unmet: Vec<Lanes>,
     /// Sanction pressure on each actor this month.
     pub pressure: Vec<Lanes>,
     /// `lost[channel * n + target]`: the target's tie weight cut by sanctions this month.
@@ -195,6 +199,12 @@ impl<'m> Simulation<'m> {
                 sanctioned: vec![false; n],
                 sanctions_lifted: vec![Mask::NONE; n],
                 spare: actors(),
+                pair_odds: if model.bid_channels.is_some() {
+                    vec![Lanes::ZERO; n * n]
+                } else {
+                    Vec::new()
+                },
+                unmet: vec![Lanes::ZERO; channels],
                 pressure: actors(),
                 lost: vec![Lanes::ZERO; channels * n],
                 exposure: vec![Lanes::ZERO; model.secondary_sanctions.len() * n],
@@ -297,6 +307,8 @@ impl<'m> Simulation<'m> {
             &scratch.excess,
             &scratch.drive,
             &scratch.spare,
+            &scratch.pair_odds,
+            &scratch.unmet,
         ]
         .into_iter()
         .map(bytes)
@@ -595,12 +607,27 @@ impl<'m> Simulation<'m> {
                 scratch.stake[index * n..(index + 1) * n].fill(Lanes::ZERO);
                 continue;
             }
-            for (actor, exposure) in exposure.iter_mut().enumerate() {
-                *exposure = state.share_held(actor, &secondary.in_coalition, secondary.channels);
-            }
             let stake = &mut scratch.stake[index * n..(index + 1) * n];
-            for (actor, stake) in stake.iter_mut().enumerate() {
-                *stake = state.share_held(actor, &secondary.is_target, secondary.channels);
+            for (actor, (exposure, stake)) in exposure.iter_mut().zip(stake).enumerate() {
+                // One pass over the actor's rows for both shares.
+                let mut total = Lanes::ZERO;
+                let mut held = Lanes::ZERO;
+                for channel in secondary.channels.iter() {
+                    for (&weight, &member) in state
+                        .row(channel, actor)
+                        .iter()
+                        .zip(&secondary.in_coalition)
+                    {
+                        total += weight;
+                        if member {
+                            held += weight;
+                        }
+                    }
+                }
+                let in_target = state.weight_sum(secondary.channels, actor, secondary.target);
+                let some = total.greater_than(Lanes::ZERO);
+                *exposure = some.select(held / total, Lanes::ZERO);
+                *stake = some.select(in_target / total, Lanes::ZERO);
             }
         }
         for shock in model.shocks.iter().filter(|shock| shock.month == month) {

@@ -432,16 +432,16 @@ fn outreach(
 #[inline(always)]
 pub(super) fn commitments(state: &State, channels: ChannelSet, columns: &mut [Lanes]) {
     let n = state.actor_count();
-    // A column at a time, its sum in a register; the tie matrices of a flagship group (25 KB)
-    // stay in the first-level cache, so the strided reads cost no more than rows would.
-    for (patron, column) in columns.iter_mut().enumerate() {
-        let mut sum = Lanes::ZERO;
-        for channel in channels.iter() {
-            for client in 0..n {
-                sum += state.weights[state.index(channel, client, patron)];
+    columns.fill(Lanes::ZERO);
+    // Row by row, adding each row into the column sums: the reads are contiguous, and each
+    // column still adds its entries channel by channel, client by client, as a column-wise
+    // loop would, so the sums have the same bits.
+    for channel in channels.iter() {
+        for client in 0..n {
+            for (column, &weight) in columns.iter_mut().zip(state.row(channel, client)) {
+                *column += weight;
             }
         }
-        *column = sum;
     }
 }
 
@@ -512,6 +512,11 @@ fn commitment_waning(
 /// start values). Each bidder j that the client does not sanction gains
 /// Δw = rate · U · sⱼ · e^(β sim) / Σₖ e^(β sim), so the uptake never exceeds rate · U and
 /// a bidder without spare capacity takes nothing.
+///
+/// The logit's weights are computed as e^(β (sim − 1)) = e^(−β |xᵢ − xⱼ| / 2) (the common
+/// factor e^β cancels, and the exponent is never positive), once per pair since they are
+/// symmetric, and only in months when some client has unmet dependence and some bidder
+/// spare capacity.
 #[cfg_attr(feature = "profile-parts", inline(never))]
 #[cfg_attr(not(feature = "profile-parts"), inline(always))]
 fn patron_bid(
@@ -523,6 +528,7 @@ fn patron_bid(
 ) {
     let n = state.actor_count();
     commitments(state, channels, &mut scratch.commitment);
+    let mut any_spare = false;
     for bidder in 0..n {
         let initial = state.initial_bid_commitment[bidder];
         let grown = (state.log_capacity[bidder] - state.initial_log_capacity[bidder]).exp();
@@ -531,49 +537,73 @@ fn patron_bid(
         let budget = initial * grown;
         let spare = (Lanes::ONE - scratch.commitment[bidder] / budget).max(Lanes::ZERO);
         let valid = budget.greater_than(Lanes::ZERO) & spare.is_finite();
-        scratch.spare[bidder] = valid.select(spare.min(Lanes::ONE), Lanes::ZERO);
+        let spare = valid.select(spare.min(Lanes::ONE), Lanes::ZERO);
+        any_spare |= spare.greater_than(Lanes::ZERO).any();
+        scratch.spare[bidder] = spare;
     }
+    if !any_spare {
+        return;
+    }
+    let half_affinity = HALF * affinity_weight;
+    let mut odds_taken = false;
     for client in 0..n {
-        let own = state.position[client];
-        // The logit over every partner the client does not sanction: the same on every channel.
-        let mut best = Lanes::NEG_INFINITY;
-        for partner in 0..n {
-            let eligible = partner != client && !scratch.barred[client * n + partner];
-            let utility = if eligible {
-                affinity_weight * (Lanes::ONE - HALF * (own - state.position[partner]).abs())
-            } else {
-                Lanes::NEG_INFINITY
-            };
-            scratch.odds[partner] = utility;
-            best = best.max(utility);
-        }
-        if best.0.iter().all(|value| *value == f32::NEG_INFINITY) {
-            continue;
-        }
-        let mut total = Lanes::ZERO;
-        for odds in &mut scratch.odds {
-            // e^(−∞ − best) is 0 here; a lane with no eligible partner never reaches a bid.
-            *odds = (*odds - best).exp_nonpositive();
-            total += *odds;
-        }
+        // The client's unmet dependence on each channel, first: most months most clients have
+        // none, and then neither the logit nor the rows are needed.
+        let unmet = &mut scratch.unmet;
+        let mut wanting = false;
         for channel in channels.iter() {
             let start = state.index(channel, client, 0);
-            let mut unmet = Lanes::ZERO;
+            let mut total = Lanes::ZERO;
             for (&fundamental, &weight) in state.fundamental[start..start + n]
                 .iter()
                 .zip(&state.weights[start..start + n])
             {
-                unmet += fundamental - weight;
+                total += fundamental - weight;
             }
-            let bidding = unmet.greater_than(Lanes::ZERO);
+            unmet[channel] = total;
+            wanting |= total.greater_than(Lanes::ZERO).any();
+        }
+        if !wanting {
+            continue;
+        }
+        if !odds_taken {
+            odds_taken = true;
+            for first in 0..n {
+                scratch.pair_odds[first * n + first] = Lanes::ZERO;
+                for second in first + 1..n {
+                    let gap = (state.position[first] - state.position[second]).abs();
+                    let odds = (-(half_affinity * gap)).exp_nonpositive();
+                    scratch.pair_odds[first * n + second] = odds;
+                    scratch.pair_odds[second * n + first] = odds;
+                }
+            }
+        }
+        let odds = &scratch.pair_odds[client * n..(client + 1) * n];
+        let barred = &scratch.barred[client * n..(client + 1) * n];
+        let mut total = Lanes::ZERO;
+        for (partner, (&odds, &barred)) in odds.iter().zip(barred).enumerate() {
+            // The client itself has odds 0; a partner that sanctions it is left out.
+            if !barred {
+                total += odds;
+            }
+            scratch.odds[partner] = if barred {
+                Lanes::ZERO
+            } else {
+                odds * scratch.spare[partner]
+            };
+        }
+        for channel in channels.iter() {
+            let bidding = unmet[channel].greater_than(Lanes::ZERO);
             if !bidding.any() {
                 continue;
             }
-            let scale = bidding.select(rate * unmet / total, Lanes::ZERO);
-            for partner in 0..n {
-                let weight = &mut state.weights[start + partner];
-                let gain = scale * scratch.odds[partner] * scratch.spare[partner];
-                *weight = (*weight + gain).clamp(Lanes::ZERO, Lanes::ONE);
+            let scale = bidding.select(rate * unmet[channel] / total, Lanes::ZERO);
+            let start = state.index(channel, client, 0);
+            for (weight, &share) in state.weights[start..start + n]
+                .iter_mut()
+                .zip(&scratch.odds)
+            {
+                *weight = (*weight + scale * share).clamp(Lanes::ZERO, Lanes::ONE);
             }
         }
     }

@@ -36,8 +36,6 @@ pub(crate) struct SanctionEvent {
     pub coalition: Vec<usize>,
     /// Whether each actor is in the coalition.
     pub in_coalition: Vec<bool>,
-    /// Whether each actor is the target (true for the target only), to measure stakes in it.
-    pub is_target: Vec<bool>,
     pub target: usize,
     pub intensity: Slot,
     pub channels: ChannelSet,
@@ -232,13 +230,10 @@ impl Model {
                     for &member in &members {
                         in_coalition[member] = true;
                     }
-                    let mut is_target = vec![false; n];
-                    is_target[target.0 as usize] = true;
                     let compiled = SanctionEvent {
                         window,
                         coalition: members,
                         in_coalition,
-                        is_target,
                         target: target.0 as usize,
                         intensity: slot(*intensity),
                         channels: *channels,
@@ -576,6 +571,16 @@ impl State {
         total
             .greater_than(Lanes::ZERO)
             .select(held / total, Lanes::ZERO)
+    }
+
+    /// The ties `from -> to` summed over `channels`, in channel order.
+    #[inline(always)]
+    pub fn weight_sum(&self, channels: ChannelSet, from: usize, to: usize) -> Lanes {
+        let mut sum = Lanes::ZERO;
+        for channel in channels.iter() {
+            sum += self.weight(channel, from, to);
+        }
+        sum
     }
 
     /// Each lane's capacity of `actor`.
