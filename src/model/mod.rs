@@ -113,8 +113,10 @@ pub(crate) struct Scratch {
     /// e^(−β |xᵢ − xⱼ| / 2) of each pair of actors, `pair_odds[i * n + j]`.
     pub spare: Vec<Lanes>,
     pub pair_odds: Vec<Lanes>,
-    /// Patron bid: a client's unmet dependence on each channel.
+    /// Patron bid: a client's unmet dependence on each channel, and every row's total weight
+    /// (`row_total[channel * n + from]`) at the start of the rule.
     pub unmet: Vec<Lanes>,
+    pub row_total: Vec<Lanes>,
     /// Sanction pressure on each actor this month.
     pub pressure: Vec<Lanes>,
     /// `lost[channel * n + target]`: the target's tie weight cut by sanctions this month.
@@ -205,6 +207,11 @@ impl<'m> Simulation<'m> {
                     Vec::new()
                 },
                 unmet: vec![Lanes::ZERO; channels],
+                row_total: if model.bid_channels.is_some() {
+                    vec![Lanes::ZERO; channels * n]
+                } else {
+                    Vec::new()
+                },
                 pressure: actors(),
                 lost: vec![Lanes::ZERO; channels * n],
                 exposure: vec![Lanes::ZERO; model.secondary_sanctions.len() * n],
@@ -284,6 +291,7 @@ impl<'m> Simulation<'m> {
             &state.weights,
             &state.initial_commitment,
             &state.fundamental,
+            &state.fundamental_total,
             &state.log_capacity_trend,
             &state.outreach_added,
             &state.initial_bid_commitment,
@@ -309,6 +317,7 @@ impl<'m> Simulation<'m> {
             &scratch.spare,
             &scratch.pair_odds,
             &scratch.unmet,
+            &scratch.row_total,
         ]
         .into_iter()
         .map(bytes)
@@ -640,6 +649,8 @@ impl<'m> Simulation<'m> {
                 self.state.weights[index] = weight;
                 if let Some(fundamental) = self.state.fundamental.get_mut(index) {
                     *fundamental = weight;
+                    let row = channel * model.actor_count() + change.from;
+                    self.state.update_fundamental_total(row);
                 }
             }
         }

@@ -24,6 +24,10 @@ const MINIMUM_CAPACITY: f32 = 1e-12;
 
 const HALF: Lanes = Lanes::splat(0.5);
 
+/// The largest exponent of a patron bid's per-actor logit factor e^(−β x / 2), so that a ratio
+/// of two factors stays finite in `f32` (e^80 ≈ 5.5·10³⁴).
+const BID_EXPONENT_LIMIT: f32 = 80.0;
+
 /// A rule's drawn parameter values for this group, in definition order.
 #[inline(always)]
 fn parameters<'a>(rule: &'a CompiledRule, values: &'a [Lanes]) -> impl Fn(usize) -> Lanes + 'a {
@@ -513,10 +517,11 @@ fn commitment_waning(
 /// Δw = rate · U · sⱼ · e^(β sim) / Σₖ e^(β sim), so the uptake never exceeds rate · U and
 /// a bidder without spare capacity takes nothing.
 ///
-/// The logit's weights are computed as e^(β (sim − 1)) = e^(−β |xᵢ − xⱼ| / 2) (the common
-/// factor e^β cancels, and the exponent is never positive), once per pair since they are
-/// symmetric, and only in months when some client has unmet dependence and some bidder
-/// spare capacity.
+/// The logit's weights are e^(β (sim − 1)) = e^(−β |xᵢ − xⱼ| / 2) (the common factor e^β
+/// cancels), taken as min(aᵢ/aⱼ, aⱼ/aᵢ) with aᵢ = e^(−β xᵢ / 2): one exponential per actor
+/// instead of one per pair. The exponent is clamped to ±[`BID_EXPONENT_LIMIT`], which matters
+/// only for affinity weights above 2 × that limit. They are computed only in months when some
+/// client has unmet dependence and some bidder spare capacity.
 #[cfg_attr(feature = "profile-parts", inline(never))]
 #[cfg_attr(not(feature = "profile-parts"), inline(always))]
 fn patron_bid(
@@ -527,7 +532,23 @@ fn patron_bid(
     affinity_weight: Lanes,
 ) {
     let n = state.actor_count();
-    commitments(state, channels, &mut scratch.commitment);
+    // One pass over the rows on the rule's channels gives both each bidder's commitments (the
+    // column sums, added as `commitments` adds them) and each client's row totals.
+    scratch.commitment.fill(Lanes::ZERO);
+    for channel in channels.iter() {
+        for client in 0..n {
+            let mut total = Lanes::ZERO;
+            for (column, &weight) in scratch
+                .commitment
+                .iter_mut()
+                .zip(state.row(channel, client))
+            {
+                *column += weight;
+                total += weight;
+            }
+            scratch.row_total[channel * n + client] = total;
+        }
+    }
     let mut any_spare = false;
     for bidder in 0..n {
         let initial = state.initial_bid_commitment[bidder];
@@ -552,27 +573,26 @@ fn patron_bid(
         let unmet = &mut scratch.unmet;
         let mut wanting = false;
         for channel in channels.iter() {
-            let start = state.index(channel, client, 0);
-            let mut total = Lanes::ZERO;
-            for (&fundamental, &weight) in state.fundamental[start..start + n]
-                .iter()
-                .zip(&state.weights[start..start + n])
-            {
-                total += fundamental - weight;
-            }
-            unmet[channel] = total;
-            wanting |= total.greater_than(Lanes::ZERO).any();
+            let row = channel * n + client;
+            let lacking = state.fundamental_total[row] - scratch.row_total[row];
+            unmet[channel] = lacking;
+            wanting |= lacking.greater_than(Lanes::ZERO).any();
         }
         if !wanting {
             continue;
         }
         if !odds_taken {
             odds_taken = true;
+            let limit = Lanes::splat(BID_EXPONENT_LIMIT);
+            for (factor, &position) in scratch.drive.iter_mut().zip(&state.position) {
+                *factor = (-(half_affinity * position)).clamp(-limit, limit).exp();
+            }
             for first in 0..n {
                 scratch.pair_odds[first * n + first] = Lanes::ZERO;
+                let own = scratch.drive[first];
                 for second in first + 1..n {
-                    let gap = (state.position[first] - state.position[second]).abs();
-                    let odds = (-(half_affinity * gap)).exp_nonpositive();
+                    let other = scratch.drive[second];
+                    let odds = (own / other).min(other / own);
                     scratch.pair_odds[first * n + second] = odds;
                     scratch.pair_odds[second * n + first] = odds;
                 }

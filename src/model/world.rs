@@ -421,6 +421,9 @@ pub struct State {
     /// The level each tie relaxes toward (`tie_relaxation`, `patron_bid`), indexed as
     /// `weights`: its initial weight until a tie event sets it. Empty unless a rule reads it.
     pub(crate) fundamental: Vec<Lanes>,
+    /// `fundamental_total[channel * n + from]`: the sum of a row's fundamental levels, kept
+    /// with `fundamental` (a patron bid's reference for what a client lacks).
+    pub(crate) fundamental_total: Vec<Lanes>,
     /// Each actor's trend of log capacity (`regime_survival`'s revenue term): an exponential
     /// moving average that starts at the initial log capacity.
     pub log_capacity_trend: Vec<Lanes>,
@@ -459,6 +462,7 @@ impl State {
                     0
                 }
             ],
+            fundamental_total: vec![Lanes::ZERO; if keeps_fundamentals { channels * n } else { 0 }],
             log_capacity_trend: actors(),
             outreach_added: vec![Lanes::ZERO; outreach_events * channels],
             initial_bid_commitment: actors(),
@@ -501,6 +505,9 @@ impl State {
         }
         if !self.fundamental.is_empty() {
             self.fundamental.copy_from_slice(&self.weights);
+            for row in 0..self.fundamental_total.len() {
+                self.update_fundamental_total(row);
+            }
         }
         self.log_capacity_trend.copy_from_slice(&self.log_capacity);
         self.outreach_added.fill(Lanes::ZERO);
@@ -544,8 +551,19 @@ impl State {
             self.weights[index] = Lanes::splat(weight);
             if let Some(fundamental) = self.fundamental.get_mut(index) {
                 *fundamental = Lanes::splat(weight);
+                self.update_fundamental_total(channel * self.n + from);
             }
         }
+    }
+
+    /// Recomputes one row's total of fundamental levels (`row` = channel × n + from), in
+    /// actor order.
+    pub(crate) fn update_fundamental_total(&mut self, row: usize) {
+        let mut total = Lanes::ZERO;
+        for &level in &self.fundamental[row * self.n..(row + 1) * self.n] {
+            total += level;
+        }
+        self.fundamental_total[row] = total;
     }
 
     /// In which lanes `actor`'s regime has not ended.
