@@ -105,18 +105,14 @@ enum Probe {
         rival: Vec<bool>,
         channels: ChannelSet,
     },
+    /// A flow, or (`of_partners`) the actor's share of every actor's flows to the members.
     Flow {
         actor: usize,
         members: Vec<bool>,
         channels: ChannelSet,
         /// The channels whose volume is the `from` actor's capacity.
         capacity_channels: ChannelSet,
-    },
-    ShareOfPartner {
-        actor: usize,
-        members: Vec<bool>,
-        channels: ChannelSet,
-        capacity_channels: ChannelSet,
+        of_partners: bool,
     },
     Vote {
         actor: usize,
@@ -185,21 +181,17 @@ impl Probe {
                 actor,
                 partners,
                 channels,
+            }
+            | Measure::ShareOfPartner {
+                actor,
+                partners,
+                channels,
             } => Probe::Flow {
                 actor: actor.0 as usize,
                 members: members(&mut partners.iter().copied()),
                 channels: *channels,
                 capacity_channels,
-            },
-            Measure::ShareOfPartner {
-                actor,
-                partners,
-                channels,
-            } => Probe::ShareOfPartner {
-                actor: actor.0 as usize,
-                members: members(&mut partners.iter().copied()),
-                channels: *channels,
-                capacity_channels,
+                of_partners: matches!(measure, Measure::ShareOfPartner { .. }),
             },
             Measure::Vote {
                 actor,
@@ -276,14 +268,12 @@ impl Probe {
                 members,
                 channels,
                 capacity_channels,
-            } => Probe::flow(state, *actor, members, *channels, *capacity_channels),
-            Probe::ShareOfPartner {
-                actor,
-                members,
-                channels,
-                capacity_channels,
+                of_partners,
             } => {
                 let own = Probe::flow(state, *actor, members, *channels, *capacity_channels);
+                if !of_partners {
+                    return own;
+                }
                 let mut total = Lanes::ZERO;
                 for from in 0..state.actor_count() {
                     total += Probe::flow(state, from, members, *channels, *capacity_channels);
@@ -381,9 +371,7 @@ impl Tracker {
             .map(|probe| match probe {
                 Probe::Share { members, .. } => members.capacity(),
                 Probe::Crossover { partner, rival, .. } => partner.capacity() + rival.capacity(),
-                Probe::Flow { members, .. } | Probe::ShareOfPartner { members, .. } => {
-                    members.capacity()
-                }
+                Probe::Flow { members, .. } => members.capacity(),
                 _ => 0,
             })
             .sum();
