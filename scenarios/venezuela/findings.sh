@@ -123,6 +123,7 @@ shown() { # shown A B RUNS OUTCOME...: the command line and its table
     echo
     shown "$here/baseline.toml" "$here/dissuasion.toml" "$RUNS" $SURVIVAL $OIL $CHINA
     shown "$here/baseline.toml" "$here/ablations/no_tariffs_2025.toml" "$RUNS" $SURVIVAL $OIL
+    shown "$here/baseline.toml" "$here/ablations/no_dissuasion.toml" "$RUNS" $SURVIVAL $OIL
     cat "$report/findings-h7.md"
     echo
     shown "$here/baseline.toml" "$here/ablations/no_revenue.toml" "$RUNS" $SURVIVAL
