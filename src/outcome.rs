@@ -127,12 +127,7 @@ enum Probe {
 impl Probe {
     fn compile(measure: &Measure, model: &Model) -> Probe {
         let actors = model.actor_count();
-        let mut capacity_channels = ChannelSet::default();
-        for (channel, scaled) in model.capacity_volume.iter().enumerate() {
-            if *scaled {
-                capacity_channels.insert(channel);
-            }
-        }
+        let capacity_channels = model.scenario().capacity_flow_channels();
         let members = |group: &mut dyn Iterator<Item = ActorId>| {
             let mut members = vec![false; actors];
             for member in group {
@@ -292,10 +287,7 @@ impl Probe {
             } => {
                 let mut score = state.position[*actor];
                 if let Some(partner) = partner {
-                    let mut ties = Lanes::ZERO;
-                    for channel in channels.iter() {
-                        ties += state.weight(channel, *actor, *partner);
-                    }
+                    let ties = state.weight_sum(*channels, *actor, *partner);
                     score += Lanes::splat(*partner_weight) * ties;
                 }
                 let yes = score.less_than(Lanes::splat(*yes_below));
@@ -493,10 +485,7 @@ impl Tracker {
 /// Whether a conditional outcome's condition holds in `lane`: whether the regime of its actor
 /// survived (or fell) by the last month of its window.
 fn holds(given: Given, spec: &OutcomeSpec, state: &State, lane: usize) -> bool {
-    let last = match spec.reduction {
-        Reduction::At(at) => at,
-        Reduction::Mean { to, .. } | Reduction::Min { to, .. } | Reduction::Max { to, .. } => to,
-    };
+    let last = spec.reduction.last_month();
     let end = state.regime_end[spec.measure.actor().0 as usize].0[lane];
     let survived = end == REGIME_LASTS || end > last as f32;
     survived == (given == Given::Survived)

@@ -72,12 +72,7 @@ fn the_baseline_reproduces_its_calibration_targets() {
     // range must hold (checked above: a target is met only if it does).
     for spec in model.scenario().outcomes() {
         if spec.target.is_some() {
-            let read_by = match spec.reduction {
-                entente::scenario::Reduction::At(month) => month,
-                entente::scenario::Reduction::Mean { to, .. }
-                | entente::scenario::Reduction::Min { to, .. }
-                | entente::scenario::Reduction::Max { to, .. } => to,
-            };
+            let read_by = spec.reduction.last_month();
             let month = model.scenario().start().plus(read_by as i32);
             assert!(month.year() <= 2020, "{} is read in {month}", spec.name);
         }

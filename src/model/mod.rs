@@ -109,13 +109,9 @@ pub(crate) struct Scratch {
     /// The lanes in which sanctions aimed at each actor have lifted this month (its regime
     /// fell at least its `sanctions_lift_months` ago); none for most actors.
     pub sanctions_lifted: Vec<Mask>,
-    /// Patron bid: each actor's spare capacity this month, in [0, 1], and the logit weight
-    /// e^(−β |xᵢ − xⱼ| / 2) of each pair of actors, `pair_odds[i * n + j]`.
+    /// Patron bid: each actor's spare capacity this month, in [0, 1], and every row's total
+    /// weight (`row_total[channel * n + from]`) at the start of the rule.
     pub spare: Vec<Lanes>,
-    pub pair_odds: Vec<Lanes>,
-    /// Patron bid: a client's unmet dependence on each channel, and every row's total weight
-    /// (`row_total[channel * n + from]`) at the start of the rule.
-    pub unmet: Vec<Lanes>,
     pub row_total: Vec<Lanes>,
     /// Sanction pressure on each actor this month.
     pub pressure: Vec<Lanes>,
@@ -143,7 +139,8 @@ pub(crate) struct Scratch {
     pub monthly_growth: Vec<Lanes>,
     /// Commitment waning: each patron's excess over its budget this month.
     pub excess: Vec<Lanes>,
-    /// A per-partner factor: homophily's factor, regime support's similarity.
+    /// A per-partner factor: homophily's factor, regime support's similarity, a patron bid's
+    /// logit factor.
     pub drive: Vec<Lanes>,
     /// One growth-noise stream per actor and one hazard stream per followed actor, each
     /// eight streams at once.
@@ -201,12 +198,6 @@ impl<'m> Simulation<'m> {
                 sanctioned: vec![false; n],
                 sanctions_lifted: vec![Mask::NONE; n],
                 spare: actors(),
-                pair_odds: if model.bid_channels.is_some() {
-                    vec![Lanes::ZERO; n * n]
-                } else {
-                    Vec::new()
-                },
-                unmet: vec![Lanes::ZERO; channels],
                 row_total: if model.bid_channels.is_some() {
                     vec![Lanes::ZERO; channels * n]
                 } else {
@@ -315,8 +306,6 @@ impl<'m> Simulation<'m> {
             &scratch.excess,
             &scratch.drive,
             &scratch.spare,
-            &scratch.pair_odds,
-            &scratch.unmet,
             &scratch.row_total,
         ]
         .into_iter()
@@ -379,17 +368,16 @@ impl<'m> Simulation<'m> {
             *values = Lanes::from_f64(&std::array::from_fn(|lane| self.params[lane][slot]));
         }
         self.state.initialise(model, &self.params, &self.values);
-        if let Some(channels) = model.waning_channels {
-            let mut initial = std::mem::take(&mut self.state.initial_commitment);
-            rules::commitments(&self.state, channels, &mut initial);
-            self.state.initial_commitment = initial;
-        } else {
-            self.state.initial_commitment.fill(Lanes::ZERO);
-        }
-        if let Some(channels) = model.bid_channels {
-            let mut initial = std::mem::take(&mut self.state.initial_bid_commitment);
-            rules::commitments(&self.state, channels, &mut initial);
-            self.state.initial_bid_commitment = initial;
+        // Each run's commitments at the start, the reference of waning's budget and of bids'
+        // spare capacity (none where the rule is off).
+        let state = &mut self.state;
+        let n = model.actor_count();
+        for (channels, initial) in [
+            (model.waning_channels, &mut state.initial_commitment),
+            (model.bid_channels, &mut state.initial_bid_commitment),
+        ] {
+            let channels = channels.unwrap_or_default();
+            rules::commitments(&state.weights, n, channels, initial, None);
         }
         rules::update_monthly_growth(
             &self.state,
@@ -645,13 +633,7 @@ impl<'m> Simulation<'m> {
         for change in model.tie_events.iter().filter(|event| event.month == month) {
             let weight = self.values[change.weight];
             for channel in change.channels.iter() {
-                let index = self.state.index(channel, change.from, change.to);
-                self.state.weights[index] = weight;
-                if let Some(fundamental) = self.state.fundamental.get_mut(index) {
-                    *fundamental = weight;
-                    let row = channel * model.actor_count() + change.from;
-                    self.state.update_fundamental_total(row);
-                }
+                self.state.set_tie(channel, change.from, change.to, weight);
             }
         }
     }

@@ -432,18 +432,39 @@ fn outreach(
 }
 
 /// Each actor's commitments on `channels` (how much the others depend on it) into `columns`:
-/// the column sums of the tie matrices, added channel by channel, each in actor order.
+/// the column sums of the tie matrices (`weights`, of `n` actors), added channel by channel,
+/// each in actor order; and, given `row_totals`, each row's sum into
+/// `row_totals[channel * n + from]` from the same reads.
 #[inline(always)]
-pub(super) fn commitments(state: &State, channels: ChannelSet, columns: &mut [Lanes]) {
-    let n = state.actor_count();
+pub(super) fn commitments(
+    weights: &[Lanes],
+    n: usize,
+    channels: ChannelSet,
+    columns: &mut [Lanes],
+    mut row_totals: Option<&mut [Lanes]>,
+) {
     columns.fill(Lanes::ZERO);
     // Row by row, adding each row into the column sums: the reads are contiguous, and each
     // column still adds its entries channel by channel, client by client, as a column-wise
     // loop would, so the sums have the same bits.
     for channel in channels.iter() {
         for client in 0..n {
-            for (column, &weight) in columns.iter_mut().zip(state.row(channel, client)) {
-                *column += weight;
+            let start = (channel * n + client) * n;
+            let row = &weights[start..start + n];
+            match row_totals.as_deref_mut() {
+                Some(totals) => {
+                    let mut total = Lanes::ZERO;
+                    for (column, &weight) in columns.iter_mut().zip(row) {
+                        *column += weight;
+                        total += weight;
+                    }
+                    totals[channel * n + client] = total;
+                }
+                None => {
+                    for (column, &weight) in columns.iter_mut().zip(row) {
+                        *column += weight;
+                    }
+                }
             }
         }
     }
@@ -466,7 +487,13 @@ fn commitment_waning(
     rate: Lanes,
 ) {
     let n = state.actor_count();
-    commitments(state, rule.channels, &mut scratch.commitment);
+    commitments(
+        &state.weights,
+        n,
+        rule.channels,
+        &mut scratch.commitment,
+        None,
+    );
     for patron in 0..n {
         let initial = state.initial_log_capacity[patron];
         let capacity_ratio = initial
@@ -532,23 +559,14 @@ fn patron_bid(
     affinity_weight: Lanes,
 ) {
     let n = state.actor_count();
-    // One pass over the rows on the rule's channels gives both each bidder's commitments (the
-    // column sums, added as `commitments` adds them) and each client's row totals.
-    scratch.commitment.fill(Lanes::ZERO);
-    for channel in channels.iter() {
-        for client in 0..n {
-            let mut total = Lanes::ZERO;
-            for (column, &weight) in scratch
-                .commitment
-                .iter_mut()
-                .zip(state.row(channel, client))
-            {
-                *column += weight;
-                total += weight;
-            }
-            scratch.row_total[channel * n + client] = total;
-        }
-    }
+    // One pass over the rows gives each bidder's commitments and each client's row totals.
+    commitments(
+        &state.weights,
+        n,
+        channels,
+        &mut scratch.commitment,
+        Some(&mut scratch.row_total),
+    );
     let mut any_spare = false;
     for bidder in 0..n {
         let initial = state.initial_bid_commitment[bidder];
@@ -566,58 +584,49 @@ fn patron_bid(
         return;
     }
     let half_affinity = HALF * affinity_weight;
-    let mut odds_taken = false;
+    let mut factors_taken = false;
+    // What a client lacks on a channel: its row's fundamental total less its current total.
+    let lacking = |client: usize, channel: usize| {
+        let row = channel * n + client;
+        state.fundamental_total[row] - scratch.row_total[row]
+    };
     for client in 0..n {
-        // The client's unmet dependence on each channel, first: most months most clients have
-        // none, and then neither the logit nor the rows are needed.
-        let unmet = &mut scratch.unmet;
-        let mut wanting = false;
-        for channel in channels.iter() {
-            let row = channel * n + client;
-            let lacking = state.fundamental_total[row] - scratch.row_total[row];
-            unmet[channel] = lacking;
-            wanting |= lacking.greater_than(Lanes::ZERO).any();
-        }
+        // Most months most clients lack nothing, and then neither the logit nor the rows are
+        // needed.
+        let wanting = channels
+            .iter()
+            .any(|channel| lacking(client, channel).greater_than(Lanes::ZERO).any());
         if !wanting {
             continue;
         }
-        if !odds_taken {
-            odds_taken = true;
+        if !factors_taken {
+            factors_taken = true;
             let limit = Lanes::splat(BID_EXPONENT_LIMIT);
             for (factor, &position) in scratch.drive.iter_mut().zip(&state.position) {
                 *factor = (-(half_affinity * position)).clamp(-limit, limit).exp();
             }
-            for first in 0..n {
-                scratch.pair_odds[first * n + first] = Lanes::ZERO;
-                let own = scratch.drive[first];
-                for second in first + 1..n {
-                    let other = scratch.drive[second];
-                    let odds = (own / other).min(other / own);
-                    scratch.pair_odds[first * n + second] = odds;
-                    scratch.pair_odds[second * n + first] = odds;
-                }
-            }
         }
-        let odds = &scratch.pair_odds[client * n..(client + 1) * n];
+        let own = scratch.drive[client];
         let barred = &scratch.barred[client * n..(client + 1) * n];
         let mut total = Lanes::ZERO;
-        for (partner, (&odds, &barred)) in odds.iter().zip(barred).enumerate() {
-            // The client itself has odds 0; a partner that sanctions it is left out.
-            if !barred {
-                total += odds;
-            }
-            scratch.odds[partner] = if barred {
+        for (partner, &barred) in barred.iter().enumerate() {
+            // The client itself and the partners that sanction it are left out.
+            scratch.odds[partner] = if barred || partner == client {
                 Lanes::ZERO
             } else {
+                let other = scratch.drive[partner];
+                let odds = (own / other).min(other / own);
+                total += odds;
                 odds * scratch.spare[partner]
             };
         }
         for channel in channels.iter() {
-            let bidding = unmet[channel].greater_than(Lanes::ZERO);
+            let unmet = lacking(client, channel);
+            let bidding = unmet.greater_than(Lanes::ZERO);
             if !bidding.any() {
                 continue;
             }
-            let scale = bidding.select(rate * unmet[channel] / total, Lanes::ZERO);
+            let scale = bidding.select(rate * unmet / total, Lanes::ZERO);
             let start = state.index(channel, client, 0);
             for (weight, &share) in state.weights[start..start + n]
                 .iter_mut()

@@ -108,8 +108,6 @@ pub struct Model {
     pub(crate) shocks: Vec<ShockEvent>,
     pub(crate) tie_events: Vec<TieEvent>,
     pub(crate) rules: Vec<CompiledRule>,
-    /// Whether each channel's flows scale with the `from` actor's capacity.
-    pub(crate) capacity_volume: Vec<bool>,
     /// The channels of the patron-bid rule, if it is on: each run's initial commitments on
     /// them are the bidders' reference.
     pub(crate) bid_channels: Option<ChannelSet>,
@@ -194,11 +192,6 @@ impl Model {
             shocks: Vec::new(),
             tie_events: Vec::new(),
             rules: Vec::new(),
-            capacity_volume: scenario
-                .volumes
-                .iter()
-                .map(|volume| *volume == crate::scenario::Volume::Capacity)
-                .collect(),
             bid_channels: None,
             successors: Vec::new(),
             keeps_fundamentals: false,
@@ -542,23 +535,29 @@ impl State {
     /// itself stays 0.
     pub fn set_weight(&mut self, channel: usize, from: usize, to: usize, weight: f64) {
         if from != to {
-            let index = self.index(channel, from, to);
             let weight = if weight.is_finite() {
                 weight.clamp(0.0, 1.0) as f32
             } else {
                 0.0
             };
-            self.weights[index] = Lanes::splat(weight);
-            if let Some(fundamental) = self.fundamental.get_mut(index) {
-                *fundamental = Lanes::splat(weight);
-                self.update_fundamental_total(channel * self.n + from);
-            }
+            self.set_tie(channel, from, to, Lanes::splat(weight));
+        }
+    }
+
+    /// Sets the tie `from -> to` on `channel`, and the level it relaxes toward where the state
+    /// keeps those (a tie event; `set_weight`). `weight` must lie in [0, 1] and `from` ≠ `to`.
+    pub(crate) fn set_tie(&mut self, channel: usize, from: usize, to: usize, weight: Lanes) {
+        let index = self.index(channel, from, to);
+        self.weights[index] = weight;
+        if let Some(fundamental) = self.fundamental.get_mut(index) {
+            *fundamental = weight;
+            self.update_fundamental_total(channel * self.n + from);
         }
     }
 
     /// Recomputes one row's total of fundamental levels (`row` = channel × n + from), in
     /// actor order.
-    pub(crate) fn update_fundamental_total(&mut self, row: usize) {
+    fn update_fundamental_total(&mut self, row: usize) {
         let mut total = Lanes::ZERO;
         for &level in &self.fundamental[row * self.n..(row + 1) * self.n] {
             total += level;

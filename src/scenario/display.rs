@@ -55,6 +55,13 @@ impl fmt::Display for Scenario {
             )?;
         }
         writeln!(f, "channels {}", self.channels.join(", "))?;
+        if !self.capacity_flow_channels.is_empty() {
+            writeln!(
+                f,
+                "flows    scale with the `from` actor's capacity on {}",
+                self.channel_names(self.capacity_flow_channels)
+            )?;
+        }
         writeln!(
             f,
             "parameters {} ({} uncertain, drawn once per run)",
@@ -303,10 +310,13 @@ impl fmt::Display for Scenario {
                     format!(", max {} to {}", self.month_of(from), self.month_of(to))
                 }
             };
+            let given = outcome.given.map_or(String::new(), |given| {
+                format!(" in runs where the regime {}", given.name())
+            });
             let target = outcome.target.as_ref().map_or(String::new(), |target| {
                 format!("; target {} to {}", target.low, target.high)
             });
-            writeln!(f, "  {:<28} {subject}{when}{target}", outcome.name)?;
+            writeln!(f, "  {:<28} {subject}{when}{given}{target}", outcome.name)?;
         }
         Ok(())
     }

@@ -103,8 +103,9 @@ pub struct Scenario {
     pub(crate) end: Month,
     pub(crate) seed: u64,
     pub(crate) channels: Vec<String>,
-    /// How each channel's flows are sized, in channel order (see [`Volume`]).
-    pub(crate) volumes: Vec<Volume>,
+    /// The channels whose flows scale with the `from` actor's capacity (`flows_scale_with_capacity`);
+    /// on the others an actor's volume is 1, and a flow is the tie weight itself.
+    pub(crate) capacity_flow_channels: ChannelSet,
     pub(crate) actors: Vec<Actor>,
     pub(crate) ties: Vec<Tie>,
     pub(crate) events: Vec<Event>,
@@ -197,9 +198,9 @@ impl Scenario {
         &self.channels
     }
 
-    /// How each channel's flows are sized, in channel order.
-    pub fn volumes(&self) -> &[Volume] {
-        &self.volumes
+    /// The channels whose flows scale with the `from` actor's capacity.
+    pub fn capacity_flow_channels(&self) -> ChannelSet {
+        self.capacity_flow_channels
     }
 
     pub fn actors(&self) -> &[Actor] {
@@ -283,24 +284,6 @@ pub struct Successor {
     pub position: ParamId,
     pub transition_months: ParamId,
     pub sanctions_lift_months: ParamId,
-}
-
-/// How a channel's flows are sized: a tie's flow is its weight times the `from` actor's
-/// volume on the channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Volume {
-    /// Every actor's volume is 1: flows are the weights themselves.
-    #[default]
-    Unit,
-    /// An actor's volume is its capacity (imports or exports grow with the economy).
-    Capacity,
-}
-
-impl Volume {
-    pub const NAMES: [&'static str; 2] = ["unit", "capacity"];
-    pub fn name(self) -> &'static str {
-        Volume::NAMES[self as usize]
-    }
 }
 
 /// How much `from` depends on `to` on one channel, in [0, 1].
@@ -586,6 +569,18 @@ pub enum Reduction {
         from: u32,
         to: u32,
     },
+}
+
+impl Reduction {
+    /// The last month the reduction reads (its month, or its window's end).
+    pub fn last_month(self) -> u32 {
+        match self {
+            Reduction::At(at) => at,
+            Reduction::Mean { to, .. } | Reduction::Min { to, .. } | Reduction::Max { to, .. } => {
+                to
+            }
+        }
+    }
 }
 
 #[cfg(test)]

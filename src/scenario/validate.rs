@@ -12,7 +12,7 @@ use super::rules::RULE_DEFINITIONS;
 use super::{
     Actor, ActorId, Attribute, ChannelId, ChannelSet, Event, EventKind, Given, MAX_ACTORS,
     MAX_CHANNELS, MAX_PERIOD_MONTHS, MAX_TIE_WEIGHT_BYTES, Measure, OutcomeSpec, Reduction, Rule,
-    Scenario, ShockOperation, Successor, Target, Tie, Volume,
+    Scenario, ShockOperation, Successor, Target, Tie,
 };
 use crate::param::{Distribution, ParamId, ParamSpec};
 use crate::time::Month;
@@ -34,7 +34,7 @@ pub(super) fn validate(
         actors_by_tag: HashMap::new(),
         known_tags: None,
         actor_has_stability: Vec::new(),
-        volumes: Vec::new(),
+        capacity_flow_channels: ChannelSet::default(),
         sources,
     };
     let scenario = validator.scenario(root);
@@ -134,8 +134,8 @@ struct Validator<'s> {
     /// Every tag in use, sorted, found once when a tag is first not found.
     known_tags: Option<Vec<String>>,
     actor_has_stability: Vec<bool>,
-    /// How each channel's flows are sized (set with the channels).
-    volumes: Vec<Volume>,
+    /// `[scenario] flows_scale_with_capacity` (read after the channels).
+    capacity_flow_channels: ChannelSet,
     /// The scenario's files, to say where an earlier duplicate is.
     sources: &'s Sources,
 }
@@ -204,7 +204,7 @@ impl Validator<'_> {
             end,
             seed,
             channels: std::mem::take(&mut self.channels),
-            volumes: std::mem::take(&mut self.volumes),
+            capacity_flow_channels: self.capacity_flow_channels,
             actors,
             ties: ties.into_iter().map(|(tie, _)| tie).collect(),
             events: events.into_iter().map(|(event, _)| event).collect(),
@@ -278,30 +278,6 @@ impl Validator<'_> {
     }
 
     fn scenario_header(&mut self, table: &mut TableReader) -> Option<(String, String, u64)> {
-        let header = self.scenario_header_fields(table);
-        // Read after the channels, which it names.
-        if table.has("flows_scale_with_capacity") {
-            if let Some(set) = self.channel_set(table, "flows_scale_with_capacity") {
-                self.volumes = (0..self.channels.len())
-                    .map(|channel| {
-                        if set.contains(channel) {
-                            Volume::Capacity
-                        } else {
-                            Volume::Unit
-                        }
-                    })
-                    .collect();
-            }
-        } else {
-            table.get("flows_scale_with_capacity");
-        }
-        if self.volumes.len() != self.channels.len() {
-            self.volumes = vec![Volume::Unit; self.channels.len()];
-        }
-        header
-    }
-
-    fn scenario_header_fields(&mut self, table: &mut TableReader) -> Option<(String, String, u64)> {
         let name = table.required_string("name", "the scenario's name", &mut self.diagnostics);
         let description = table.string("description", &mut self.diagnostics);
         let seed = table.unsigned("seed", &mut self.diagnostics);
@@ -384,6 +360,14 @@ impl Validator<'_> {
                     }
                 }
             }
+        }
+        // Read after the channels, which it names; none when absent.
+        if table.has("flows_scale_with_capacity") {
+            self.capacity_flow_channels = self
+                .channel_set(table, "flows_scale_with_capacity")
+                .unwrap_or_default();
+        } else {
+            table.get("flows_scale_with_capacity");
         }
         Some((
             name?.value,
@@ -1170,20 +1154,18 @@ impl Validator<'_> {
                 }
             }
             "outreach" => {
-                let from = self.required_actor(table, "from", "the actor making the offer");
-                let to = self.required_actor(table, "to", "the actor receiving the offer");
+                let pair = self.two_actors(
+                    table,
+                    (
+                        "the actor making the offer",
+                        "the actor receiving the offer",
+                    ),
+                    "an outreach",
+                );
                 let strength = self.param(table, "strength", name("strength"), None, UNIT);
                 let fade = self.param(table, "fade", name("fade"), Some(0.0), UNIT);
                 let channels = self.channel_set(table, "channels");
-                let (from, to) = (from?, to?);
-                if from == to {
-                    self.problem(
-                        table.key_path("to"),
-                        table.span_of("to"),
-                        Problem::Invalid("an outreach needs two different actors".into()),
-                    );
-                    return None;
-                }
+                let (from, to) = pair?;
                 EventKind::Outreach {
                     from,
                     to,
@@ -1193,8 +1175,11 @@ impl Validator<'_> {
                 }
             }
             "tie" => {
-                let from = self.required_actor(table, "from", "the actor whose tie changes");
-                let to = self.required_actor(table, "to", "the partner of the tie");
+                let pair = self.two_actors(
+                    table,
+                    ("the actor whose tie changes", "the partner of the tie"),
+                    "a tie",
+                );
                 let weight = self.param(table, "weight", name("weight"), None, UNIT);
                 let channels = self.channel_set(table, "channels");
                 if table.has("end") {
@@ -1208,15 +1193,7 @@ impl Validator<'_> {
                     );
                     return None;
                 }
-                let (from, to) = (from?, to?);
-                if from == to {
-                    self.problem(
-                        table.key_path("to"),
-                        table.span_of("to"),
-                        Problem::Invalid("a tie needs two different actors".into()),
-                    );
-                    return None;
-                }
+                let (from, to) = pair?;
                 EventKind::Tie {
                     from,
                     to,
@@ -1322,6 +1299,28 @@ impl Validator<'_> {
             },
             id.span,
         ))
+    }
+
+    /// An event's `from` and `to` actors (described by `what` in "missing" messages), which
+    /// must differ: `event` names the event in the message when they do not.
+    fn two_actors(
+        &mut self,
+        table: &mut TableReader,
+        what: (&str, &str),
+        event: &str,
+    ) -> Option<(ActorId, ActorId)> {
+        let from = self.required_actor(table, "from", what.0);
+        let to = self.required_actor(table, "to", what.1);
+        let (from, to) = (from?, to?);
+        if from == to {
+            self.problem(
+                table.key_path("to"),
+                table.span_of("to"),
+                Problem::Invalid(format!("{event} needs two different actors")),
+            );
+            return None;
+        }
+        Some((from, to))
     }
 
     /// One of a fixed list of names; returns its index. `default` applies when absent.
