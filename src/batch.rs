@@ -65,7 +65,10 @@ pub enum RunPlan {
     /// runs the current estimates say is needed (times 1.1, at most doubling). Checks fall at
     /// run counts that depend only on the results, never on the thread count.
     Precision {
+        /// The widest 95% confidence half-width allowed, in the outcomes' own units (for
+        /// probabilities, a fraction).
         target: f64,
+        /// The most runs to do if the target is not reached.
         max_runs: u64,
         /// Indices of the outcomes to check; all outcomes when `None`.
         outcomes: Option<Vec<usize>>,
@@ -75,8 +78,11 @@ pub enum RunPlan {
 /// What to run and what to keep.
 #[derive(Clone, Debug)]
 pub struct BatchOptions {
+    /// The seed every run's random streams are keyed by.
     pub seed: u64,
+    /// How many runs to do.
     pub plan: RunPlan,
+    /// Worker threads (0 counts as 1); the results do not depend on it.
     pub threads: usize,
     /// Keep monthly envelopes (a sketch per outcome and month).
     pub envelopes: bool,
@@ -92,9 +98,12 @@ pub struct ScenarioTotals {
     pub moments: Vec<Moments>,
     /// Per outcome: how many runs gave exactly 1 (the "yes" of flags).
     pub ones: Vec<u64>,
+    /// Per outcome: a quantile sketch of its finite values.
     pub sketches: Vec<Sketch>,
     /// `[month * outcomes + outcome]`: each outcome's monthly measure; empty without envelopes.
     pub envelope_sums: Vec<EnvelopeSum>,
+    /// `[month * outcomes + outcome]`: a quantile sketch of each outcome's monthly measure over
+    /// the envelope runs; empty without envelopes.
     pub envelope_sketches: Vec<Sketch>,
     /// Non-finite numbers the runs produced and replaced (see `State::sanitise`).
     pub non_finite: u64,
@@ -104,7 +113,9 @@ pub struct ScenarioTotals {
 /// sum is exact ([`ExactSum`]), so envelope sums merge in any order.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct EnvelopeSum {
+    /// The exact sum of the finite values.
     pub sum: ExactSum,
+    /// How many finite values were summed.
     pub count: u64,
 }
 
@@ -130,16 +141,20 @@ pub struct PairTotals {
 /// One precision check of a sequential batch.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Checkpoint {
+    /// Runs done at the check.
     pub runs: u64,
     /// The widest half-width among the checked outcomes, and that outcome's index.
     pub widest_half_width: f64,
+    /// The index of the outcome with the widest half-width.
     pub widest_outcome: usize,
 }
 
 /// Everything a batch produced.
 #[derive(Clone, Debug)]
 pub struct BatchResult {
+    /// Runs done (for a precision plan, where it stopped).
     pub runs: u64,
+    /// Per scenario, in the order given, its totals.
     pub scenarios: Vec<ScenarioTotals>,
     /// For each scenario after the first, its pairing with the first (empty for one scenario).
     pub pairs: Vec<PairTotals>,
@@ -152,8 +167,11 @@ pub struct BatchResult {
 /// A block of per-run rows, in run order: for each run, the scenario's uncertain parameters
 /// (in scenario order) then its outcomes.
 pub struct RunRows<'a> {
+    /// The run index of the first row.
     pub first_run: u64,
+    /// Values per row: the uncertain parameters' count plus the outcomes'.
     pub width: usize,
+    /// The rows one after another, `width` values each.
     pub values: &'a [f64],
 }
 
@@ -182,7 +200,9 @@ pub fn judged_half_width(kind: OutcomeKind, moments: &Moments, ones: u64) -> f64
 /// empty when there are fewer segments than shards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
+    /// Which shard this is, from 0 to `count` − 1.
     pub index: u64,
+    /// How many shards the batch is split into, at least 1.
     pub count: u64,
 }
 
@@ -221,8 +241,12 @@ impl std::fmt::Display for Shard {
 /// how often it hands a snapshot of its progress to the checkpoint callback.
 #[derive(Clone, Debug)]
 pub struct Sharding {
+    /// The part of the batch's runs to run ([`Shard::WHOLE`] by default).
     pub shard: Shard,
+    /// Progress of an interrupted run of this shard to go on from, if any.
     pub resume: Option<Partial>,
+    /// How often to hand a snapshot of the progress to the checkpoint callback; never when
+    /// `None`.
     pub checkpoint_every: Option<Duration>,
 }
 
@@ -244,10 +268,12 @@ pub struct MemoryEstimate {
     pub shared: u64,
     /// Each worker thread's runs in flight and running totals.
     pub per_thread: u64,
+    /// The number of worker threads.
     pub threads: u64,
 }
 
 impl MemoryEstimate {
+    /// The whole estimate in bytes: the shared part plus each thread's (saturating).
     pub fn total(&self) -> u64 {
         self.shared
             .saturating_add(self.per_thread.saturating_mul(self.threads))
@@ -313,28 +339,49 @@ const MISSING_SHARDS_NAMED: usize = 20;
 /// Why a batch cannot be split, resumed or merged as asked.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum PartialError {
+    /// A precision plan's run count is not known in advance, so it cannot be split or resumed.
     #[error(
         "a batch run to a precision target cannot be sharded or resumed: its run count is not known in advance; give --runs"
     )]
     PrecisionPlan,
+    /// Two partial results of the same shard were given to merge.
     #[error("shard {0} is given more than once")]
     Duplicate(Shard),
+    /// Partial results of splits into different numbers of shards (the two counts).
     #[error("the partial results are of {0} and {1} shards: they are not one split")]
     ShardCounts(u64, u64),
+    /// Some shards of the batch are not among those given to merge.
     #[error("{count} shard{} missing: {}{}; merge needs every shard of the batch", if *count == 1 { " is" } else { "s are" }, named.iter().map(u64::to_string).collect::<Vec<_>>().join(", "), if named.len() as u64 == *count { "" } else { ", ..." })]
-    Missing { named: Vec<u64>, count: u64 },
+    Missing {
+        /// The first missing shards' indices (at most 20 are named).
+        named: Vec<u64>,
+        /// How many shards are missing in all.
+        count: u64,
+    },
+    /// A shard's partial result to merge is a checkpoint whose runs are not all done.
     #[error(
         "shard {shard} is not finished: {done} of its {chunks} chunks are done (rerun it with --resume)"
     )]
     Unfinished {
+        /// The unfinished shard.
         shard: Shard,
+        /// Chunks of the shard done.
         done: u64,
+        /// Chunks the shard has.
         chunks: u64,
     },
+    /// Totals that do not fit this batch: chunks not its shard's, lists of the wrong length,
+    /// sketches of the wrong precision (the part named).
     #[error("its totals do not have the shape of this batch's ({0}): the file is damaged")]
     Shape(&'static str),
+    /// Totals whose counts do not add up to the runs they cover.
     #[error("its counts are not those of the {runs} runs it covers ({what}): the file is damaged")]
-    Counts { runs: u64, what: &'static str },
+    Counts {
+        /// The runs the partial result covers.
+        runs: u64,
+        /// Which count is wrong.
+        what: &'static str,
+    },
 }
 
 /// Checks that a partial result read from a file fits a batch of `models` with `options`: its
@@ -855,9 +902,11 @@ struct ChunkResult {
 pub struct Folded {
     /// Per scenario and outcome.
     pub moments: Vec<Vec<Moments>>,
+    /// Per scenario and outcome: how many runs gave exactly 1.
     pub ones: Vec<Vec<u64>>,
     /// Per scenario after the first and shared outcome.
     pub differences: Vec<Vec<Moments>>,
+    /// Per scenario after the first and shared outcome: the paired yes/no counts.
     pub flags: Vec<Vec<PairedCounts>>,
     /// Per scenario.
     pub non_finite: Vec<u64>,
@@ -945,8 +994,12 @@ impl Folded {
 /// envelope sums ([`ExactSum`]). Per scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unordered {
+    /// Per scenario and outcome: a quantile sketch of its finite values.
     pub sketches: Vec<Vec<Sketch>>,
+    /// Per scenario, `[month * outcomes + outcome]`: envelope sums (empty without envelopes).
     pub envelope_sums: Vec<Vec<EnvelopeSum>>,
+    /// Per scenario, `[month * outcomes + outcome]`: envelope sketches (empty without
+    /// envelopes).
     pub envelope_sketches: Vec<Vec<Sketch>>,
 }
 
@@ -1038,6 +1091,7 @@ pub const SEGMENT_CHUNKS: u64 = 16;
 /// to `entente merge`, and what a checkpoint saves for `--resume`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Partial {
+    /// The shard this part belongs to.
     pub shard: Shard,
     /// Runs of the whole batch.
     pub runs: u64,
@@ -1050,6 +1104,7 @@ pub struct Partial {
     pub segments: Vec<Folded>,
     /// The folded totals of the done chunks of the segment in progress.
     pub current: Folded,
+    /// The totals of the done chunks that merge in any order.
     pub unordered: Unordered,
 }
 

@@ -21,27 +21,80 @@ pub const MAX_CHECKPOINT_SECONDS: f64 = 86_400.0;
 /// outcome with spread, so they are typos.
 pub const MIN_PRECISION: f64 = 1e-12;
 
+/// Exit statuses, shown at the end of `entente --help` and in the man page.
+pub const EXIT_STATUS_HELP: &str = "\
+Exit status: 0 success; 1 a scenario, design or run error (the message says which file, line \
+and key); 2 a usage error (an unknown option, a value out of range).";
+
+/// The whole command line: the global options and the command.
 #[derive(Parser)]
 #[command(
     name = "entente",
     version,
     about = "Scenario and influence simulation of states, their ties and sanctions",
-    long_about = None
+    long_about = None,
+    after_help = EXIT_STATUS_HELP
 )]
 pub struct Cli {
+    /// Print nothing on standard output and no progress, warnings or timings on standard
+    /// error; errors are still printed and the exit status tells. Files (--out, --report,
+    /// --trace) are still written.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// The command to run, with its own arguments.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Scenario overrides by key, shared by the commands that load scenarios.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct OverrideArgs {
+    /// Set KEY to VALUE in every scenario before validation, as if the file said it
+    /// (repeatable): a parameter key such as `rules.influence.rate=0.2`,
+    /// `actors.VEN.growth=0.01` or `ties.VEN.RUS.arms.weight=0.3`, or any key of an entry
+    /// (`scenario.end="2028-12"`). VALUE is a TOML value: a number, "text" or an inline
+    /// table such as `{ dist = "uniform", low = 0, high = 1 }` [default: the files as
+    /// written].
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub assignments: Vec<String>,
+}
+
+impl OverrideArgs {
+    /// The overrides, or the first assignment that is not `KEY=VALUE`.
+    pub fn overrides(&self) -> Result<crate::Overrides, crate::scenario::OverrideError> {
+        let mut overrides = crate::Overrides::new();
+        for assignment in &self.assignments {
+            overrides.push_assignment(assignment)?;
+        }
+        Ok(overrides)
+    }
+}
+
+/// The shells `entente completions` writes scripts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash (source the script, or put it in bash-completion's directory).
+    Bash,
+    /// Zsh (put the script, named `_entente`, on `$fpath`).
+    Zsh,
+    /// Fish (put the script in `~/.config/fish/completions/`).
+    Fish,
+    /// Elvish.
+    Elvish,
+    /// PowerShell.
+    Powershell,
+}
+
+/// entente's commands.
 #[derive(Subcommand)]
 pub enum Command {
     /// Validate a scenario file and print what it holds.
     Check {
         /// The scenario file (TOML).
         scenario: PathBuf,
-        /// Print nothing on success; only the exit status tells.
-        #[arg(long, short)]
-        quiet: bool,
+        /// Scenario overrides (`--set`).
+        #[command(flatten)]
+        overrides: OverrideArgs,
     },
     /// Run a scenario once and print its outcome values.
     Run(RunArgs),
@@ -49,8 +102,13 @@ pub enum Command {
     Batch {
         /// The scenario file (TOML).
         scenario: PathBuf,
+        /// Scenario overrides (`--set`).
+        #[command(flatten)]
+        overrides: OverrideArgs,
+        /// How many runs, and whether to keep each run's values.
         #[command(flatten)]
         request: BatchRequest,
+        /// The options shared with `compare`.
         #[command(flatten)]
         common: BatchArgs,
     },
@@ -59,9 +117,13 @@ pub enum Command {
         /// Two or more scenario files; the first is the baseline of the differences.
         #[arg(required = true, num_args = 2..)]
         scenarios: Vec<PathBuf>,
-        /// Runs per scenario (default: 10,000, or the design's size).
+        /// Runs per scenario [default: 10000, or the design's size].
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
         runs: Option<u64>,
+        /// Scenario overrides (`--set`), applied to every scenario.
+        #[command(flatten)]
+        overrides: OverrideArgs,
+        /// The options shared with `batch`.
         #[command(flatten)]
         common: BatchArgs,
     },
@@ -74,10 +136,10 @@ pub enum Command {
     Report {
         /// The output directory of `entente batch --out` or `entente compare --out`.
         directory: PathBuf,
-        /// Where to write the report (default: report.html in the directory).
+        /// Where to write the report [default: report.html in the directory].
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
-        /// Worker threads (default: every core). Results are identical for any count.
+        /// Worker threads. Results are identical for any count [default: every core].
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_THREADS)))]
         threads: Option<u32>,
     },
@@ -87,10 +149,11 @@ pub enum Command {
         /// Shard output directories (holding partial.entente) or partial-result files.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
-        /// Write the merged results into this directory (created if needed), each file atomically.
+        /// Write the merged results into this directory (created if needed), each file atomically
+        /// [default: print only].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Also write the HTML report of the merged results to FILE.
+        /// Also write the HTML report of the merged results to FILE [default: no report].
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
         /// What to print on standard output.
@@ -103,14 +166,24 @@ pub enum Command {
     /// Scenario discovery on a finished design: where in the inputs do the runs of interest lie
     /// (PRIM boxes, and a ranking of inputs by Kolmogorov–Smirnov distance).
     Discover(DiscoverArgs),
+    /// Print a shell completion script to standard output (`entente completions bash >
+    /// ~/.local/share/bash-completion/completions/entente`).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff) to standard output (`entente man > entente.1`, then
+    /// `man ./entente.1`).
+    Man,
     /// Repeat a batch or comparison from its manifest.json alone (the scenario texts are in it).
     Rerun {
         /// The manifest.json of an earlier batch or comparison.
         manifest: PathBuf,
-        /// Write the results into this directory (default: print only).
+        /// Write the results into this directory [default: print only].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Worker threads (default: every core). Results are identical for any count.
+        /// Worker threads. Results are identical for any count [default: every core].
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_THREADS)))]
         threads: Option<u32>,
     },
@@ -131,31 +204,36 @@ pub struct SensitivityArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
     /// A variant to pair with it: the paired differences VARIANT − SCENARIO are analysed too
-    /// (same values of the shared inputs, same noise).
+    /// (same values of the shared inputs, same noise) [default: the scenario alone].
     pub variant: Option<PathBuf>,
+    /// Scenario overrides (`--set`), applied to the scenario and the variant.
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+    /// The sensitivity method.
     #[arg(long, value_enum, default_value_t = SensitivityMethod::Sobol)]
     pub method: SensitivityMethod,
     /// Base points N (Sobol', a power of two; N·(k + 2) runs) or trajectories r (Morris;
-    /// r·(k + 1) runs). Default: 1024 base points, or 20 trajectories.
+    /// r·(k + 1) runs) [default: 1024 base points, or 20 trajectories].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
     pub points: Option<u64>,
+    /// Which inputs the design varies.
     #[command(flatten)]
     pub inputs: InputArgs,
-    /// Analyse only these outcomes (repeatable; default: every outcome).
+    /// Analyse only these outcomes (repeatable) [default: every outcome].
     #[arg(long = "outcome", value_name = "NAME")]
     pub outcomes: Vec<String>,
     /// Bootstrap resamples behind each interval.
     #[arg(long, value_name = "N", default_value_t = 200,
           value_parser = clap::value_parser!(u64).range(10..=100_000))]
     pub resamples: u64,
-    /// Seed of the random streams and of the design (default: the scenario's `seed`).
+    /// Seed of the random streams and of the design [default: the scenario's `seed`].
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads (default: every core). Results are identical for any count.
+    /// Worker threads. Results are identical for any count [default: every core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_THREADS)))]
     pub threads: Option<u32>,
     /// Write sensitivity.json, sensitivity.csv and the per-run runs.csv (for `entente
-    /// discover`) into this directory, each file atomically.
+    /// discover`) into this directory, each file atomically [default: print only].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Keep the runs' outputs in memory up to SIZE (bytes, or with K, M, G or T); a larger
@@ -175,21 +253,23 @@ pub struct SensitivityArgs {
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct InputArgs {
     /// Vary only the uncertain parameters whose keys match PATTERN (`*` any characters, `?`
-    /// one; repeatable); the others keep their Monte Carlo draws. Default: every uncertain
-    /// parameter.
+    /// one; repeatable); the others keep their Monte Carlo draws [default: every uncertain
+    /// parameter].
     #[arg(long = "params", value_name = "PATTERN")]
     pub params: Vec<String>,
-    /// Treat the fixed number KEY as uniform on [LOW, HIGH] for the analysis (repeatable).
+    /// Treat the fixed number KEY as uniform on [LOW, HIGH] for the analysis (repeatable)
+    /// [default: fixed numbers stay fixed].
     #[arg(long = "range", value_name = "KEY=LOW,HIGH", value_parser = range_request)]
     pub ranges: Vec<RangeRequest>,
     /// Run each design point R times, with noise streams shared across points (common random
-    /// numbers); estimators use each point's mean. Default: one run per point, its own noise.
+    /// numbers); estimators use each point's mean [default: one run per point, its own
+    /// noise].
     #[arg(long, value_name = "R", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub replications: Option<u64>,
     /// Morris: grid levels (even).
     #[arg(long, value_name = "P", default_value_t = DEFAULT_MORRIS_LEVELS)]
     pub morris_levels: usize,
-    /// Morris: select the trajectories from a pool of M (Campolongo 2007). Default: 4·r.
+    /// Morris: select the trajectories from a pool of M (Campolongo 2007) [default: 4·r].
     #[arg(long, value_name = "M")]
     pub morris_pool: Option<u64>,
 }
@@ -214,10 +294,11 @@ pub struct DiscoverArgs {
     #[arg(long, value_name = "DENSITY", default_value_t = 0.8)]
     pub threshold: f64,
     /// Also write the whole result (trajectory, chosen box, ranking) as JSON to FILE,
-    /// atomically.
+    /// atomically [default: print only].
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Also write an HTML page with the trade-off curve and the chosen box to FILE.
+    /// Also write an HTML page with the trade-off curve and the chosen box to FILE
+    /// [default: no page].
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// What to print on standard output.
@@ -269,13 +350,16 @@ pub fn sweep_request(text: &str) -> Result<SweepRequest, String> {
 pub struct RunArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
-    /// Seed of the random streams (default: the scenario's `seed`).
+    /// Scenario overrides (`--set`).
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+    /// Seed of the random streams [default: the scenario's `seed`].
     #[arg(long)]
     pub seed: Option<u64>,
     /// Which run of a Monte Carlo batch to reproduce (its parameter draws and noise).
     #[arg(long, default_value_t = 0)]
     pub run: u64,
-    /// Also write the month-by-month trace to this CSV file.
+    /// Also write the month-by-month trace to this CSV file [default: no trace].
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
     /// Output format of the outcome values.
@@ -289,11 +373,12 @@ pub struct RunArgs {
 /// What `entente batch` takes besides its scenario and the options it shares with `compare`.
 #[derive(clap::Args)]
 pub struct BatchRequest {
-    /// Number of runs (run indices 0 to N-1).
+    /// Number of runs (run indices 0 to N-1) [default: 10000, or the design's size].
     #[arg(long, value_name = "N", conflicts_with = "precision",
           value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
     pub runs: Option<u64>,
-    /// Run until every outcome's 95% CI half-width is at most E (sequential stopping).
+    /// Run until every outcome's 95% CI half-width is at most E (sequential stopping)
+    /// [default: a fixed number of runs, --runs].
     #[arg(long, value_name = "E", value_parser = precision_target)]
     pub precision: Option<f64>,
     /// With --precision: never run more than this many runs.
@@ -305,7 +390,7 @@ pub struct BatchRequest {
         value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS)
     )]
     pub max_runs: u64,
-    /// With --precision: judge only these outcomes (repeatable; default: all).
+    /// With --precision: judge only these outcomes (repeatable) [default: all].
     #[arg(
         long = "precision-outcome",
         value_name = "NAME",
@@ -323,13 +408,14 @@ pub const DEFAULT_RUNS: u64 = 10_000;
 /// Options shared by `batch` and `compare`.
 #[derive(clap::Args)]
 pub struct BatchArgs {
-    /// Seed of the random streams (default: the (first) scenario's `seed`).
+    /// Seed of the random streams [default: the (first) scenario's `seed`].
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads (default: every core). Results are identical for any count.
+    /// Worker threads. Results are identical for any count [default: every core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_THREADS)))]
     pub threads: Option<u32>,
-    /// Write the results into this directory (created if needed), each file atomically.
+    /// Write the results into this directory (created if needed), each file atomically
+    /// [default: print only].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Do not keep monthly envelopes (faster; no envelopes.csv).
@@ -338,10 +424,11 @@ pub struct BatchArgs {
     /// Run only shard K of N of the runs (K from 0), or `auto`: K and N from a Slurm job array
     /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job
     /// (JOB_COMPLETION_INDEX, with N from --shard-count or ENTENTE_SHARD_COUNT). Needs --out;
-    /// writes a partial result there for `entente merge`.
+    /// writes a partial result there for `entente merge` [default: the whole batch].
     #[arg(long, value_name = "K/N|auto")]
     pub shard: Option<String>,
-    /// With --shard auto under a Kubernetes Indexed Job: the number of shards (its completions).
+    /// With --shard auto under a Kubernetes Indexed Job: the number of shards (its
+    /// completions) [default: ENTENTE_SHARD_COUNT].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
     pub shard_count: Option<u64>,
     /// Continue the batch whose checkpoint is in --out, running only the runs it lacks; starts
@@ -352,16 +439,18 @@ pub struct BatchArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = checkpoint_seconds)]
     pub checkpoint_every: f64,
     /// Refuse to start a batch whose estimated memory exceeds SIZE (bytes, or with K, M, G or T:
-    /// powers of 1024). Default: three quarters of this machine's physical memory.
+    /// powers of 1024) [default: three quarters of this machine's physical memory].
     #[arg(long, value_name = "SIZE", value_parser = memory_size)]
     pub max_memory: Option<u64>,
     /// Also write a self-contained HTML report (charts inline, no network) to FILE, and each
-    /// chart as an SVG file in FILE's directory under `<FILE stem>-charts/`.
+    /// chart as an SVG file in FILE's directory under `<FILE stem>-charts/` [default: no
+    /// report].
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The sampling design of the runs.
     #[command(flatten)]
     pub design: DesignArgs,
 }
@@ -384,18 +473,19 @@ pub enum DesignChoice {
 /// How `batch` and `compare` choose each run's inputs (see docs/EXPLORATION.md).
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct DesignArgs {
-    /// The sampling design (default: mc, or grid when --sweep is given). A design with a size
-    /// (lhs, sobol, morris, grid) sets the number of runs.
+    /// The sampling design. A design with a size (lhs, sobol, morris, grid) sets the number of
+    /// runs [default: mc, or grid when --sweep is given].
     #[arg(long, value_enum, value_name = "DESIGN")]
     pub design: Option<DesignChoice>,
     /// Points of the design: Latin hypercube points, Sobol' base points (a power of two) or
-    /// Morris trajectories.
+    /// Morris trajectories [default: none; lhs, sobol and morris need it].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
     pub points: Option<u64>,
     /// Sweep KEY over these values (repeatable; every combination is run, the last KEY
-    /// fastest). Fixed numbers may be swept too.
+    /// fastest). Fixed numbers may be swept too [default: no sweep].
     #[arg(long = "sweep", value_name = "KEY=V1,V2,...", value_parser = sweep_request)]
     pub sweeps: Vec<SweepRequest>,
+    /// Which inputs the design varies.
     #[command(flatten)]
     pub inputs: InputArgs,
 }
@@ -452,14 +542,18 @@ pub fn recorded_design(command: &[String]) -> Option<ExperimentRequest> {
 /// What `run` prints.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum RunFormat {
+    /// Plain text for people.
     Text,
+    /// JSON, for programs.
     Json,
 }
 
 /// What `batch` and `compare` print.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {
+    /// Plain text tables for people.
     Text,
+    /// JSON, for programs.
     Json,
     /// Markdown tables (batch and compare only), for reports.
     Markdown,
@@ -523,28 +617,54 @@ pub fn memory_size(text: &str) -> Result<u64, String> {
 /// Why `--shard` cannot be used as given.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ShardError {
+    /// The value is neither `K/N` nor `auto` (the value as given).
     #[error("--shard {0:?}: expected K/N (shard K of N, K from 0) or auto")]
     Syntax(String),
+    /// K, N or a scheduler's variable is not a whole number.
     #[error("{name}={value:?} is not a whole number")]
-    Number { name: &'static str, value: String },
+    Number {
+        /// What was read: `--shard K`, `--shard N` or the variable's name.
+        name: &'static str,
+        /// The text found.
+        value: String,
+    },
+    /// N is 0, or K is not below N.
     #[error("--shard {index}/{count}: K must be at least 0 and below N, and N at least 1")]
-    Range { index: u64, count: u64 },
+    Range {
+        /// The shard asked for (K).
+        index: u64,
+        /// The number of shards (N).
+        count: u64,
+    },
+    /// More shards than the batch has segments: a shard runs whole segments.
     #[error(
         "--shard {index}/{count}: a batch of {runs} runs has {segments} segment{} of {} runs, and a shard runs whole segments: give at most {segments} shards, or more runs",
         if *segments == 1 { "" } else { "s" }, SEGMENT_CHUNKS * CHUNK_RUNS
     )]
     TooMany {
+        /// The shard asked for (K).
         index: u64,
+        /// The number of shards (N).
         count: u64,
+        /// The batch's runs.
         runs: u64,
+        /// The batch's segments, the most shards it can be split into.
         segments: u64,
     },
+    /// A Slurm task id below the job array's first id.
     #[error("SLURM_ARRAY_TASK_ID {id} is below SLURM_ARRAY_TASK_MIN {minimum}")]
-    SlurmMinimum { id: u64, minimum: u64 },
+    SlurmMinimum {
+        /// `SLURM_ARRAY_TASK_ID`.
+        id: u64,
+        /// `SLURM_ARRAY_TASK_MIN`.
+        minimum: u64,
+    },
+    /// `--shard auto` in a Kubernetes Indexed Job that does not say how many shards there are.
     #[error(
         "--shard auto: JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but not the number of shards; give --shard-count N or set ENTENTE_SHARD_COUNT to the job's completions"
     )]
     KubernetesCount,
+    /// `--shard auto` outside a Slurm job array or a Kubernetes Indexed Job.
     #[error(
         "--shard auto: neither SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (a Slurm job array) nor JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) is set; give --shard K/N, for example --shard 3/64"
     )]
@@ -731,5 +851,59 @@ mod tests {
             resolve_shard(Some("auto"), None, runs, slurm),
             Ok(Shard { index: 2, count: 4 })
         );
+    }
+}
+
+#[cfg(test)]
+mod help_tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every option that takes a value and is not required says what happens without it:
+    /// clap's `[default: X]` from a default value, or the same words written into its help.
+    #[test]
+    fn issue_17_every_optional_value_shows_its_default_in_help() {
+        let mut missing = Vec::new();
+        let root = Cli::command();
+        let mut commands = vec![(String::from("entente"), root)];
+        while let Some((path, command)) = commands.pop() {
+            for argument in command.get_arguments() {
+                let takes_value = argument.get_action().takes_values();
+                let has_default = !argument.get_default_values().is_empty();
+                let help = argument
+                    .get_long_help()
+                    .or(argument.get_help())
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                if takes_value
+                    && !argument.is_required_set()
+                    && !argument.is_positional()
+                    && !has_default
+                    && !help.contains("[default: ")
+                {
+                    missing.push(format!("{path} --{}", argument.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                commands.push((format!("{path} {}", sub.get_name()), sub.clone()));
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "options without a default in their help: {missing:#?}"
+        );
+    }
+
+    /// The exit statuses are documented where users look for them.
+    #[test]
+    fn issue_17_help_documents_the_exit_statuses() {
+        let help = Cli::command().render_long_help().to_string();
+        for status in ["0 success", "1 a scenario", "2 a usage error"] {
+            assert!(
+                help.contains(status),
+                "{status:?} missing from --help:\n{help}"
+            );
+        }
     }
 }

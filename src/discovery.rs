@@ -84,36 +84,70 @@ const STIRLING_SERIES_FROM: u64 = 15;
 /// Errors in the cases or settings handed to scenario discovery.
 #[derive(Clone, Debug, PartialEq, Serialize, thiserror::Error)]
 pub enum DiscoveryError {
+    /// No case was given.
     #[error("there are no cases")]
     NoCases,
+    /// No input column was given.
     #[error("there are no input columns")]
     NoInputs,
+    /// The number of names is not the number of input columns.
     #[error("{names} input names were given for {columns} input columns")]
-    NameCount { names: usize, columns: usize },
+    NameCount {
+        /// Names given.
+        names: usize,
+        /// Input columns given.
+        columns: usize,
+    },
+    /// An input column whose length is not the number of cases.
     #[error("input `{column}` has {found} values where there are {expected} cases")]
     ColumnLength {
+        /// The input's name.
         column: String,
+        /// The column's length.
         found: usize,
+        /// The number of cases.
         expected: usize,
     },
+    /// An input value that is NaN or infinite.
     #[error("input `{column}` has the non-finite value {value} in row {row}")]
     NonFinite {
+        /// The input's name.
         column: String,
+        /// The case's index, from 0.
         row: usize,
+        /// The value found.
         value: f64,
     },
+    /// No case is of interest.
     #[error("no case is of interest: there is nothing to find")]
     NoCaseOfInterest,
+    /// Every case is of interest.
     #[error("every case is of interest: there is nothing to tell them from")]
     EveryCaseOfInterest,
+    /// More cases than [`MAX_CASES`].
     #[error("there are {cases} cases; at most {most} are supported")]
-    TooManyCases { cases: usize, most: usize },
+    TooManyCases {
+        /// Cases given.
+        cases: usize,
+        /// The most supported.
+        most: usize,
+    },
+    /// A box whose number of limits is not the number of inputs.
     #[error("the box has limits for {found} inputs where there are {expected}")]
-    LimitCount { found: usize, expected: usize },
+    LimitCount {
+        /// Limits given.
+        found: usize,
+        /// The number of inputs.
+        expected: usize,
+    },
+    /// A PRIM setting outside its range (or NaN).
     #[error("setting `{name}` is {value}; it must be in {range}")]
     InvalidSetting {
+        /// The setting's name, such as "peel_alpha".
         name: &'static str,
+        /// The value given.
         value: f64,
+        /// The range allowed, written as an interval such as "(0, 0.5)".
         range: &'static str,
     },
 }
@@ -176,11 +210,14 @@ fn check_setting(
 /// The limits of a box on one input; a case is inside when lower ≤ value ≤ upper.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Limits {
+    /// The smallest value inside the box (inclusive).
     pub lower: f64,
+    /// The largest value inside the box (inclusive).
     pub upper: f64,
 }
 
 impl Limits {
+    /// Whether `value` lies within the limits, both included (false for NaN).
     pub fn contains(&self, value: f64) -> bool {
         self.lower <= value && value <= self.upper
     }
@@ -190,13 +227,16 @@ impl Limits {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
+    /// A box from peeling (including the first box, which holds every case).
     Peeling,
+    /// A box from pasting the last peeled box.
     Pasting,
 }
 
 /// One box of PRIM's trajectory with its statistics.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrimBox {
+    /// Which phase produced the box.
     pub phase: Phase,
     /// Cases inside the box.
     pub cases: u64,
@@ -220,13 +260,19 @@ pub struct PrimBox {
 pub struct Restriction {
     /// The input's position among the columns.
     pub input: usize,
+    /// The input's name.
     pub name: String,
+    /// The box's lower limit on the input.
     pub lower: f64,
+    /// The box's upper limit on the input.
     pub upper: f64,
-    /// The data's smallest and largest values of the input.
+    /// The data's smallest value of the input.
     pub minimum: f64,
+    /// The data's largest value of the input.
     pub maximum: f64,
+    /// The quasi-p-value of the lower limit (`None` if it is at the data's minimum).
     pub quasi_p_lower: Option<f64>,
+    /// The quasi-p-value of the upper limit (`None` if it is at the data's maximum).
     pub quasi_p_upper: Option<f64>,
 }
 
@@ -234,10 +280,15 @@ pub struct Restriction {
 /// ones), the chosen box's position on it and the chosen box's restrictions.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrimResult {
+    /// The settings PRIM ran with.
     pub settings: PrimSettings,
+    /// The inputs' names, in the input order.
     pub names: Vec<String>,
+    /// All cases.
     pub cases: u64,
+    /// All cases of interest.
     pub cases_of_interest: u64,
+    /// The boxes in order: the peeled ones from the whole data down, then the pasted ones.
     pub trajectory: Vec<PrimBox>,
     /// Position of the chosen box on the trajectory ([`choose_box`]).
     pub chosen: usize,
@@ -246,6 +297,7 @@ pub struct PrimResult {
 }
 
 impl PrimResult {
+    /// The chosen box of the trajectory.
     pub fn chosen_box(&self) -> &PrimBox {
         &self.trajectory[self.chosen]
     }
@@ -257,8 +309,11 @@ impl PrimResult {
 pub struct InputSensitivity {
     /// The input's position among the columns.
     pub input: usize,
+    /// The input's name.
     pub name: String,
+    /// The two-sample Kolmogorov–Smirnov distance, in [0, 1].
     pub distance: f64,
+    /// The distance's asymptotic p-value.
     pub p_value: f64,
 }
 
@@ -348,10 +403,12 @@ impl<'a> Cases<'a> {
         self.of_interest.is_empty()
     }
 
+    /// Number of input columns.
     pub fn inputs(&self) -> usize {
         self.columns.len()
     }
 
+    /// Number of cases of interest.
     pub fn cases_of_interest(&self) -> u64 {
         self.cases_of_interest
     }

@@ -32,13 +32,16 @@ pub struct OutputName {
     pub name: String,
     /// The outcome's name in its scenario.
     pub outcome: String,
+    /// Whether the output is the paired difference, variant minus scenario.
     pub difference: bool,
 }
 
 /// One output's values, one per run in run order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Output {
+    /// Which output it is.
     pub name: OutputName,
+    /// Its value in each run, in run order (NaN where missing).
     pub values: Vec<f64>,
 }
 
@@ -71,10 +74,12 @@ impl Drop for OutputTable {
 }
 
 impl OutputTable {
+    /// The outputs' names, in column order.
     pub fn names(&self) -> &[OutputName] {
         &self.names
     }
 
+    /// The number of runs (rows).
     pub fn runs(&self) -> u64 {
         self.runs
     }
@@ -154,6 +159,7 @@ pub fn memory_bytes(runs: u64, outputs: usize) -> u64 {
 
 /// What [`run_design`] runs and where its outputs go.
 pub struct DesignRuns<'a> {
+    /// The seed of the random streams and of the design.
     pub seed: u64,
     /// Runs of each scenario, indices 0 to `runs` − 1.
     pub runs: u64,
@@ -452,11 +458,17 @@ pub fn write_design_rows(
 /// How `entente discover --where` compares an output with a number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Comparison {
+    /// `<`
     Less,
+    /// `<=`
     LessOrEqual,
+    /// `>`
     Greater,
+    /// `>=`
     GreaterOrEqual,
+    /// `==`
     Equal,
+    /// `!=`
     NotEqual,
 }
 
@@ -489,21 +501,32 @@ impl Comparison {
 pub struct Condition {
     /// The output's name (a column of `runs.csv`).
     pub output: String,
+    /// The comparison and the number it compares with; `None` for a yes/no output, of
+    /// interest where it is 1.
     pub comparison: Option<(Comparison, f64)>,
 }
 
 /// Why a `--where` expression cannot be read.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ConditionError {
+    /// No output name before the operator, or nothing at all (the expression as given).
     #[error(
         "--where {0:?}: give an output name, optionally followed by < <= > >= == or != and a number"
     )]
     Empty(String),
+    /// What follows the operator is not a finite number.
     #[error("--where {text:?}: {number:?} is not a finite number")]
-    Number { text: String, number: String },
+    Number {
+        /// The whole expression.
+        text: String,
+        /// The text after the operator.
+        number: String,
+    },
 }
 
 impl Condition {
+    /// Reads `OUTPUT`, or `OUTPUT OP NUMBER` with OP one of `<`, `<=`, `>`, `>=`, `==`, `!=`
+    /// (spaces around OP optional).
     pub fn parse(text: &str) -> Result<Condition, ConditionError> {
         let found = Comparison::OPERATORS
             .iter()

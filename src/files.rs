@@ -10,17 +10,25 @@ use std::path::Path;
 /// Why a file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// The operating system refused to give information about, open or read the file.
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// A directory, FIFO, device or socket: reading one would fail, block, or never end.
     #[error("it is {kind}, not a regular file")]
-    NotRegularFile { kind: &'static str },
+    NotRegularFile {
+        /// What it is instead, with its article, such as "a directory".
+        kind: &'static str,
+    },
+    /// The file is larger than the limit for its kind.
     #[error(
         "it is {size} bytes, larger than the limit of {limit} bytes ({} MiB) for {what}",
         limit / (1024 * 1024)
     )]
     TooLarge {
+        /// The file's size, in bytes (for a file that grew while it was read, the bytes
+        /// read: one past the limit).
         size: u64,
+        /// The largest size allowed, in bytes.
         limit: u64,
         /// What kind of file it should have been ("a scenario file"), for the message.
         what: &'static str,

@@ -5,6 +5,9 @@
 //! [`Model`], one reproducible run per seed and run index) → `outcome` (measures read from a
 //! run) → `report` (text, JSON and CSV out). See ARCHITECTURE.md.
 
+#![warn(missing_docs)]
+
+pub mod api;
 pub mod batch;
 pub mod cli;
 pub mod design;
@@ -26,6 +29,7 @@ pub mod stats;
 pub mod summary;
 pub mod time;
 
+pub use api::{Outcomes, RunTable, Settings};
 pub use model::{Model, RunResult, Simulation};
 pub use outcome::{OutcomeValue, Trace};
-pub use scenario::{Scenario, ScenarioError};
+pub use scenario::{Overrides, Scenario, ScenarioError};

@@ -1,6 +1,7 @@
 //! The `entente` command line: parses the arguments (`entente::cli`) and hands each command to
 //! its file in `src/commands/`. The only place that uses `anyhow` and prints errors: once, as
-//! `error: ...` on standard error, with exit status 1 (2 for a usage error, from clap).
+//! `error: ...` on standard error, with exit status 1 (2 for a usage error, from clap; see
+//! `entente::cli::EXIT_STATUS_HELP`).
 
 mod commands;
 
@@ -47,25 +48,38 @@ fn choose_instructions() -> Result<()> {
 
 fn execute(cli: Cli) -> Result<()> {
     let command: Vec<String> = std::env::args().collect();
+    commands::set_quiet(cli.quiet);
     match cli.command {
-        Command::Check { scenario, quiet } => commands::single::check(&scenario, quiet),
+        Command::Check {
+            scenario,
+            overrides,
+        } => commands::single::check(&scenario, &overrides),
         Command::Run(request) => commands::single::run(request),
         Command::Batch {
             scenario,
+            overrides,
             request,
             common,
-        } => batch_command(commands::load(&scenario)?, &request, &common, &command),
+        } => batch_command(
+            commands::load(&scenario, &overrides)?,
+            &request,
+            &common,
+            &command,
+        ),
         Command::Compare {
             scenarios,
             runs,
+            overrides,
             common,
         } => {
             let loaded = scenarios
                 .iter()
-                .map(|path| commands::load(path))
+                .map(|path| commands::load(path, &overrides))
                 .collect::<Result<_>>()?;
             compare_command(loaded, runs, &common, &command)
         }
+        Command::Completions { shell } => commands::single::completions(shell),
+        Command::Man => commands::single::man(),
         Command::Rerun {
             manifest,
             out,

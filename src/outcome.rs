@@ -25,6 +25,7 @@ pub enum OutcomeKind {
 }
 
 impl OutcomeKind {
+    /// The kind of an outcome's values, from its measure.
     pub fn of(spec: &OutcomeSpec) -> OutcomeKind {
         match spec.measure {
             Measure::Survives { .. } => OutcomeKind::Flag,
@@ -33,6 +34,7 @@ impl OutcomeKind {
         }
     }
 
+    /// The kind's name in JSON and CSV output: "number", "flag" or "month".
     pub fn name(self) -> &'static str {
         match self {
             OutcomeKind::Number => "number",
@@ -45,8 +47,11 @@ impl OutcomeKind {
 /// An outcome value decoded for people.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum OutcomeValue {
+    /// A quantity (NaN where a conditional outcome's condition does not hold).
     Number(f64),
+    /// Yes or no.
     Flag(bool),
+    /// The month something happened, or `None` when it never did.
     Month(Option<Month>),
 }
 
@@ -340,6 +345,7 @@ pub struct Tracker {
 }
 
 impl Tracker {
+    /// A tracker of `model`'s outcomes, with their measures compiled and their values empty.
     pub fn new(model: &Model) -> Tracker {
         Tracker {
             probes: model
@@ -374,6 +380,7 @@ impl Tracker {
             + self.latest.capacity() * size_of::<Lanes>()
     }
 
+    /// Empties every outcome's running value, for the next group of runs.
     pub fn reset(&mut self) {
         self.accumulators.fill(EMPTY);
         self.latest.fill(Lanes::splat(f32::NAN));
@@ -495,9 +502,12 @@ fn holds(given: Given, spec: &OutcomeSpec, state: &State, lane: usize) -> bool {
 /// followed) stability and regime, then each outcome's monthly measure.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
+    /// The column names: `ID.capacity` and `ID.position` per actor (with `ID.stability` and
+    /// `ID.regime` for a followed one), then each outcome's name.
     pub columns: Vec<String>,
     /// Row-major: `values[month * columns.len() + column]`.
     pub values: Vec<f64>,
+    /// The calendar month of each row.
     pub months: Vec<Month>,
 }
 
@@ -522,6 +532,7 @@ impl Trace {
         }
     }
 
+    /// Removes every row, keeping the columns and the memory.
     pub fn clear(&mut self) {
         self.values.clear();
         self.months.clear();

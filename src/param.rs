@@ -29,35 +29,52 @@ const SMALLEST_PROBABILITY: f64 = f64::from_bits(1);
 /// invariants noted on each variant, so sampling never fails.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Distribution {
+    /// A fixed number: every run takes this value and draws nothing.
     Fixed(f64),
-    /// `low < high`.
+    /// Uniform between two bounds. `low < high`.
     Uniform {
+        /// The smallest value.
         low: f64,
+        /// The largest value.
         high: f64,
     },
-    /// `sd >= 0`, optional bounds with `low < high` and the mean inside them.
+    /// Normal, truncated to its bounds by rejection. `sd >= 0`, optional bounds with
+    /// `low < high` and the mean inside them.
     Normal {
+        /// The mean before truncation.
         mean: f64,
+        /// The standard deviation before truncation (0 gives the mean).
         sd: f64,
+        /// The lower bound, if any.
         low: Option<f64>,
+        /// The upper bound, if any.
         high: Option<f64>,
     },
     /// `alpha, beta > 0`, rescaled from `[0, 1]` to `[low, high]`, `low < high`.
     Beta {
+        /// The first shape parameter (weight toward `high`).
         alpha: f64,
+        /// The second shape parameter (weight toward `low`).
         beta: f64,
+        /// The value a draw of 0 is mapped to.
         low: f64,
+        /// The value a draw of 1 is mapped to.
         high: f64,
     },
+    /// Triangular: density rising linearly from `low` to `mode`, falling to `high`.
     /// `low <= mode <= high`, `low < high`.
     Triangular {
+        /// The smallest value.
         low: f64,
+        /// The most likely value.
         mode: f64,
+        /// The largest value.
         high: f64,
     },
 }
 
 impl Distribution {
+    /// Whether it is a fixed number rather than a distribution to draw from.
     pub fn is_fixed(&self) -> bool {
         matches!(self, Distribution::Fixed(_))
     }
@@ -318,11 +335,14 @@ pub struct ParamSpec {
     /// A stable dotted name such as `actors.VEN.growth`, used in reports and as the name of the
     /// parameter's random stream.
     pub key: String,
+    /// The fixed value or the distribution each run draws it from.
     pub distribution: Distribution,
+    /// The random stream it is drawn from: `param:` and its key.
     pub purpose: Purpose,
 }
 
 impl ParamSpec {
+    /// A parameter named `key`, drawn from its own stream `param:KEY`.
     pub fn new(key: String, distribution: Distribution) -> ParamSpec {
         let purpose = Purpose::named(&format!("param:{key}"));
         ParamSpec {

@@ -4,8 +4,8 @@
 //! A file is a first line naming the format, then a gzip stream of one header (entente's
 //! version, a hash of the binary that wrote it, the seed, the run count, the shard, whether
 //! envelopes are kept, the command and every scenario file's text) and one
-//! [`batch::Partial`], every number in little-endian binary (floats as their bits, so that
-//! NaN and infinities survive and nothing is rounded), then a CRC-32 of every byte before it,
+//! [`batch::Partial`](crate::batch::Partial), every number in little-endian binary (floats
+//! as their bits, so that NaN and infinities survive and nothing is rounded), then a CRC-32 of every byte before it,
 //! the first line included. The checksum is checked before anything is decompressed: gzip's
 //! own CRC covers only the decompressed body and is read only at the end of the stream, so a
 //! flipped bit in gzip's header fields or a decoder that stops early could pass unseen. CRC-32
@@ -37,14 +37,18 @@ pub const MAXIMUM_BODY_BYTES: u64 = 1 << 30;
 /// `merge` needs to rebuild the scenarios and to write the manifest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Header {
+    /// The version of entente that wrote the file (the crate's version).
     pub entente_version: String,
     /// FNV-1a (64-bit) of the executable that wrote the file, in hex: results are bit-identical
     /// only for the same binary.
     pub binary: String,
+    /// The batch's seed.
     pub seed: u64,
     /// Runs of the whole batch.
     pub runs: u64,
+    /// The shard whose share the file holds ([`Shard::WHOLE`] for a whole batch).
     pub shard: Shard,
+    /// Whether the batch keeps monthly envelopes.
     pub envelopes: bool,
     /// The command that wrote it, the program first.
     pub command: Vec<String>,
@@ -123,16 +127,26 @@ impl Header {
 /// Why bytes are not a partial result.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
+    /// The first line is not [`MAGIC`]: the file is something else.
     #[error("not an entente partial result (its first line is not {:?})", String::from_utf8_lossy(MAGIC).trim_end())]
     NotPartial,
+    /// A file of format 1, which had no checksum and is no longer read.
     #[error(
         "written by an older entente (partial-result format 1, without a checksum): rerun the batch with this one"
     )]
     OldFormat,
+    /// The CRC-32 at the end does not match the bytes before it.
     #[error(
         "damaged: its checksum does not match its content (CRC-32 {stored:08x} stored, {computed:08x} computed)"
     )]
-    Checksum { stored: u32, computed: u32 },
+    Checksum {
+        /// The CRC-32 the file ends with.
+        stored: u32,
+        /// The CRC-32 of the bytes before it.
+        computed: u32,
+    },
+    /// The file is too short for a checksum, or its content cannot be decoded; the message
+    /// says what is wrong.
     #[error("damaged or cut short: {0}")]
     Damaged(String),
 }

@@ -81,45 +81,84 @@ fn is_result_name(name: &str) -> bool {
 /// Why a results directory cannot be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum ResultsError {
+    /// A file-system operation failed.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
+        /// What was being done, such as "create directory".
         action: &'static str,
+        /// The file or directory it was done to.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
     // The reason is in the message and not the error's `source`, so that a chain of causes
     // printed in full does not say it twice.
+    /// A file of the directory could not be read (not a regular file, too large, ...).
     #[error("cannot read {}: {reason}", path.display())]
     Read {
+        /// The file.
         path: PathBuf,
+        /// Why it could not be read.
         reason: crate::files::ReadError,
     },
+    /// Another process holds the directory's lock.
     #[error(
         "{} is in use by another entente process ({holder}): wait for it to finish, or write to another directory",
         directory.display()
     )]
-    Locked { directory: PathBuf, holder: String },
+    Locked {
+        /// The results directory.
+        directory: PathBuf,
+        /// What the lock file says of its holder ("pid N"), or that it is unknown.
+        holder: String,
+    },
+    /// The directory has no commit record: its batch never finished.
     #[error(
         "{} holds no finished results (no {COMMIT_FILE}): the batch that wrote it was interrupted, or it was written by an entente older than 0.1 with commit records; run the batch again (--resume continues from its checkpoint)",
         directory.display()
     )]
-    NotFinished { directory: PathBuf },
+    NotFinished {
+        /// The results directory.
+        directory: PathBuf,
+    },
+    /// A file the commit record lists is missing or differs in length or checksum.
     #[error(
         "{} does not match the commit record of {} ({what}): the directory was edited or damaged after the batch wrote it",
         directory.join(name).display(), directory.display()
     )]
     Mismatch {
+        /// The results directory.
         directory: PathBuf,
+        /// The file's name in it.
         name: String,
+        /// How it differs.
         what: String,
     },
+    /// The commit record cannot be read as one.
     #[error("{} is not a commit record entente can read: {reason}", path.display())]
-    BadRecord { path: PathBuf, reason: String },
+    BadRecord {
+        /// The commit record's path.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A file asked for that the commit record does not list.
     #[error("{} is not among the results in {}", name, directory.display())]
-    Missing { directory: PathBuf, name: String },
+    Missing {
+        /// The results directory.
+        directory: PathBuf,
+        /// The file's name.
+        name: String,
+    },
+    /// A failure injected by [`Faults`] in a test.
     #[error("fault injected at step {step} ({what}) by a test")]
-    Injected { step: usize, what: String },
+    Injected {
+        /// The step that failed, counted from 0.
+        step: usize,
+        /// What the step would have done.
+        what: String,
+    },
 }
 
 type Result<T> = std::result::Result<T, ResultsError>;
@@ -169,7 +208,9 @@ impl Faults {
 /// One result file as the commit record lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommittedFile {
+    /// The file's name in the results directory.
     pub name: String,
+    /// The file's length in bytes.
     pub bytes: u64,
     /// CRC-32 (ISO 3309) of the file's bytes, in hex.
     pub crc32: String,
@@ -179,8 +220,11 @@ pub struct CommittedFile {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CommitRecord {
+    /// The record's format, "entente results, commit record 1".
     pub format: String,
+    /// The version of entente that committed the results.
     pub entente_version: String,
+    /// Every result file of the directory.
     pub files: Vec<CommittedFile>,
 }
 
@@ -256,6 +300,7 @@ impl Lock {
         }
     }
 
+    /// The locked results directory.
     pub fn directory(&self) -> &Path {
         &self.directory
     }
@@ -687,14 +732,17 @@ impl Committed {
         })
     }
 
+    /// The results directory.
     pub fn directory(&self) -> &Path {
         &self.directory
     }
 
+    /// The directory's commit record.
     pub fn record(&self) -> &CommitRecord {
         &self.record
     }
 
+    /// Whether the commit record lists a file of this name.
     pub fn contains(&self, name: &str) -> bool {
         self.record.files.iter().any(|file| file.name == name)
     }

@@ -39,9 +39,13 @@ const MIN_RESAMPLED_VARIANCE: f64 = 1e-9;
 /// One input's Sobol' indices.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SobolIndex {
+    /// The first-order index: the share of the output's variance due to the input alone.
     pub first: f64,
+    /// The bootstrap confidence interval of the first-order index.
     pub first_interval: Interval,
+    /// The total index: the share due to the input with all its interactions.
     pub total: f64,
+    /// The bootstrap confidence interval of the total index.
     pub total_interval: Interval,
 }
 
@@ -73,24 +77,39 @@ impl SobolIndex {
 /// `ab[i][j]` = f(AB_i,j), for N rows and k inputs.
 #[derive(Clone, Copy, Debug)]
 pub struct SaltelliOutputs<'a> {
+    /// The output at each row of matrix A.
     pub a: &'a [f64],
+    /// The output at each row of matrix B.
     pub b: &'a [f64],
+    /// Per input i, the output at each row of AB_i (A with column i taken from B).
     pub ab: &'a [Vec<f64>],
 }
 
 /// Errors in the evaluations handed to an estimator.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum SensitivityError {
+    /// Too few rows (base points or trajectories) to estimate anything.
     #[error("the design has {rows} rows; at least {least} are needed")]
-    TooFewRows { rows: usize, least: usize },
+    TooFewRows {
+        /// Rows given.
+        rows: usize,
+        /// The fewest needed.
+        least: usize,
+    },
+    /// A list of evaluations of the wrong length.
     #[error("{what} has {found} values where {expected} were expected")]
     Mismatch {
+        /// Which list, such as "f(B)".
         what: &'static str,
+        /// Its length.
         found: usize,
+        /// The length it should have.
         expected: usize,
     },
+    /// The output takes one value throughout, so every index would divide by zero.
     #[error("the output has no variance over the design: every index is undefined")]
     NoVariance,
+    /// An evaluation is NaN or infinite.
     #[error("a value of the output is not finite (NaN or infinite): drop or replace such runs")]
     NotFinite,
 }
@@ -197,6 +216,8 @@ pub struct Resamples {
 }
 
 impl Resamples {
+    /// Draws `resamples` bootstrap resamples of `rows` rows from `seed`'s stream
+    /// `bootstrap:sobol`.
     pub fn new(rows: usize, resamples: usize, seed: u64) -> Resamples {
         let mut stream = rng::stream(seed, 0, Purpose::named("bootstrap:sobol"));
         let mut counts = vec![0u8; rows * resamples];
@@ -213,6 +234,7 @@ impl Resamples {
         }
     }
 
+    /// The number of rows each resample draws from (and draws).
     pub fn rows(&self) -> usize {
         self.rows
     }
@@ -386,11 +408,17 @@ fn bootstrap_interval(estimate: f64, resampled: &[f64]) -> Interval {
 /// One input's Morris measures.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MorrisIndex {
+    /// μ: the mean of the input's elementary effects.
     pub mu: f64,
+    /// The bootstrap confidence interval of μ.
     pub mu_interval: Interval,
+    /// μ*: the mean of the effects' absolute values, the input's overall influence.
     pub mu_star: f64,
+    /// The bootstrap confidence interval of μ*.
     pub mu_star_interval: Interval,
+    /// σ: the effects' standard deviation (n − 1), a sign of nonlinearity or interactions.
     pub sigma: f64,
+    /// The bootstrap confidence interval of σ.
     pub sigma_interval: Interval,
 }
 

@@ -111,10 +111,13 @@ pub struct Sketch<C = u64> {
 pub struct Bucket {
     /// The value a quantile in this bucket is read as.
     pub value: f64,
+    /// How many values fell in the bucket.
     pub count: u64,
 }
 
 impl Sketch<u64> {
+    /// An empty sketch counting in `u64` that keeps `precision_bits` bits of mantissa (at most
+    /// 52): relative error at most 2^-(precision_bits+1).
     pub fn new(precision_bits: u32) -> Sketch<u64> {
         Sketch::with_counts(precision_bits)
     }
@@ -184,12 +187,19 @@ impl Sketch<u64> {
 /// A sketch's state as plain values: the bucket counts of each sign from their first key.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SketchParts {
+    /// Bits of mantissa the buckets keep.
     pub precision_bits: u32,
+    /// The buckets of positive values: the first bucket's key and the dense counts from it.
     pub positive: (u64, Vec<u64>),
+    /// The buckets of negative values, keyed by magnitude: the first key and the counts from it.
     pub negative: (u64, Vec<u64>),
+    /// How many values had a magnitude below [`ZERO_THRESHOLD`].
     pub zero: u64,
+    /// How many values were inserted in all.
     pub count: u64,
+    /// The exact smallest value inserted (+∞ when empty).
     pub min: f64,
+    /// The exact largest value inserted (−∞ when empty).
     pub max: f64,
 }
 
@@ -399,8 +409,11 @@ impl<C: Count> Sketch<C> {
 /// Equal-width bin counts from `low` to `high`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Histogram {
+    /// The lower edge of the first bin: the smallest value (NaN when empty).
     pub low: f64,
+    /// The upper edge of the last bin: the largest value (NaN when empty).
     pub high: f64,
+    /// The number of values in each bin, from `low` up.
     pub counts: Vec<u64>,
 }
 

@@ -33,12 +33,17 @@ const ALPHA: f64 = 1.0 - CONFIDENCE;
 /// Non-finite values are not folded in; they are counted in `missing`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Moments {
+    /// How many finite values were folded in.
     pub count: u64,
+    /// How many non-finite values (NaN, infinities) were left out.
     pub missing: u64,
+    /// The mean of the finite values (0 when there are none).
     pub mean: f64,
     /// Sum of squared deviations from the mean (Welford's M2).
     pub squares: f64,
+    /// The smallest finite value (+∞ when there are none).
     pub min: f64,
+    /// The largest finite value (−∞ when there are none).
     pub max: f64,
 }
 
@@ -49,6 +54,7 @@ impl Default for Moments {
 }
 
 impl Moments {
+    /// Moments of no values at all.
     pub const EMPTY: Moments = Moments {
         count: 0,
         missing: 0,
@@ -111,6 +117,7 @@ impl Moments {
         }
     }
 
+    /// The sample standard deviation (n − 1 in the denominator); NaN below two values.
     pub fn standard_deviation(&self) -> f64 {
         self.variance().sqrt()
     }
@@ -360,6 +367,7 @@ impl ExactSum {
         (self.fine, self.coarse, self.overflowed)
     }
 
+    /// The sum whose raw state [`ExactSum::to_parts`] gave.
     pub fn from_parts(fine: i128, coarse: i128, overflowed: bool) -> ExactSum {
         ExactSum {
             fine,
@@ -372,15 +380,19 @@ impl ExactSum {
 /// A confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Interval {
+    /// The lower bound.
     pub low: f64,
+    /// The upper bound.
     pub high: f64,
 }
 
 impl Interval {
+    /// Half the interval's width.
     pub fn half_width(&self) -> f64 {
         (self.high - self.low) / 2.0
     }
 
+    /// Whether `value` lies in the interval, both bounds included (false for NaN).
     pub fn contains(&self, value: f64) -> bool {
         self.low <= value && value <= self.high
     }
@@ -410,13 +422,18 @@ pub fn wilson(successes: u64, trials: u64) -> Interval {
 /// Counts of paired yes/no outcomes: run i of scenario A and run i of scenario B.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct PairedCounts {
+    /// Pairs where both scenarios said yes.
     pub both: u64,
+    /// Pairs where only the first scenario said yes.
     pub only_first: u64,
+    /// Pairs where only the second scenario said yes.
     pub only_second: u64,
+    /// Pairs where neither said yes.
     pub neither: u64,
 }
 
 impl PairedCounts {
+    /// Counts one pair: the first scenario's answer and the second's.
     pub fn push(&mut self, first: bool, second: bool) {
         match (first, second) {
             (true, true) => self.both += 1,
@@ -426,6 +443,7 @@ impl PairedCounts {
         }
     }
 
+    /// Adds another set of counts (exact, in any order).
     pub fn merge(&mut self, other: &PairedCounts) {
         self.both += other.both;
         self.only_first += other.only_first;
@@ -433,6 +451,7 @@ impl PairedCounts {
         self.neither += other.neither;
     }
 
+    /// The number of pairs counted.
     pub fn total(&self) -> u64 {
         self.both + self.only_first + self.only_second + self.neither
     }

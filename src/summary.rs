@@ -41,6 +41,7 @@ pub struct Accuracy {
 }
 
 impl Accuracy {
+    /// The accuracy of this build's summaries (its confidence level and sketch precisions).
     pub fn current() -> Accuracy {
         Accuracy {
             confidence: CONFIDENCE,
@@ -54,14 +55,20 @@ impl Accuracy {
 /// The five reported quantiles.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Quantiles {
+    /// The 5th percentile.
     pub p5: f64,
+    /// The 25th percentile (first quartile).
     pub p25: f64,
+    /// The 50th percentile.
     pub median: f64,
+    /// The 75th percentile (third quartile).
     pub p75: f64,
+    /// The 95th percentile.
     pub p95: f64,
 }
 
 impl Quantiles {
+    /// The five quantiles read from a sketch (NaN for an empty one).
     pub fn of(sketch: &Sketch) -> Quantiles {
         let [p5, p25, median, p75, p95] = QUANTILES.map(|(_, q)| sketch.quantile(q));
         Quantiles {
@@ -73,6 +80,7 @@ impl Quantiles {
         }
     }
 
+    /// The five quantiles in the order of [`QUANTILES`].
     pub fn values(&self) -> [f64; 5] {
         [self.p5, self.p25, self.median, self.p75, self.p95]
     }
@@ -81,9 +89,13 @@ impl Quantiles {
 /// A probability with its Wilson interval.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Probability {
+    /// Successes over trials (NaN without trials).
     pub value: f64,
+    /// Runs in which it was yes (or happened).
     pub successes: u64,
+    /// Runs counted.
     pub trials: u64,
+    /// The Wilson score interval of the probability.
     pub interval: Interval,
 }
 
@@ -94,6 +106,7 @@ impl Probability {
             .map(|(successes, trials)| Probability::new(successes, trials))
     }
 
+    /// The probability of `successes` in `trials`, with its Wilson interval.
     pub fn new(successes: u64, trials: u64) -> Probability {
         Probability {
             value: successes as f64 / trials as f64,
@@ -107,19 +120,27 @@ impl Probability {
 /// The summary of one outcome over a batch.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutcomeSummary {
+    /// The outcome's name.
     pub name: String,
+    /// How its values are read.
     pub kind: OutcomeKind,
     /// Runs with a finite value.
     pub count: u64,
     /// Runs without one: for month outcomes, runs in which it never happened.
     pub missing: u64,
+    /// The mean of the finite values (NaN if none).
     pub mean: f64,
+    /// The sample standard deviation of the finite values (NaN below two).
     pub standard_deviation: f64,
     /// Confidence interval of the mean (Student's t).
     pub mean_interval: Interval,
+    /// The smallest finite value (NaN if none).
     pub min: f64,
+    /// The reported quantiles of the finite values (months rounded to whole months).
     pub quantiles: Quantiles,
+    /// The largest finite value (NaN if none).
     pub max: f64,
+    /// Counts of the finite values in [`HISTOGRAM_BINS`] equal bins from `min` to `max`.
     pub histogram: crate::sketch::Histogram,
     /// Flags: the probability of yes. Month outcomes: the probability that it happened.
     pub probability: Option<Probability>,
@@ -133,15 +154,20 @@ pub struct OutcomeSummary {
 /// of yes) inside the band?
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TargetCheck {
+    /// Lower end of the target band.
     pub low: f64,
+    /// Upper end of the target band.
     pub high: f64,
+    /// Where the band comes from.
     pub source: String,
     /// "median" or "probability".
     pub statistic: &'static str,
+    /// The batch's value of that statistic.
     pub value: f64,
-    /// The observed value, if the target states one, and whether it lies inside the batch's
-    /// 90% band (5th to 95th percentile).
+    /// The value observed in the world, if the target states one.
     pub observed: Option<f64>,
+    /// Whether the observed value lies within the batch's 5th to 95th percentiles (`None`
+    /// without one).
     pub observed_in_band: Option<bool>,
     /// Whether the target is met: the statistic inside the band, and the observed value (if
     /// any) inside the 90% band.
@@ -223,8 +249,11 @@ impl OutcomeSummary {
 pub struct EnvelopeMonth {
     /// "YYYY-MM".
     pub month: String,
+    /// Runs with a finite value that month.
     pub count: u64,
+    /// The mean of those values.
     pub mean: f64,
+    /// Their quantiles (to the envelope sketches' precision).
     pub quantiles: Quantiles,
 }
 
@@ -232,34 +261,48 @@ pub struct EnvelopeMonth {
 /// the share of runs in which the measure is 1 (the regime lasts) that month.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Envelope {
+    /// The outcome's name.
     pub outcome: String,
+    /// Every month of the scenario, in order.
     pub months: Vec<EnvelopeMonth>,
 }
 
 /// What a sequential batch did to reach its precision.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PrecisionReport {
+    /// The half-width asked for (`--precision`).
     pub target: f64,
+    /// Whether every checked outcome reached it before the run limit.
     pub reached: bool,
+    /// Each precision check, in order.
     pub checkpoints: Vec<Checkpoint>,
 }
 
 /// The summary of a batch of one scenario: what `summary.json` holds.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScenarioSummary {
+    /// The scenario's name.
     pub scenario: String,
+    /// The first month simulated, "YYYY-MM".
     pub start: String,
+    /// The last month simulated, "YYYY-MM".
     pub end: String,
+    /// The batch's seed.
     pub seed: u64,
+    /// Runs done.
     pub runs: u64,
     /// Non-finite numbers produced and replaced over all runs (0 in a healthy model).
     pub non_finite: u64,
+    /// How accurate the approximate parts are.
     pub accuracy: Accuracy,
+    /// For a batch run to a precision target, how it went; `None` for a fixed run count.
     pub precision: Option<PrecisionReport>,
+    /// Every outcome's summary, in the scenario's order.
     pub outcomes: Vec<OutcomeSummary>,
     /// How many runs the envelopes come from: the first `batch::ENVELOPE_RUNS` (or all, in a
     /// smaller batch); 0 without envelopes.
     pub envelope_runs: u64,
+    /// Every outcome's monthly envelope (empty without envelopes).
     pub envelopes: Vec<Envelope>,
 }
 
@@ -345,20 +388,26 @@ fn envelopes(model: &Model, totals: &ScenarioTotals) -> Vec<Envelope> {
 /// One scenario's side of a compared outcome.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComparedSide {
+    /// The scenario's name.
     pub scenario: String,
+    /// Runs with a finite value.
     pub count: u64,
+    /// The mean of the finite values (NaN if none).
     pub mean: f64,
+    /// The median of the finite values.
     pub median: f64,
+    /// For flags and month outcomes, the probability of yes (or that it happened).
     pub probability: Option<Probability>,
 }
 
 /// Scenario k against the first on one outcome, run by run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PairedDifference {
-    /// "B − A": the scenario named minus the first.
+    /// The name of scenario k, the B of the difference B − A (A being the first scenario).
     pub scenario: String,
     /// Pairs in which both values are finite.
     pub pairs: u64,
+    /// The mean of the run-by-run differences, B − A.
     pub mean_difference: f64,
     /// Confidence interval of the mean paired difference (Student's t).
     pub interval: Interval,
@@ -369,10 +418,12 @@ pub struct PairedDifference {
     /// asymptotic p-value, which assumes independent samples: paired runs are positively
     /// correlated, which makes it conservative.
     pub ks_distance: f64,
+    /// The asymptotic p-value of `ks_distance`.
     pub ks_p_value: f64,
-    /// Half-width of the difference's interval with pairing, and what it would be for two
-    /// independent samples of the same sizes (Welch).
+    /// Half-width of the difference's interval with pairing (that of `interval`).
     pub paired_half_width: f64,
+    /// Half-width the difference's interval would have for two independent samples of the
+    /// same sizes (Welch).
     pub unpaired_half_width: f64,
     /// 1 − Var(B − A) / (Var(A) + Var(B)): the share of variance common random numbers removed.
     pub variance_reduction: f64,
@@ -381,32 +432,45 @@ pub struct PairedDifference {
 /// A change in probability with its interval.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct ProbabilityChange {
+    /// The change, B minus A, in [-1, 1].
     pub value: f64,
+    /// Newcombe's confidence interval of the paired change.
     pub interval: Interval,
 }
 
 /// One outcome compared across scenarios.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutcomeComparison {
+    /// The outcome's name.
     pub name: String,
+    /// How its values are read.
     pub kind: OutcomeKind,
+    /// Each scenario's summary of the outcome, the first scenario first.
     pub sides: Vec<ComparedSide>,
+    /// Each later scenario against the first, in the order given.
     pub differences: Vec<PairedDifference>,
 }
 
 /// The result of `entente compare`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ComparisonSummary {
+    /// The scenarios' names, the baseline first.
     pub scenarios: Vec<String>,
+    /// The batch's seed.
     pub seed: u64,
+    /// Runs per scenario.
     pub runs: u64,
+    /// How accurate the approximate parts are.
     pub accuracy: Accuracy,
+    /// The outcomes every scenario shares, in the first scenario's order.
     pub outcomes: Vec<OutcomeComparison>,
     /// Outcomes of the first scenario that some other scenario lacks (not compared).
     pub unmatched: Vec<String>,
 }
 
 impl ComparisonSummary {
+    /// Summarises a comparison's batch result; `models` in the order they were run, the
+    /// baseline first.
     pub fn new(models: &[Model], seed: u64, result: &BatchResult) -> ComparisonSummary {
         let first = models[0].scenario();
         let names: Vec<String> = models

@@ -29,6 +29,7 @@ impl Month {
         Month::new(year, month)
     }
 
+    /// The calendar year, such as 2019.
     pub fn year(self) -> i32 {
         self.0.div_euclid(12)
     }

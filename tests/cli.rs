@@ -216,3 +216,191 @@ fn every_sets_the_months_of_the_monthly_measures() {
     assert_eq!(rejected.status.code(), Some(2));
     assert!(text(&rejected.stderr).contains("invalid value '0' for '--every <N>'"));
 }
+
+/// Issue 17: `--quiet` is accepted by every command, before or after its name, and silences
+/// standard output and the notes on standard error, while files are still written.
+#[test]
+fn issue_17_quiet_silences_every_command_but_not_its_files() {
+    let (directory, _) = workspace();
+    let cases: [&[&str]; 5] = [
+        &["-q", "check", "minimal.toml"],
+        &["run", "minimal.toml", "--quiet", "--trace", "trace.csv"],
+        &[
+            "batch",
+            "minimal.toml",
+            "--runs",
+            "64",
+            "--quiet",
+            "--out",
+            "out",
+        ],
+        &[
+            "--quiet",
+            "compare",
+            "minimal.toml",
+            "minimal.toml",
+            "--runs",
+            "64",
+        ],
+        &["completions", "bash", "-q"],
+    ];
+    for arguments in cases {
+        let output = entente(directory.path(), arguments);
+        assert!(
+            output.status.success(),
+            "{arguments:?}: {}",
+            text(&output.stderr)
+        );
+        assert!(
+            output.stdout.is_empty() && output.stderr.is_empty(),
+            "{arguments:?} printed {:?} {:?}",
+            text(&output.stdout),
+            text(&output.stderr)
+        );
+    }
+    assert!(directory.path().join("trace.csv").is_file());
+    assert!(directory.path().join("out/summary.json").is_file());
+    // Errors are still printed, with the documented status.
+    let output = entente(directory.path(), &["-q", "run", "nowhere.toml"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).starts_with("error: cannot read scenario file nowhere.toml:"));
+}
+
+/// Issue 17: the exit statuses the README documents: 0, 1 for a scenario error, 2 for usage.
+#[test]
+fn issue_17_exit_statuses_are_zero_one_and_two() {
+    let (directory, _) = workspace();
+    let status = |arguments: &[&str]| entente(directory.path(), arguments).status.code();
+    assert_eq!(status(&["check", "-q", "minimal.toml"]), Some(0));
+    assert_eq!(status(&["check", "nowhere.toml"]), Some(1));
+    assert_eq!(
+        status(&["check", "minimal.toml", "--set", "rules.nothing.rate=1"]),
+        Some(1)
+    );
+    assert_eq!(status(&["batch", "minimal.toml", "--runs", "0"]), Some(2));
+    assert_eq!(
+        status(&["batch", "minimal.toml", "--no-such-option"]),
+        Some(2)
+    );
+}
+
+/// Issue 17: `--set KEY=VALUE` gives the bytes the same value written into the file gives,
+/// and a key that names nothing is refused with the names there are.
+#[test]
+fn issue_17_set_equals_the_edited_file() {
+    let (directory, scenario) = workspace();
+    let original = std::fs::read_to_string(&scenario).unwrap();
+    assert!(
+        original.contains("rate = 0.1\n"),
+        "the edit below must apply"
+    );
+    let edited = original.replacen("rate = 0.1\n", "rate = 0.35\n", 1);
+    std::fs::write(directory.path().join("edited.toml"), edited).unwrap();
+    let rule = original[..original.find("rate = 0.1\n").unwrap()]
+        .rsplit("rule = \"")
+        .next()
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let set = format!("rules.{rule}.rate=0.35");
+    let by_set = entente(
+        directory.path(),
+        &[
+            "batch",
+            "minimal.toml",
+            "--runs",
+            "256",
+            "--format",
+            "json",
+            "--set",
+            &set,
+        ],
+    );
+    let by_file = entente(
+        directory.path(),
+        &["batch", "edited.toml", "--runs", "256", "--format", "json"],
+    );
+    let plain = entente(
+        directory.path(),
+        &["batch", "minimal.toml", "--runs", "256", "--format", "json"],
+    );
+    assert!(by_set.status.success(), "{}", text(&by_set.stderr));
+    // The scenario's name is the same in both; the outcomes must be too.
+    assert_eq!(text(&by_set.stdout), text(&by_file.stdout));
+    assert_ne!(
+        text(&by_set.stdout),
+        text(&plain.stdout),
+        "the override changed nothing"
+    );
+
+    let wrong = entente(
+        directory.path(),
+        &[
+            "check",
+            "minimal.toml",
+            "--set",
+            &format!("rules.{rule}x.rate=1"),
+        ],
+    );
+    let stderr = text(&wrong.stderr);
+    assert!(
+        stderr.contains(&format!("did you mean `{rule}`?")),
+        "{stderr}"
+    );
+    let out_of_range = entente(
+        directory.path(),
+        &[
+            "check",
+            "minimal.toml",
+            "--set",
+            &format!("rules.{rule}.rate=-5"),
+        ],
+    );
+    let stderr = text(&out_of_range.stderr);
+    assert!(
+        stderr.contains("<overrides>:") && stderr.contains("-5"),
+        "{stderr}"
+    );
+}
+
+/// Issue 17: shell completions and the manual page name every subcommand.
+#[test]
+fn issue_17_completions_and_man_page_cover_every_subcommand() {
+    let (directory, _) = workspace();
+    let subcommands = [
+        "check",
+        "run",
+        "batch",
+        "compare",
+        "report",
+        "merge",
+        "sensitivity",
+        "discover",
+        "rerun",
+        "completions",
+        "man",
+    ];
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = entente(directory.path(), &["completions", shell]);
+        assert!(output.status.success(), "{shell}: {}", text(&output.stderr));
+        let script = text(&output.stdout);
+        for subcommand in subcommands {
+            assert!(script.contains(subcommand), "{shell} lacks {subcommand}");
+        }
+        // Fish writes long options without their dashes (`-l set`).
+        assert!(
+            script.contains("--set") || script.contains("-l set"),
+            "{shell} lacks --set"
+        );
+    }
+    let page = text(&entente(directory.path(), &["man"]).stdout);
+    assert!(
+        page.starts_with(".ie") && page.contains(".TH entente 1"),
+        "{page}"
+    );
+    for subcommand in subcommands {
+        let heading = format!(".SH \"ENTENTE {}\"", subcommand.to_uppercase());
+        assert!(page.contains(&heading), "man page lacks {heading}");
+    }
+    assert!(page.contains(".SH \"EXIT STATUS\""));
+}

@@ -1885,6 +1885,7 @@ fn check_parsed(
             scenarios,
             runs,
             common,
+            ..
         } => {
             if let Some(runs) = runs {
                 check_runs("--runs", *runs, findings);
@@ -1917,7 +1918,11 @@ fn check_parsed(
             }
             return None;
         }
-        Command::Check { .. } | Command::Merge { .. } | Command::Discover(_) => return None,
+        Command::Check { .. }
+        | Command::Merge { .. }
+        | Command::Discover(_)
+        | Command::Completions { .. }
+        | Command::Man => return None,
     };
     threads(common.threads, findings);
     let every = common.checkpoint_every;

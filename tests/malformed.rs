@@ -836,6 +836,9 @@ fn check(file: &str, expected: &[Expected]) {
         Ok(_) => panic!("{file}: loaded without error"),
         Err(ScenarioError::Read { path, reason }) => panic!("{file}: cannot read {path}: {reason}"),
         Err(ScenarioError::Invalid(invalid)) => invalid,
+        Err(ScenarioError::Overrides(errors)) => {
+            panic!("{file}: no overrides were given: {errors}")
+        }
     };
     let found: Vec<(usize, usize, &str, String)> = invalid
         .diagnostics

@@ -184,7 +184,7 @@ pub fn compare_command(
         if let Some(experiment) = &experiment {
             for key in model.set_experiment(Arc::clone(experiment)) {
                 if index > 0 {
-                    eprintln!(
+                    note!(
                         "note: {key} differs in {} (or is not in it): it keeps its own value",
                         model.scenario().name()
                     );
@@ -415,7 +415,7 @@ fn run_as_asked(
     }
     staging.write(PARTIAL_FILE, &entente::partial::encode(&header, &partial))?;
     let span = shard.runs(runs);
-    eprintln!(
+    note!(
         "shard {shard}: runs {} to {} of {runs} ({} runs) in {}; combine every shard with `entente merge`",
         span.start,
         span.end.saturating_sub(1),
@@ -462,7 +462,7 @@ fn resume_point(
             vec!["its plan (it has no exact totals: a batch run to a precision target)".into()]
         };
         if finished.is_empty() {
-            eprintln!(
+            note!(
                 "{} already holds the finished results of this batch; nothing to resume",
                 directory.display()
             );
@@ -479,7 +479,7 @@ fn resume_point(
         }
     }
     let Some(bytes) = staging.checkpoint_bytes()? else {
-        eprintln!(
+        note!(
             "no checkpoint in {}: starting from the first run",
             directory.display()
         );
@@ -498,7 +498,7 @@ fn resume_point(
     }
     batch::check_partial(models, options, &partial)
         .with_context(|| format!("cannot resume from {}", path.display()))?;
-    eprintln!(
+    note!(
         "resuming from {}: {} of {} chunks done",
         path.display(),
         partial.done,
@@ -691,7 +691,7 @@ fn write_scenario_summary(
 fn finished_line(runs: u64, scenarios: usize, elapsed: std::time::Duration, threads: usize) {
     let seconds = elapsed.as_secs_f64();
     let total = runs * scenarios as u64;
-    eprintln!(
+    note!(
         "{total} runs in {seconds:.2} s ({:.0} runs/s, {threads} thread{})",
         total as f64 / seconds,
         if threads == 1 { "" } else { "s" }

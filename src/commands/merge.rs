@@ -98,7 +98,7 @@ pub fn merge_command(
         command: command.clone(),
         ..first.clone()
     };
-    eprintln!(
+    note!(
         "merged {} shards of {} runs (entente {}, binary {})",
         partials.len(),
         first.runs,

@@ -2,6 +2,31 @@
 //! scenarios, printing, threads, progress bars and rebuilding a batch from a partial result's
 //! header. Results directories are the library's `results` module's business.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once by `--quiet`: commands then print nothing but errors.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Makes every command print nothing on standard output and no notes, warnings, progress or
+/// timings on standard error (errors are printed by `main`).
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether `--quiet` was given.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// `eprintln!` unless `--quiet`: notes, warnings and timings on standard error.
+macro_rules! note {
+    ($($argument:tt)*) => {
+        if !$crate::commands::quiet() {
+            eprintln!($($argument)*);
+        }
+    };
+}
+
 pub mod batch;
 pub mod discover;
 pub mod merge;
@@ -16,6 +41,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use entente::batch::{BatchOptions, BatchResult};
+use entente::cli::OverrideArgs;
 use entente::model::Model;
 use entente::partial::Header;
 use entente::scenario::Scenario;
@@ -24,9 +50,9 @@ use entente::summary::{ComparisonSummary, ScenarioSummary};
 /// A scenario and the files it was read from, as (path, text).
 pub type Loaded = (Scenario, Vec<(String, String)>);
 
-/// Loads a scenario and prints its warnings; returns it with the files it was read from.
-pub fn load(path: &Path) -> Result<Loaded> {
-    let scenario = Scenario::load(path)?;
+/// Loads a scenario with the `--set` overrides and prints its warnings; returns it with the files it was read from.
+pub fn load(path: &Path, overrides: &OverrideArgs) -> Result<Loaded> {
+    let scenario = Scenario::load_with(path, &overrides.overrides()?)?;
     let files = scenario
         .sources()
         .iter()
@@ -43,7 +69,7 @@ pub fn loaded_from(scenario: Scenario, files: Vec<(String, String)>) -> Loaded {
 /// Prints each of the scenario's warnings to standard error.
 pub fn print_warnings(scenario: &Scenario) {
     for warning in scenario.warnings() {
-        eprintln!("warning: {warning}");
+        note!("warning: {warning}");
     }
 }
 
@@ -51,6 +77,9 @@ pub fn print_warnings(scenario: &Scenario) {
 /// error: the reader has what it wanted.
 pub fn emit(text: &str) -> Result<()> {
     use std::io::Write;
+    if quiet() {
+        return Ok(());
+    }
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -65,7 +94,7 @@ pub fn emit(text: &str) -> Result<()> {
 
 /// A progress bar on standard error when it is a terminal, hidden otherwise.
 pub fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() {
+    if quiet() || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
     let bar = match total {

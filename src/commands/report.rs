@@ -23,7 +23,7 @@ pub fn report_command(directory: &Path, out: Option<PathBuf>, threads: Option<u3
     if committed.contains(PARTIAL_FILE) {
         return report_from_partial(&committed, &report);
     }
-    eprintln!(
+    note!(
         "{} has no {PARTIAL_FILE} (a batch run to a precision target keeps none): rerunning \
          the batch from its manifest",
         directory.display()
@@ -206,7 +206,7 @@ pub fn write_report(path: &Path, sources: &ReportSources<'_>) -> Result<()> {
     }
     report::write_atomic(path, rendered.html.as_bytes())
         .with_context(|| format!("cannot write report {}", path.display()))?;
-    eprintln!(
+    note!(
         "report: {} ({} charts in {})",
         path.display(),
         rendered.charts.len(),

@@ -35,7 +35,7 @@ pub fn rerun_command(
     };
     let version = field("entente_version")?.as_str().unwrap_or("?");
     if version != env!("CARGO_PKG_VERSION") {
-        eprintln!(
+        note!(
             "warning: the manifest was written by entente {version}, this is {}; results may differ",
             env!("CARGO_PKG_VERSION")
         );

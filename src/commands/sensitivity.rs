@@ -61,8 +61,12 @@ fn percentile(sorted: &[f64], probability: f64) -> f64 {
 }
 
 pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<()> {
-    let (scenario, _) = load(&args.scenario)?;
-    let variant = args.variant.as_deref().map(load).transpose()?;
+    let (scenario, _) = load(&args.scenario, &args.overrides)?;
+    let variant = args
+        .variant
+        .as_deref()
+        .map(|path| load(path, &args.overrides))
+        .transpose()?;
     let seed = args.seed.unwrap_or(scenario.seed());
     let method = match args.method {
         SensitivityMethod::Sobol => Method::Sobol,
@@ -99,7 +103,7 @@ pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<
         variant_model
     });
     for key in &unshared {
-        eprintln!(
+        note!(
             "note: {key} differs in the variant (or is not in it): the variant keeps its own value"
         );
     }
@@ -171,7 +175,7 @@ pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<
         }));
     }
     let analysis_seconds = analysis_started.elapsed().as_secs_f64();
-    eprintln!(
+    note!(
         "{} runs of {} scenario{} in {run_seconds:.2} s ({:.0} runs/s); analysis of {} outputs in {analysis_seconds:.2} s ({:.1}% of the run time)",
         runs * scenarios,
         scenarios,
@@ -181,7 +185,7 @@ pub fn sensitivity_command(args: SensitivityArgs, command: &[String]) -> Result<
         100.0 * analysis_seconds / run_seconds
     );
     if non_finite > 0 {
-        eprintln!("warning: {non_finite} non-finite numbers were replaced by 0 in the runs");
+        note!("warning: {non_finite} non-finite numbers were replaced by 0 in the runs");
     }
     let names = Names {
         scenario: model.scenario().name(),

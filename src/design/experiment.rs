@@ -72,6 +72,8 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method's name on the command line (`--design`): "mc", "lhs", "sobol", "morris" or
+    /// "grid".
     pub fn name(self) -> &'static str {
         match self {
             Method::MonteCarlo => "mc",
@@ -86,15 +88,20 @@ impl Method {
 /// A fixed number turned into a uniform uncertainty for the analysis (`--range KEY=LOW,HIGH`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RangeRequest {
+    /// The key of the fixed parameter, such as `actors.VEN.growth`.
     pub key: String,
+    /// The uniform's lower end.
     pub low: f64,
+    /// The uniform's upper end.
     pub high: f64,
 }
 
 /// The values a grid takes for one key (`--sweep KEY=V1,V2,...`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SweepRequest {
+    /// The key of the parameter swept.
     pub key: String,
+    /// The values it takes, in order.
     pub values: Vec<f64>,
 }
 
@@ -102,6 +109,7 @@ pub struct SweepRequest {
 /// batch can be repeated.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExperimentRequest {
+    /// The design (`--design`).
     pub method: Method,
     /// Base points (Sobol'), trajectories (Morris) or points (Latin hypercube); unused by
     /// Monte Carlo and grids.
@@ -109,10 +117,13 @@ pub struct ExperimentRequest {
     /// Glob patterns (`*` any run of characters, `?` one) on parameter keys choosing the
     /// uncertainties to vary; empty: every uncertain parameter.
     pub params: Vec<String>,
+    /// Fixed numbers to vary as uniforms (`--range`).
     pub ranges: Vec<RangeRequest>,
+    /// The keys a grid sweeps and their values (`--sweep`), the last varying fastest.
     pub sweeps: Vec<SweepRequest>,
     /// Runs of each design point; `None`: one, with run-indexed noise.
     pub replications: Option<u64>,
+    /// Grid levels of a Morris design, even and at least 2.
     pub morris_levels: usize,
     /// Trajectories to select the Morris design from; `None`: four times as many as asked.
     pub morris_pool: Option<u64>,
@@ -148,49 +159,122 @@ impl ExperimentRequest {
 /// One problem with an experiment request, found before any run.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ExperimentProblem {
+    /// A `--range` or `--sweep` key that names no parameter of the scenario.
     #[error("no parameter has the key `{key}`{}", listed(.nearest))]
-    UnknownKey { key: String, nearest: Vec<String> },
-    #[error("--params `{pattern}` matches no uncertain parameter{}", listed(.nearest))]
-    PatternMatchesNothing {
-        pattern: String,
+    UnknownKey {
+        /// The key as given.
+        key: String,
+        /// The nearest parameter keys, nearest first (at most three).
         nearest: Vec<String>,
     },
+    /// A `--params` pattern that matches no uncertain parameter.
+    #[error("--params `{pattern}` matches no uncertain parameter{}", listed(.nearest))]
+    PatternMatchesNothing {
+        /// The pattern as given.
+        pattern: String,
+        /// The nearest uncertain parameters' keys, nearest first (at most three).
+        nearest: Vec<String>,
+    },
+    /// A `--range` on a parameter that already has a distribution.
     #[error(
         "--range {key}: `{key}` is already uncertain ({distribution}); --range turns a fixed number into a uniform uncertainty"
     )]
-    RangeOnUncertain { key: String, distribution: String },
+    RangeOnUncertain {
+        /// The parameter's key.
+        key: String,
+        /// Its distribution, as shown to the user.
+        distribution: String,
+    },
+    /// A `--range` whose bounds are not finite or not in increasing order.
     #[error("--range {key}={low},{high}: LOW must be below HIGH, and both finite")]
-    RangeOrder { key: String, low: f64, high: f64 },
+    RangeOrder {
+        /// The parameter's key.
+        key: String,
+        /// The lower bound given.
+        low: f64,
+        /// The upper bound given.
+        high: f64,
+    },
+    /// A key given more than once to `--range` and `--sweep` together.
     #[error("`{key}` is given twice to --range or --sweep")]
-    Repeated { key: String },
+    Repeated {
+        /// The repeated key.
+        key: String,
+    },
+    /// A `--sweep` with no values, or a value that is not finite.
     #[error("--sweep {key}: give at least one finite value (V1,V2,...)")]
-    EmptySweep { key: String },
+    EmptySweep {
+        /// The swept key.
+        key: String,
+    },
+    /// A grid design with nothing to sweep.
     #[error("--design grid needs at least one --sweep KEY=V1,V2,...")]
     GridWithoutSweep,
+    /// A `--sweep` with a design other than the grid.
     #[error("--sweep needs --design grid (or no --design)")]
     SweepWithoutGrid,
+    /// `--params` or `--range` with a grid design, which varies only the swept keys.
     #[error("--{option} has no meaning with --design grid: a grid varies the swept keys only")]
-    NotForGrid { option: &'static str },
+    NotForGrid {
+        /// The option's name without its dashes: "params" or "range".
+        option: &'static str,
+    },
+    /// A Latin hypercube, Sobol' or Morris design without `--points`.
     #[error("--design {method} needs --points N")]
-    MissingPoints { method: &'static str },
+    MissingPoints {
+        /// The design's name (see [`Method::name`]).
+        method: &'static str,
+    },
+    /// `--points` with a Monte Carlo or grid design, which have no points to set.
     #[error("--points has no meaning with --design {method}")]
-    PointsNotUsed { method: &'static str },
+    PointsNotUsed {
+        /// The design's name (see [`Method::name`]).
+        method: &'static str,
+    },
+    /// A Sobol' design whose base points are not a power of two of at least 2.
     #[error("--design sobol needs a power of two of base points, at least 2; {points} given")]
-    SobolPoints { points: u64 },
+    SobolPoints {
+        /// The base points given.
+        points: u64,
+    },
+    /// A Morris design of fewer than 2 trajectories.
     #[error("--design morris needs at least 2 trajectories; {points} given")]
-    MorrisTrajectories { points: u64 },
+    MorrisTrajectories {
+        /// The trajectories given.
+        points: u64,
+    },
+    /// A Latin hypercube of fewer than 2 points.
     #[error("--design lhs needs at least 2 points; {points} given")]
-    LatinPoints { points: u64 },
+    LatinPoints {
+        /// The points given.
+        points: u64,
+    },
+    /// A Morris pool smaller than the trajectories asked for, or larger than
+    /// `MAX_MORRIS_POOL` (1,000).
     #[error(
         "--morris-pool {pool}: the pool must hold at least the {points} trajectories asked for, and at most {MAX_MORRIS_POOL}"
     )]
-    MorrisPool { pool: u64, points: u64 },
+    MorrisPool {
+        /// The pool given.
+        pool: u64,
+        /// The trajectories asked for.
+        points: u64,
+    },
+    /// `--replications 0`.
     #[error("--replications must be at least 1")]
     NoReplications,
+    /// No parameter to vary: the scenario has none uncertain and no `--range` was given.
     #[error("the design varies nothing: the scenario has no uncertain parameter (use --range)")]
     NothingVaried,
+    /// A design of more runs than [`crate::batch::MAX_RUNS`].
     #[error("the design needs {runs} runs, more than the {most} a batch allows")]
-    TooManyRuns { runs: u128, most: u64 },
+    TooManyRuns {
+        /// The runs the design needs (points × replications).
+        runs: u128,
+        /// The most runs a batch allows.
+        most: u64,
+    },
+    /// A problem of the unit-cube design itself (too many dimensions, bad Morris levels).
     #[error("{0}")]
     Design(#[from] DesignError),
 }
@@ -225,6 +309,7 @@ impl std::error::Error for ExperimentError {}
 /// A parameter the design varies.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Uncertainty {
+    /// The parameter's key, such as `actors.VEN.growth`.
     pub key: String,
     /// The distribution the design maps its coordinates onto (for a `--range`, the uniform
     /// over the range; for a sweep, the scenario's own).
@@ -237,7 +322,9 @@ pub struct Uncertainty {
 /// Where a run lies in the design.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Located {
+    /// The design point (row of the design) the run evaluates.
     pub point: u64,
+    /// Which of that point's replications it is, from 0.
     pub replication: u64,
 }
 
@@ -525,14 +612,18 @@ impl Experiment {
         })
     }
 
+    /// The request the experiment was made from.
     pub fn request(&self) -> &ExperimentRequest {
         &self.request
     }
 
+    /// The batch's seed, from which the design (its scramble, hypercube or trajectories) is
+    /// drawn too.
     pub fn seed(&self) -> u64 {
         self.seed
     }
 
+    /// The design's method.
     pub fn method(&self) -> Method {
         self.request.method
     }
@@ -562,6 +653,8 @@ impl Experiment {
         self.request.points
     }
 
+    /// Where run `run` lies in the design: point `run / R`, replication `run mod R`, with R
+    /// the [`Experiment::replications`].
     pub fn locate(&self, run: u64) -> Located {
         let replications = self.replications();
         Located {

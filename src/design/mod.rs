@@ -40,12 +40,26 @@ const TWO_TO_MINUS_32: f64 = 1.0 / 4_294_967_296.0;
 /// Errors in asking for a design.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum DesignError {
+    /// More dimensions than the direction-number table covers.
     #[error("a Sobol' design has at most {most} dimensions; {asked} were asked for")]
-    TooManyDimensions { asked: usize, most: usize },
+    TooManyDimensions {
+        /// The dimensions asked for.
+        asked: usize,
+        /// The most there can be ([`SOBOL_MAX_DIMENSIONS`]).
+        most: usize,
+    },
+    /// A point past the 2^32 a Sobol' sequence of 32-bit coordinates has.
     #[error("a Sobol' design has at most 2^32 points; point {index} was asked for")]
-    IndexTooLarge { index: u64 },
+    IndexTooLarge {
+        /// The point's index, counted from 0.
+        index: u64,
+    },
+    /// A Morris grid with an odd number of levels, or fewer than 2.
     #[error("a Morris design needs an even number of grid levels, at least 2; {levels} given")]
-    MorrisLevels { levels: usize },
+    MorrisLevels {
+        /// The number of levels given.
+        levels: usize,
+    },
 }
 
 /// One dimension's linear matrix scramble and digital shift.
@@ -119,6 +133,7 @@ impl SobolSequence {
         Ok(sequence)
     }
 
+    /// The number of coordinates of each point.
     pub fn dimensions(&self) -> usize {
         self.directions.len()
     }
@@ -158,7 +173,9 @@ pub struct SaltelliDesign {
 /// Which matrix of a Saltelli design a row belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SaltelliMatrix {
+    /// The first half of the base point's coordinates.
     A,
+    /// The second half of the base point's coordinates.
     B,
     /// A with the column of this input taken from B.
     Mixed(usize),
@@ -225,6 +242,7 @@ pub struct LatinHypercube {
 }
 
 impl LatinHypercube {
+    /// The hypercube of `points` points in `dimensions` dimensions drawn from `seed`.
     pub fn new(points: usize, dimensions: usize, seed: u64) -> LatinHypercube {
         use rand::RngExt;
         let purpose = Purpose::named("design:latin-hypercube");
@@ -250,6 +268,7 @@ impl LatinHypercube {
         }
     }
 
+    /// The number of points.
     pub fn points(&self) -> usize {
         self.points
     }

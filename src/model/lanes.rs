@@ -107,11 +107,16 @@ impl Default for Lanes {
 }
 
 impl Lanes {
+    /// 0 in every lane.
     pub const ZERO: Lanes = Lanes([0.0; LANES]);
+    /// 1 in every lane.
     pub const ONE: Lanes = Lanes([1.0; LANES]);
+    /// +∞ in every lane.
     pub const INFINITY: Lanes = Lanes([f32::INFINITY; LANES]);
+    /// −∞ in every lane.
     pub const NEG_INFINITY: Lanes = Lanes([f32::NEG_INFINITY; LANES]);
 
+    /// `value` in every lane.
     #[inline(always)]
     pub const fn splat(value: f32) -> Lanes {
         Lanes([value; LANES])
@@ -123,6 +128,7 @@ impl Lanes {
         lanewise!(Lanes, |lane| values[lane] as f32)
     }
 
+    /// Each lane widened to `f64` (exactly).
     #[inline(always)]
     pub fn to_f64(self) -> [f64; LANES] {
         let mut out = [0.0; LANES];
@@ -158,6 +164,7 @@ impl Lanes {
         self.max(low).min(high)
     }
 
+    /// The absolute value of each lane (the sign bit cleared, so −0 and −NaN lose theirs).
     #[inline(always)]
     pub fn abs(self) -> Lanes {
         lanewise!(Lanes, |lane| f32::from_bits(
@@ -165,26 +172,31 @@ impl Lanes {
         ))
     }
 
+    /// The square root of each lane (correctly rounded; NaN below 0).
     #[inline(always)]
     pub fn sqrt(self) -> Lanes {
         lanewise!(Lanes, |lane| self.0[lane].sqrt())
     }
 
+    /// The lanes where `self < other` (false where either is NaN).
     #[inline(always)]
     pub fn less_than(self, other: Lanes) -> Mask {
         lanewise!(Mask, |lane| mask_bits(self.0[lane] < other.0[lane]))
     }
 
+    /// The lanes where `self <= other` (false where either is NaN).
     #[inline(always)]
     pub fn less_or_equal(self, other: Lanes) -> Mask {
         lanewise!(Mask, |lane| mask_bits(self.0[lane] <= other.0[lane]))
     }
 
+    /// The lanes where `self > other` (false where either is NaN).
     #[inline(always)]
     pub fn greater_than(self, other: Lanes) -> Mask {
         lanewise!(Mask, |lane| mask_bits(self.0[lane] > other.0[lane]))
     }
 
+    /// The lanes where `self == other` (false where either is NaN; 0 equals −0).
     #[inline(always)]
     pub fn equal(self, other: Lanes) -> Mask {
         lanewise!(Mask, |lane| mask_bits(self.0[lane] == other.0[lane]))
@@ -251,7 +263,9 @@ fn mask_bits(yes: bool) -> u32 {
 }
 
 impl Mask {
+    /// No lane set.
     pub const NONE: Mask = Mask([0; LANES]);
+    /// Every lane set.
     pub const ALL: Mask = Mask([u32::MAX; LANES]);
 
     /// `yes` in the lanes that are set, `no` in the others.
@@ -286,6 +300,7 @@ impl Mask {
         out
     }
 
+    /// Whether lane `lane` is set.
     #[inline(always)]
     pub fn is_set(self, lane: usize) -> bool {
         self.0[lane] != 0

@@ -58,6 +58,7 @@ impl InstructionSet {
         }
     }
 
+    /// The set's name on the command line and in reports: "portable" or "avx2".
     pub fn name(self) -> &'static str {
         match self {
             InstructionSet::Portable => "portable",
@@ -172,6 +173,8 @@ pub struct Simulation<'m> {
 }
 
 impl<'m> Simulation<'m> {
+    /// A simulation of `model` with every buffer its runs need, so that running allocates
+    /// nothing more; it reads every measure each month and uses the best instruction set.
     pub fn new(model: &'m Model) -> Simulation<'m> {
         let n = model.actor_count();
         let channels = model.channel_count();
@@ -240,6 +243,7 @@ impl<'m> Simulation<'m> {
         self.instruction_set
     }
 
+    /// The instruction set the steps run on.
     pub fn instruction_set(&self) -> InstructionSet {
         self.instruction_set
     }
@@ -249,6 +253,7 @@ impl<'m> Simulation<'m> {
         &self.params[lane]
     }
 
+    /// The state of the current group of runs, as the last step left it.
     pub fn state(&self) -> &State {
         &self.state
     }

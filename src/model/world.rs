@@ -151,6 +151,8 @@ fn great_circle_km(from: (f64, f64), to: (f64, f64)) -> f64 {
 }
 
 impl Model {
+    /// Compiles a validated scenario into flat arrays: great-circle distances, each actor's
+    /// others ordered farthest first, and the events split by kind.
     pub fn new(scenario: Scenario) -> Model {
         let n = scenario.actors.len();
         let mut distance = vec![0.0; n * n];
@@ -335,6 +337,7 @@ impl Model {
         model
     }
 
+    /// The scenario the model was compiled from.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
     }
@@ -368,14 +371,17 @@ impl Model {
         self.experiment.as_ref().map(|bound| &bound.experiment)
     }
 
+    /// The number of actors.
     pub fn actor_count(&self) -> usize {
         self.n
     }
 
+    /// The number of channels.
     pub fn channel_count(&self) -> usize {
         self.channel_count
     }
 
+    /// The number of monthly steps of a run, both ends of the period included.
     pub fn months(&self) -> usize {
         self.months
     }
@@ -396,12 +402,16 @@ pub struct State {
     n: usize,
     /// ln of each actor's capacity (−∞ for a capacity of 0).
     pub log_capacity: Vec<Lanes>,
+    /// ln of each actor's capacity at the start of the run (commitment waning's budget and
+    /// patron bids' spare capacity compare against it).
     pub initial_log_capacity: Vec<Lanes>,
     /// Annual growth rate.
     pub growth: Vec<Lanes>,
+    /// Each actor's alignment, in [-1, 1].
     pub position: Vec<Lanes>,
     /// The initial position each actor is anchored to (Friedkin-Johnsen's x(0)).
     pub anchor: Vec<Lanes>,
+    /// Weight of each actor's anchor in its monthly position update, in [0, 1].
     pub stubbornness: Vec<Lanes>,
     /// Stability of followed regimes (0 for others).
     pub stability: Vec<Lanes>,
@@ -506,6 +516,7 @@ impl State {
         self.outreach_added.fill(Lanes::ZERO);
     }
 
+    /// The number of actors.
     pub fn actor_count(&self) -> usize {
         self.n
     }
@@ -606,6 +617,7 @@ impl State {
         self.log_capacity[actor].exp()
     }
 
+    /// Each lane's value of one attribute of `actor` (capacity itself, not its logarithm).
     pub fn attribute(&self, attribute: Attribute, actor: usize) -> Lanes {
         match attribute {
             Attribute::Capacity => self.capacity(actor),
@@ -698,10 +710,15 @@ impl State {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunState {
     n: usize,
+    /// Each actor's capacity, in the scenario's unit.
     pub capacity: Vec<f64>,
+    /// Each actor's annual growth rate.
     pub growth: Vec<f64>,
+    /// Each actor's alignment, in [-1, 1].
     pub position: Vec<f64>,
+    /// Each actor's stubbornness, in [0, 1].
     pub stubbornness: Vec<f64>,
+    /// Each followed regime's stability, in [0, 1] (0 for other actors).
     pub stability: Vec<f64>,
     /// The month each regime ended in, if it did.
     pub regime_end: Vec<Option<u32>>,
@@ -709,10 +726,12 @@ pub struct RunState {
 }
 
 impl RunState {
+    /// How much `from` depends on `to` on `channel`, in [0, 1].
     pub fn weight(&self, channel: usize, from: usize, to: usize) -> f64 {
         f64::from(self.weights[(channel * self.n + from) * self.n + to])
     }
 
+    /// Whether `actor`'s regime has not ended.
     pub fn regime_lasts(&self, actor: usize) -> bool {
         self.regime_end[actor].is_none()
     }

@@ -120,9 +120,11 @@ pub fn envelopes_csv(summary: &ScenarioSummary) -> String {
 /// A scenario file as read, for the manifest.
 #[derive(Clone, Debug, Serialize)]
 pub struct ManifestFile {
+    /// The file's path, as it was named or as `extends` resolved it.
     pub path: String,
     /// FNV-1a (64-bit) of the file's bytes, in hex: identifies the file, not a security hash.
     pub fnv1a64: String,
+    /// The file's whole text.
     pub text: String,
 }
 
@@ -134,13 +136,17 @@ pub struct BatchRecord {
     /// Per scenario (one for a batch, several for a comparison), its files as (path, text):
     /// the one named on the command line first, then each file it extends.
     pub scenarios: Vec<Vec<(String, String)>>,
+    /// The scenario's name, or for a comparison the names joined by " vs ".
     pub scenario: String,
     /// Seed, plan, threads and what was kept, as the batch ran.
     pub options: BatchOptions,
     /// Runs done (for a precision plan, where it stopped).
     pub runs: u64,
+    /// When the batch started (wall clock).
     pub started: SystemTime,
+    /// How long the batch took.
     pub elapsed: Duration,
+    /// The names of the result files written beside the manifest, in the order written.
     pub outputs: Vec<String>,
 }
 

@@ -40,7 +40,9 @@ pub fn css_colour(index: usize) -> String {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot draw the chart {chart}: {message}")]
 pub struct ChartError {
+    /// The chart's title.
     pub chart: String,
+    /// What plotters reported.
     pub message: String,
 }
 
@@ -108,7 +110,9 @@ fn axis_range(low: f64, high: f64) -> std::ops::Range<f64> {
 
 /// One scenario's histogram of an outcome.
 pub struct HistogramSeries<'a> {
+    /// The scenario's name, for the legend.
     pub scenario: &'a str,
+    /// The outcome's histogram in that scenario.
     pub histogram: &'a Histogram,
 }
 
@@ -247,7 +251,9 @@ pub fn cumulative(
 
 /// One scenario's probability of a yes/no outcome.
 pub struct ProbabilitySeries<'a> {
+    /// The scenario's name, for the axis.
     pub scenario: &'a str,
+    /// The probability and its interval in that scenario.
     pub probability: &'a Probability,
 }
 
@@ -309,14 +315,18 @@ pub fn probability(
 
 /// One scenario's monthly envelope of an outcome's measure.
 pub struct FanSeries<'a> {
+    /// The scenario's name, for the legend.
     pub scenario: &'a str,
+    /// The measure's monthly envelope in that scenario.
     pub envelope: &'a Envelope,
 }
 
 /// A dated event marked on fan charts: its first month (index from the scenario start) and
 /// its id. Markers are numbered in the order given; the key under the chart names them.
 pub struct Marker {
+    /// The event's first month, counted from the scenario start (0).
     pub month: usize,
+    /// The event's id, named in the key under the chart.
     pub label: String,
 }
 
@@ -480,9 +490,13 @@ pub fn fan(
 /// One event on a scenario's timeline: months from the scenario start (the end inclusive;
 /// equal to the start for one-off shocks), its id and its kind.
 pub struct TimelineEvent {
+    /// The event's id.
     pub label: String,
+    /// The event's kind, such as "sanctions", which sets its colour.
     pub kind: &'static str,
+    /// The first month, counted from the scenario start (0).
     pub start: usize,
+    /// The last month, inclusive, counted likewise.
     pub end: usize,
 }
 
@@ -571,8 +585,11 @@ pub fn timeline(
 
 /// One partner of the focus actor in a tie network.
 pub struct NetworkTie {
+    /// The partner's actor id.
     pub partner: String,
+    /// The tie's weight at the start, in [0, 1].
     pub start: f64,
+    /// The tie's weight at the end, in [0, 1].
     pub end: f64,
 }
 
@@ -636,10 +653,15 @@ pub fn network(
 
 /// One input's bar pair in a Sobol' chart: its key and its indices.
 pub struct SobolBar<'a> {
+    /// The input's parameter key.
     pub input: &'a str,
+    /// The first-order index.
     pub first: f64,
+    /// The first-order index's interval, (low, high).
     pub first_interval: (f64, f64),
+    /// The total index.
     pub total: f64,
+    /// The total index's interval, (low, high).
     pub total_interval: (f64, f64),
 }
 
@@ -750,7 +772,7 @@ pub fn sobol_bars(title: &str, bars: &[SobolBar<'_>]) -> Result<String, ChartErr
 /// of the many inputs near the origin do not cover each other.
 const MORRIS_LABELS: usize = 8;
 
-/// The Morris μ*–σ plane: one point per input (`(key, μ*, σ)`); the [`MORRIS_LABELS`]
+/// The Morris μ*–σ plane: one point per input (`(key, μ*, σ)`); the `MORRIS_LABELS`
 /// inputs of highest μ* are numbered by rank, and the key under the plot names them (names
 /// beside close points would cover each other). Points on the diagonal σ = μ* act through
 /// interactions or non-linearly as much as directly.
@@ -851,10 +873,15 @@ pub fn prim_tradeoff(
 
 /// One restricted input of a PRIM box: its key, the box's limits and the data's range.
 pub struct BoxRange<'a> {
+    /// The input's parameter key.
     pub input: &'a str,
+    /// The box's lower limit, in the input's units.
     pub lower: f64,
+    /// The box's upper limit, in the input's units.
     pub upper: f64,
+    /// The data's smallest value of the input.
     pub minimum: f64,
+    /// The data's largest value of the input.
     pub maximum: f64,
 }
 

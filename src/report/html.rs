@@ -21,7 +21,9 @@ const NETWORK_PARTNERS: usize = 14;
 
 /// The focus actor's ties (mean weight over channels, median over runs) at the start and end.
 pub struct FocusNetwork {
+    /// The focus actor's id.
     pub actor: String,
+    /// Its strongest ties (by the larger of start and end), strongest first.
     pub ties: Vec<NetworkTie>,
 }
 
@@ -94,13 +96,17 @@ fn median(values: &mut [f64]) -> f64 {
 
 /// One scenario of a report: its model, its batch summary and its focus network.
 pub struct ReportScenario<'a> {
+    /// The compiled scenario.
     pub model: &'a Model,
+    /// Its batch summary.
     pub summary: &'a ScenarioSummary,
+    /// Its focus actor's tie network (see [`focus_network`]).
     pub network: FocusNetwork,
 }
 
 /// What a report is made from.
 pub struct ReportInput<'a> {
+    /// The scenarios, in the order run (the baseline first in a comparison).
     pub scenarios: Vec<ReportScenario<'a>>,
     /// The paired comparison, when there are several scenarios.
     pub comparison: Option<&'a ComparisonSummary>,
@@ -112,14 +118,19 @@ pub struct ReportInput<'a> {
 
 /// One chart: its file name (for the SVG written beside the report), title and SVG text.
 pub struct ChartFile {
+    /// The SVG file's name, such as `survives-2030-fan.svg`.
     pub file_name: String,
+    /// The chart's title.
     pub title: String,
+    /// The chart as SVG text.
     pub svg: String,
 }
 
 /// A rendered report: the HTML page and each of its charts.
 pub struct Report {
+    /// The whole page, charts inline.
     pub html: String,
+    /// Each chart, to be written beside the page.
     pub charts: Vec<ChartFile>,
 }
 

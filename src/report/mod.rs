@@ -41,6 +41,8 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
+    /// Creates the temporary file `.NAME.tmp-PID` in the target's directory, to be written
+    /// through and then committed over `target`.
     pub fn create(target: &Path) -> std::io::Result<AtomicFile> {
         let directory = match target.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,

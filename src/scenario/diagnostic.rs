@@ -10,10 +10,20 @@ use thiserror::Error;
 pub enum ScenarioError {
     // The reason is part of the message and not the error's `source`, so that a chain of
     // causes printed in full (`{:#}`) does not say it twice.
+    /// The scenario file (or a file it extends) could not be read.
     #[error("cannot read scenario file {path}: {reason}")]
-    Read { path: String, reason: ReadError },
+    Read {
+        /// The file, as it was named.
+        path: String,
+        /// Why it could not be read.
+        reason: ReadError,
+    },
+    /// The files were read but hold problems: every one found, with its place.
     #[error("{0}")]
     Invalid(InvalidScenario),
+    /// Overrides by key that name nothing in the scenario (see [`super::Overrides`]).
+    #[error("{0}")]
+    Overrides(super::OverrideErrors),
 }
 
 /// Why a scenario file, or a file it extends, could not be read.
@@ -23,85 +33,165 @@ pub use crate::files::ReadError;
 /// the key and position are added when the diagnostic is shown.
 #[derive(Clone, Debug, Error, PartialEq)]
 pub enum Problem {
+    /// The file is not valid TOML; the message is the parser's.
     #[error("{0}")]
     Syntax(String),
+    /// A key that nothing reads, such as a misspelt one.
     #[error("unknown key `{key}`{suggestion}; expected one of: {expected}")]
     UnknownKey {
+        /// The key as written.
         key: String,
+        /// The nearest known key, if it is close enough to be a typo.
         suggestion: Suggestion,
+        /// The keys allowed here, comma-separated.
         expected: String,
     },
+    /// A required key is absent.
     #[error("missing required key `{key}` ({expected})")]
-    MissingKey { key: String, expected: String },
+    MissingKey {
+        /// The missing key.
+        key: String,
+        /// What the key should hold, such as "the scenario's name".
+        expected: String,
+    },
+    /// A value of the wrong TOML type, such as a string where a number belongs.
     #[error("expected {expected}, found {found}")]
     WrongType {
+        /// The type wanted, such as "a number".
         expected: &'static str,
+        /// The type found.
         found: &'static str,
     },
+    /// A name that refers to nothing: an unknown actor id, channel, tag or choice.
     #[error("unknown {what} {value:?}{suggestion}; expected one of: {expected}")]
     UnknownName {
+        /// What kind of name it is, such as "actor id" or "channel".
         what: &'static str,
+        /// The name as written.
         value: String,
+        /// The nearest known name, if it is close enough to be a typo.
         suggestion: Suggestion,
+        /// The names allowed here, comma-separated (a long list is abbreviated).
         expected: String,
     },
+    /// A number outside the range its key allows.
     #[error("value {value} is outside the allowed range [{low}, {high}]")]
-    OutOfRange { value: f64, low: f64, high: f64 },
+    OutOfRange {
+        /// The number written.
+        value: f64,
+        /// The smallest value allowed.
+        low: f64,
+        /// The largest value allowed.
+        high: f64,
+    },
+    /// A distribution that can draw values outside the range its key allows.
     #[error(
         "distribution {distribution} can draw values outside the allowed range [{low}, {high}]{hint}"
     )]
     DistributionOutOfRange {
+        /// The distribution, as shown to the user.
         distribution: String,
+        /// The smallest value allowed.
         low: f64,
+        /// The largest value allowed.
         high: f64,
+        /// Advice on how to bound it (such as giving `low` and `high`), or empty.
         hint: &'static str,
     },
+    /// A distribution whose own parameters are wrong (a uniform with `low` above `high`, an
+    /// unknown `dist`, ...).
     #[error("invalid distribution: {0}")]
     BadDistribution(String),
+    /// A date not written as a month "YYYY-MM".
     #[error("invalid date {value:?}: expected a month written \"YYYY-MM\", such as \"2019-01\"")]
-    BadDate { value: String },
+    BadDate {
+        /// The text written.
+        value: String,
+    },
+    /// A date before the scenario's start or after its end.
     #[error("date {value} is outside the scenario period {start} to {end}")]
     DateOutsidePeriod {
+        /// The date written.
         value: String,
+        /// The scenario's first month.
         start: String,
+        /// The scenario's last month.
         end: String,
     },
+    /// Any other problem; the message says what is wrong.
     #[error("{0}")]
     Invalid(String),
+    /// A second entry with an id or name that must be unique.
     #[error("duplicate {what} {value:?}; the first one is at {first}")]
     Duplicate {
+        /// What kind of entry it is, such as "tie".
         what: &'static str,
+        /// The repeated id or name.
         value: String,
         /// Where the first one is: "line 12", or "baseline.toml:12" in another file.
         first: String,
     },
+    /// A file named by `extends` could not be read.
     #[error("cannot read the scenario this one extends, {path}: {reason}")]
-    BaseUnreadable { path: String, reason: String },
+    BaseUnreadable {
+        /// The file, as it was named.
+        path: String,
+        /// Why it could not be read.
+        reason: String,
+    },
+    /// A file extends itself, directly or through others.
     #[error("`extends` goes round in a circle: {chain}")]
-    ExtendsCycle { chain: String },
+    ExtendsCycle {
+        /// The files of the circle, in order.
+        chain: String,
+    },
+    /// More files in an `extends` chain than [`super::MAX_EXTENDS_DEPTH`].
     #[error("`extends` chain is longer than {limit} files (the limit): {chain}")]
-    ExtendsTooLong { limit: usize, chain: String },
+    ExtendsTooLong {
+        /// The most files a chain may hold.
+        limit: usize,
+        /// The files of the chain, in order.
+        chain: String,
+    },
+    /// An overlay removes an entry that the scenario it extends does not have.
     #[error("no {what} {value:?} to remove in the scenario this one extends{suggestion}")]
     NothingToRemove {
+        /// What kind of entry it is, such as "event".
         what: &'static str,
+        /// The id or name given for removal.
         value: String,
+        /// The nearest entry of that kind, if it is close enough to be a typo.
         suggestion: Suggestion,
     },
+    /// A sanctions or secondary sanctions event whose coalition names no actor.
     #[error("empty coalition: `coalition` and `coalition_tags` together name no actor")]
     EmptyCoalition,
+    /// A scenario period longer than [`super::MAX_PERIOD_MONTHS`].
     #[error(
         "the scenario runs {months} months, {start} to {end}, more than the limit of {limit} \
          months ({} years)",
         limit / 12
     )]
     PeriodTooLong {
+        /// The months the scenario would run.
         months: usize,
+        /// The scenario's first month.
         start: String,
+        /// The scenario's last month.
         end: String,
+        /// The most months allowed.
         limit: usize,
     },
+    /// More actors than [`super::MAX_ACTORS`].
     #[error("{count} actors, more than the limit of {limit}")]
-    TooManyActors { count: usize, limit: usize },
+    TooManyActors {
+        /// The number of actors declared.
+        count: usize,
+        /// The most actors allowed.
+        limit: usize,
+    },
+    /// More actors and channels than fit one run's tie weights in
+    /// [`super::MAX_TIE_WEIGHT_BYTES`].
     #[error(
         "{count} actors on {channels} channels need {bytes} bytes ({} MiB) of tie weights in \
          each run, more than the limit of {limit} bytes ({} MiB); with {channels} channels at \
@@ -110,10 +200,15 @@ pub enum Problem {
         limit / (1024 * 1024)
     )]
     TieWeightsTooLarge {
+        /// The number of actors declared.
         count: usize,
+        /// The number of channels declared.
         channels: usize,
+        /// The bytes one run's tie weights would take.
         bytes: usize,
+        /// The most bytes allowed.
         limit: usize,
+        /// The most actors that fit with this many channels.
         most: usize,
     },
 }
@@ -244,8 +339,11 @@ fn edit_distance(left: &[char], right: &str, scratch: &mut EditScratch) -> usize
 /// A problem, the dotted key it concerns (`ties[3].weight`) and its byte span in the file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
+    /// The dotted key the problem concerns, such as `ties[3].weight`.
     pub key: String,
+    /// Where the problem is, as a byte range in the joined text of [`Sources`].
     pub span: Range<usize>,
+    /// What is wrong.
     pub problem: Problem,
 }
 
@@ -260,7 +358,9 @@ pub struct Sources {
 /// One file of a scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SourceFile {
+    /// The file's path, as it was named or as `extends` resolved it.
     pub path: String,
+    /// The file's whole text.
     pub text: String,
     /// Where the file starts in the joined text.
     offset: usize,
@@ -296,6 +396,7 @@ impl Sources {
         offset
     }
 
+    /// The files, in order: the one named, then each file it extends.
     pub fn files(&self) -> &[SourceFile] {
         &self.files
     }
@@ -574,7 +675,9 @@ pub struct InvalidScenario {
 /// Problems of one file found but not kept, past its first [`MAX_DIAGNOSTICS_PER_FILE`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Omitted {
+    /// The file's path.
     pub file: String,
+    /// How many problems past the kept ones were found in it.
     pub count: usize,
 }
 

@@ -4,6 +4,7 @@
 mod diagnostic;
 mod display;
 mod overlay;
+mod overrides;
 mod reader;
 mod rules;
 mod validate;
@@ -16,6 +17,7 @@ pub use diagnostic::{
     Omitted, Problem, ReadError, ScenarioError, SourceFile, Sources, nearest_names,
 };
 pub use overlay::MAX_EXTENDS_DEPTH;
+pub use overrides::{OVERRIDES_FILE, OverrideError, OverrideErrors, Overrides};
 pub use rules::{RULE_DEFINITIONS, RuleDefinition, RuleKind};
 
 use crate::param::{ParamId, ParamSpec};
@@ -61,6 +63,7 @@ pub const MAX_CHANNELS: usize = 64;
 pub struct ChannelSet(pub u64);
 
 impl ChannelSet {
+    /// The set of the first `count` channels (all 64 when `count` is 64 or more).
     pub fn all(count: usize) -> ChannelSet {
         ChannelSet(if count >= 64 {
             u64::MAX
@@ -68,12 +71,15 @@ impl ChannelSet {
             (1u64 << count) - 1
         })
     }
+    /// Whether the channel with this index is in the set (false for an index of 64 or more).
     pub fn contains(self, channel: usize) -> bool {
         channel < 64 && self.0 & (1u64 << channel) != 0
     }
+    /// Adds the channel with this index, which must be below 64.
     pub fn insert(&mut self, channel: usize) {
         self.0 |= 1u64 << channel;
     }
+    /// Whether the set holds no channel.
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
@@ -171,10 +177,12 @@ impl Scenario {
         self.sources.files()
     }
 
+    /// The scenario's name, from its `[scenario]` table.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The scenario's free-text description, from its `[scenario]` table.
     pub fn description(&self) -> &str {
         &self.description
     }
@@ -194,6 +202,7 @@ impl Scenario {
         self.seed
     }
 
+    /// The names of the channels ties are declared on, in [`ChannelId`] order.
     pub fn channels(&self) -> &[String] {
         &self.channels
     }
@@ -203,14 +212,17 @@ impl Scenario {
         self.capacity_flow_channels
     }
 
+    /// Every actor, in [`ActorId`] order.
     pub fn actors(&self) -> &[Actor] {
         &self.actors
     }
 
+    /// The initial ties the scenario declares; a pair and channel not listed starts at 0.
     pub fn ties(&self) -> &[Tie] {
         &self.ties
     }
 
+    /// The dated events of the timeline.
     pub fn events(&self) -> &[Event] {
         &self.events
     }
@@ -220,6 +232,7 @@ impl Scenario {
         &self.rules
     }
 
+    /// The outcomes to measure in every run.
     pub fn outcomes(&self) -> &[OutcomeSpec] {
         &self.outcomes
     }
@@ -234,14 +247,17 @@ impl Scenario {
         self.end.months_since(self.start) as usize + 1
     }
 
+    /// The actor with this id.
     pub fn actor(&self, id: ActorId) -> &Actor {
         &self.actors[id.0 as usize]
     }
 
+    /// The parameter with this id.
     pub fn param(&self, id: ParamId) -> &ParamSpec {
         &self.params[id.0 as usize]
     }
 
+    /// The rule of this kind if the scenario switches it on, or `None`.
     pub fn rule(&self, kind: RuleKind) -> Option<&Rule> {
         self.rules.iter().find(|rule| rule.kind == kind)
     }
@@ -255,10 +271,14 @@ impl Scenario {
     }
 }
 
+/// A state or bloc of the scenario (one `[[actors]]` entry) and its attributes.
 #[derive(Clone, Debug)]
 pub struct Actor {
+    /// Short unique id such as `"VEN"`: letters, digits, `_` or `-`.
     pub id: String,
+    /// Name to show in reports; the id when the scenario gives none.
     pub name: String,
+    /// Tags that events and rules use to name groups of actors (`coalition_tags`).
     pub tags: Vec<String>,
     /// Economic and military resources, in the scenario's own unit.
     pub capacity: ParamId,
@@ -281,17 +301,24 @@ pub struct Actor {
 /// actor lift.
 #[derive(Clone, Debug)]
 pub struct Successor {
+    /// The successor regime's position, in [-1, 1] (`successor_position`).
     pub position: ParamId,
+    /// Time constant of the move to the successor's position, in months, at least 1.
     pub transition_months: ParamId,
+    /// Months after the fall from which sanctions aimed at the actor stop acting, at least 0.
     pub sanctions_lift_months: ParamId,
 }
 
 /// How much `from` depends on `to` on one channel, in [0, 1].
 #[derive(Clone, Debug)]
 pub struct Tie {
+    /// The dependent actor.
     pub from: ActorId,
+    /// The actor depended on.
     pub to: ActorId,
+    /// The channel the tie is on.
     pub channel: ChannelId,
+    /// The initial weight, in [0, 1]; also the tie's fundamental level until a tie event sets it.
     pub weight: ParamId,
 }
 
@@ -299,62 +326,92 @@ pub struct Tie {
 /// (shocks) act in their start month only.
 #[derive(Clone, Debug)]
 pub struct Event {
+    /// Unique name of the event, used in messages and parameter keys.
     pub id: String,
+    /// The first month the event acts.
     pub start: Month,
+    /// The last month the event acts, inclusive; `None` for the end of the scenario.
     pub end: Option<Month>,
+    /// What the event does.
     pub kind: EventKind,
 }
 
+/// What an event does, with its parameters (docs/MODEL.md gives the equations).
 #[derive(Clone, Debug)]
 pub enum EventKind {
     /// A coalition cuts its ties with a target.
     Sanctions {
+        /// The sanctioning actors.
         coalition: Vec<ActorId>,
+        /// The sanctioned actor.
         target: ActorId,
+        /// How hard the sanctions bite, in [0, 1].
         intensity: ParamId,
+        /// The channels whose ties are cut.
         channels: ChannelSet,
     },
     /// A belligerent fights a war that drains capacity and absorbs its commitment budget.
     War {
+        /// The actor at war.
         belligerent: ActorId,
+        /// Fraction of its capacity lost each month, in [0, 1].
         capacity_drain: ParamId,
+        /// Fraction of its commitment budget the war takes, in [0, 1].
         budget_absorbed: ParamId,
     },
     /// `from` offers `to` closer ties; what the offer added fades at `fade` a month after
     /// the event ends.
     Outreach {
+        /// The actor making the offer.
         from: ActorId,
+        /// The actor receiving it, whose tie to `from` grows.
         to: ActorId,
+        /// Size of the offer, in [0, 1].
         strength: ParamId,
+        /// Monthly fraction of what the offer added that is taken back after it ends, in [0, 1].
         fade: ParamId,
+        /// The channels the offer acts on.
         channels: ChannelSet,
     },
     /// A one-off structural change of a tie in the start month: `from`'s tie to `to` on
     /// `channels` is set to `weight`, and so is the level it relaxes toward (an
     /// intermediary's exit, a contract signed).
     Tie {
+        /// The dependent actor of the tie.
         from: ActorId,
+        /// The actor depended on.
         to: ActorId,
+        /// The channels whose tie is set.
         channels: ChannelSet,
+        /// The new weight and fundamental level, in [0, 1].
         weight: ParamId,
     },
     /// A coalition penalises third parties for their ties with a target.
     SecondarySanctions {
+        /// The actors imposing the secondary sanctions.
         coalition: Vec<ActorId>,
+        /// The actor whose partners are penalised.
         target: ActorId,
+        /// How hard the penalty bites, in [0, 1].
         intensity: ParamId,
+        /// The channels on which exposure is measured and ties are cut.
         channels: ChannelSet,
     },
     /// A one-off change of an attribute of some actors, in the start month.
     Shock {
+        /// The actors whose attribute changes.
         actors: Vec<ActorId>,
+        /// The attribute changed.
         attribute: Attribute,
+        /// Whether `value` is added, multiplied or set.
         operation: ShockOperation,
+        /// The amount added, the factor, or the new value.
         value: ParamId,
     },
 }
 
 impl EventKind {
+    /// The event's `kind` as written in a scenario file, such as `"sanctions"`.
     pub fn name(&self) -> &'static str {
         match self {
             EventKind::Sanctions { .. } => "sanctions",
@@ -370,14 +427,20 @@ impl EventKind {
 /// Actor attributes that shocks can change and outcomes can read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Attribute {
+    /// Economic and military resources, in the scenario's own unit, at least 0.
     Capacity,
+    /// Annual growth rate of capacity (0.03 = 3% a year), at least -0.99.
     Growth,
+    /// Alignment, in [-1, 1]: -1 the US-led order, +1 the Russia/China-led counter-order.
     Position,
+    /// Regime stability of a followed actor, in [0, 1].
     Stability,
+    /// Weight of the actor's initial position in each month's update, in [0, 1].
     Stubbornness,
 }
 
 impl Attribute {
+    /// The attributes' names as written in a scenario file, in declaration order.
     pub const NAMES: [&'static str; 5] = [
         "capacity",
         "growth",
@@ -385,6 +448,7 @@ impl Attribute {
         "stability",
         "stubbornness",
     ];
+    /// Every attribute, in the order of [`Attribute::NAMES`].
     pub const ALL: [Attribute; 5] = [
         Attribute::Capacity,
         Attribute::Growth,
@@ -392,20 +456,27 @@ impl Attribute {
         Attribute::Stability,
         Attribute::Stubbornness,
     ];
+    /// The attribute's name as written in a scenario file, such as `"capacity"`.
     pub fn name(self) -> &'static str {
         Attribute::NAMES[self as usize]
     }
 }
 
+/// How a shock event changes an attribute with its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShockOperation {
+    /// The value is added to the attribute.
     Add,
+    /// The attribute is multiplied by the value.
     Multiply,
+    /// The attribute is set to the value.
     Set,
 }
 
 impl ShockOperation {
+    /// The operations' names as written in a scenario file, in declaration order.
     pub const NAMES: [&'static str; 3] = ["add", "multiply", "set"];
+    /// The operation's name as written in a scenario file, such as `"add"`.
     pub fn name(self) -> &'static str {
         ShockOperation::NAMES[self as usize]
     }
@@ -414,7 +485,9 @@ impl ShockOperation {
 /// A rule switched on, with its parameters in the order of its [`RuleDefinition`].
 #[derive(Clone, Debug)]
 pub struct Rule {
+    /// Which mechanism the rule is.
     pub kind: RuleKind,
+    /// The rule's parameters, one per entry of its definition's parameter list.
     pub params: Vec<ParamId>,
     /// The channels the rule acts on (all channels unless the scenario says otherwise).
     pub channels: ChannelSet,
@@ -423,8 +496,11 @@ pub struct Rule {
 /// A named measure of a run.
 #[derive(Clone, Debug)]
 pub struct OutcomeSpec {
+    /// Unique name of the outcome, shown in reports.
     pub name: String,
+    /// What is read from the run each month.
     pub measure: Measure,
+    /// How the monthly values become the outcome's one value.
     pub reduction: Reduction,
     /// A calibration band the outcome should fall in, if the scenario states one.
     pub target: Option<Target>,
@@ -436,12 +512,16 @@ pub struct OutcomeSpec {
 /// The condition of a conditional outcome (`given = "survived"` or `"fell"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Given {
+    /// Read only in runs where the regime still lasts at the end of the window.
     Survived,
+    /// Read only in runs where the regime has fallen by the end of the window.
     Fell,
 }
 
 impl Given {
+    /// The conditions' names as written in a scenario file, in declaration order.
     pub const NAMES: [&'static str; 2] = ["survived", "fell"];
+    /// The condition's name as written in a scenario file.
     pub fn name(self) -> &'static str {
         Given::NAMES[self as usize]
     }
@@ -452,67 +532,105 @@ impl Given {
 /// value, which should lie inside the batch's 90% band (5th to 95th percentile).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Target {
+    /// Lower end of the band.
     pub low: f64,
+    /// Upper end of the band.
     pub high: f64,
+    /// The value observed in the world, if stated.
     pub observed: Option<f64>,
+    /// Where the band comes from (a citation or a judgement).
     pub source: String,
 }
 
+/// What an outcome reads from a run each month (docs/MODEL.md, "Outcomes").
 #[derive(Clone, Debug)]
 pub enum Measure {
     /// Share of `actor`'s tie weight on `channels` held by `partners` together.
     TieShare {
+        /// The actor whose ties are read.
         actor: ActorId,
+        /// The partners whose share is measured.
         partners: Vec<ActorId>,
+        /// The channels summed over.
         channels: ChannelSet,
     },
     /// Weight of the tie from `actor` to `partner` on one channel.
     TieWeight {
+        /// The dependent actor.
         actor: ActorId,
+        /// The actor depended on.
         partner: ActorId,
+        /// The channel read.
         channel: ChannelId,
     },
+    /// The value of one of `actor`'s attributes.
     Attribute {
+        /// The actor read.
         actor: ActorId,
+        /// The attribute read.
         attribute: Attribute,
     },
     /// 1 while the actor's regime lasts, 0 after it has ended.
-    Survives { actor: ActorId },
+    Survives {
+        /// The followed actor (one with a stability).
+        actor: ActorId,
+    },
     /// The month the actor's regime ended, or none.
-    RegimeChangeMonth { actor: ActorId },
+    RegimeChangeMonth {
+        /// The followed actor (one with a stability).
+        actor: ActorId,
+    },
     /// The first month in which `partner`'s share of `actor`'s ties exceeds `rival`'s.
     Crossover {
+        /// The actor whose ties are read.
         actor: ActorId,
+        /// The partner whose share must come to exceed the rival's.
         partner: ActorId,
+        /// The partner it is compared with.
         rival: ActorId,
+        /// The channels summed over.
         channels: ChannelSet,
     },
     /// The flow on `actor`'s ties to `partners` on `channels`: Σ weight × the actor's volume.
     Flow {
+        /// The actor whose ties carry the flow.
         actor: ActorId,
+        /// The partners the flow goes to.
         partners: Vec<ActorId>,
+        /// The channels summed over.
         channels: ChannelSet,
     },
     /// `actor`'s share of the flows on every actor's ties to `partners` on `channels` (for
     /// arms, "Venezuela's share of Russia's arms exports").
     ShareOfPartner {
+        /// The actor whose share is measured.
         actor: ActorId,
+        /// The partners whose incoming flows are shared out.
         partners: Vec<ActorId>,
+        /// The channels summed over.
         channels: ChannelSet,
     },
     /// A vote: score = position + `partner_weight` × Σ ties to `partner` on `channels`;
     /// yes (1) below `yes_below`, no (−1) above `no_above`, abstain (0) between.
     Vote {
+        /// The voting actor.
         actor: ActorId,
+        /// Scores below this vote yes.
         yes_below: f64,
+        /// Scores above this vote no.
         no_above: f64,
+        /// The partner whose ties pull the score, if any.
         partner: Option<ActorId>,
+        /// Weight of the ties to `partner` in the score (0 without a partner).
         partner_weight: f64,
+        /// The channels whose ties to `partner` are summed.
         channels: ChannelSet,
     },
 }
 
 impl Measure {
+    /// The measure's name as written in a scenario file (an attribute's own name for
+    /// [`Measure::Attribute`]).
     pub fn name(&self) -> &'static str {
         match self {
             Measure::TieShare { .. } => "tie_share",
@@ -557,16 +675,25 @@ impl Measure {
 pub enum Reduction {
     /// The value at the end of one month.
     At(u32),
+    /// The mean of the monthly values over a window of months.
     Mean {
+        /// The window's first month.
         from: u32,
+        /// The window's last month.
         to: u32,
     },
+    /// The smallest monthly value over a window of months.
     Min {
+        /// The window's first month.
         from: u32,
+        /// The window's last month.
         to: u32,
     },
+    /// The largest monthly value over a window of months.
     Max {
+        /// The window's first month.
         from: u32,
+        /// The window's last month.
         to: u32,
     },
 }

@@ -4,36 +4,57 @@
 /// The mechanisms the engine knows, in the fixed order in which a step applies them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RuleKind {
+    /// Capacity grows at each actor's rate, with monthly noise; wars drain belligerents.
     Capacity,
+    /// Ties relax toward their fundamental level.
     TieRelaxation,
+    /// Sanctioning coalitions cut ties with the target, which loses capacity and stability.
     SanctionPressure,
+    /// Tie volume lost to sanctions moves partly to non-sanctioning partners.
     SanctionSubstitution,
+    /// Secondary sanctions make third parties cut their ties with the target.
     Dissuasion,
+    /// Outreach events pull the receiver's ties (and position) toward the offerer.
     Outreach,
+    /// A patron whose commitments exceed its budget sheds its farthest clients first.
     CommitmentWaning,
+    /// Patrons with spare capacity take up the dependence that clients lost.
     PatronBid,
+    /// Ties grow between actors with close positions and decay between distant ones.
     Homophily,
+    /// Positions move toward those of the partners an actor depends on (Friedkin–Johnsen).
     Influence,
+    /// Followed regimes gain or lose stability and may fall by a monthly hazard.
     RegimeSurvival,
 }
 
 /// A parameter of a rule: its TOML key, default, allowed range and meaning.
 #[derive(Debug)]
 pub struct RuleParameter {
+    /// The key in the rule's `[[rules]]` table, such as `"rate"`.
     pub key: &'static str,
+    /// The value used when the scenario does not give one.
     pub default: f64,
+    /// The smallest value allowed.
     pub low: f64,
+    /// The largest value allowed (infinite when unbounded).
     pub high: f64,
+    /// What the parameter means, in a few words.
     pub meaning: &'static str,
 }
 
+/// One rule of the catalogue: its name, what it does and its parameters.
 #[derive(Debug)]
 pub struct RuleDefinition {
+    /// Which mechanism it is.
     pub kind: RuleKind,
+    /// The rule's name in a scenario file, such as `"tie_relaxation"`.
     pub name: &'static str,
+    /// One line saying what the rule does.
     pub summary: &'static str,
     /// Whether the rule accepts a `channels` list (default: every channel).
     pub takes_channels: bool,
+    /// The rule's parameters, in the order of [`super::Rule::params`].
     pub params: &'static [RuleParameter],
 }
 
@@ -353,10 +374,12 @@ pub static RULE_DEFINITIONS: [RuleDefinition; 11] = [
 ];
 
 impl RuleKind {
+    /// The rule's entry in [`RULE_DEFINITIONS`].
     pub fn definition(self) -> &'static RuleDefinition {
         &RULE_DEFINITIONS[self as usize]
     }
 
+    /// The rule's name in a scenario file, such as `"tie_relaxation"`.
     pub fn name(self) -> &'static str {
         self.definition().name
     }
