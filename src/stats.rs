@@ -413,9 +413,19 @@ pub fn wilson(successes: u64, trials: u64) -> Interval {
     let denominator = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denominator;
     let half = z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    // At no successes the lower limit is exactly 0 (and at all successes the upper exactly
+    // 1), but centre − half rounds to a tiny positive number such as 5.4e-20 (issue 17).
     Interval {
-        low: (centre - half).max(0.0),
-        high: (centre + half).min(1.0),
+        low: if successes == 0 {
+            0.0
+        } else {
+            (centre - half).max(0.0)
+        },
+        high: if successes == trials {
+            1.0
+        } else {
+            (centre + half).min(1.0)
+        },
     }
 }
 
@@ -717,6 +727,9 @@ mod tests {
         // No successes still gives a non-degenerate interval.
         let zero = wilson(0, 10);
         assert_eq!(zero.low, 0.0);
+        // Issue 17: at 100,000 trials the rounding of centre − half printed 5.4e-20.
+        assert_eq!(wilson(0, 100_000).low, 0.0);
+        assert_eq!(wilson(100_000, 100_000).high, 1.0);
         assert!((zero.high - 0.2775).abs() < 1e-4, "{zero:?}");
     }
 

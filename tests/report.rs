@@ -101,6 +101,41 @@ fn the_flagship_comparison_report_is_well_formed_and_has_every_chart_with_its_se
     ] {
         assert!(page_text.contains(section), "no {section} section");
     }
+    // Issue 17: the answer comes first: the question, the key outcomes' forest plot and one
+    // sentence per key outcome, before the scenarios' metadata.
+    let answer = html.find("id=\"answer\"").expect("an answer section");
+    assert!(answer < html.find("id=\"comparison\"").unwrap());
+    assert!(answer < html.find("id=\"scenarios\"").unwrap());
+    assert!(page_text.contains("Is Russia's war in Ukraine aiding the survival"));
+    assert!(html.contains("answer-forest.svg"));
+    let sentences = page
+        .descendants()
+        .find(|node| node.attribute("class") == Some("sentences"))
+        .expect("the sentences");
+    let sentences: Vec<String> = sentences
+        .children()
+        .filter(|node| node.has_tag_name("li"))
+        .map(|node| node.text().unwrap_or_default().to_string())
+        .collect();
+    let key: Vec<String> = Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(BASELINE))
+        .expect("the baseline loads")
+        .outcomes()
+        .iter()
+        .filter(|spec| spec.key)
+        .map(|spec| spec.name.clone())
+        .collect();
+    assert!(key.len() >= 4, "the flagship marks its key outcomes");
+    assert_eq!(sentences.len(), key.len(), "{sentences:#?}");
+    for name in &key {
+        assert!(
+            sentences
+                .iter()
+                .any(|sentence| sentence.contains(&format!(" {name} "))),
+            "no sentence on {name}: {sentences:#?}"
+        );
+    }
+    assert!(!page_text.contains("no effect"));
+
     // Provenance: the manifest with the seed and the scenario files' text.
     assert!(page_text.contains("\"seed\": 2022"));
     assert!(page_text.contains("entente_version"));
@@ -204,6 +239,12 @@ fn the_flagship_comparison_report_is_well_formed_and_has_every_chart_with_its_se
         );
         expected.insert(file.clone());
     }
+    // The headline's forest plot, one row per key outcome.
+    let forest = by_name("answer-forest.svg");
+    for name in &key {
+        assert!(forest.contains(name), "the forest plot lacks {name}");
+    }
+    expected.insert("answer-forest.svg".to_string());
     let found: BTreeSet<String> = charts.iter().map(|(name, _)| name.clone()).collect();
     assert_eq!(
         found, expected,
@@ -271,7 +312,8 @@ fn a_scenario_compared_with_itself_shows_no_difference_in_its_report() {
             row[0],
             row[3]
         );
-        assert_eq!(row[4], "0", "{}: KS distance", row[0]);
+        assert_eq!(row[4], "0.00", "{}: standardised difference", row[0]);
+        assert_eq!(row[5], "0", "{}: KS distance", row[0]);
         assert_eq!(row[1], row[2], "{}: both sides", row[0]);
     }
     // No difference is marked as one.
@@ -355,4 +397,43 @@ fn entente_report_of_a_directory_without_totals_reruns_it_and_checks_the_summari
         stderr.contains("summary.json differs from a rerun of its manifest"),
         "{stderr}"
     );
+}
+
+/// Issue 17: a single batch's report does not claim pairing, and a scenario without events
+/// says so instead of drawing an empty timeline.
+#[test]
+fn issue_17_a_single_batch_without_events_says_what_it_is() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let minimal = Path::new(env!("CARGO_MANIFEST_DIR")).join(MINIMAL);
+    let scenario = Scenario::load(&minimal).expect("the minimal scenario loads");
+    let events: Vec<String> = scenario
+        .events()
+        .iter()
+        .map(|event| format!("{:?}", event.id))
+        .collect();
+    let overlay = directory.path().join("quiet.toml");
+    std::fs::write(
+        &overlay,
+        format!(
+            "extends = {:?}\n[scenario]\nname = \"quiet\"\n[remove]\nevents = [{}]\n",
+            minimal.display().to_string(),
+            events.join(", ")
+        ),
+    )
+    .unwrap();
+    let report = directory.path().join("report.html");
+    entente(
+        &["batch", "--runs", "200", "--report"],
+        &[&report, &overlay],
+    );
+    let html = read(&report);
+    assert!(html.contains("No events"), "{html}");
+    assert!(!html.contains("paired"), "a single batch is not paired");
+    assert!(
+        !directory
+            .path()
+            .join("report-charts/quiet-timeline.svg")
+            .exists()
+    );
+    assert!(directory.path().join("report-charts").is_dir());
 }

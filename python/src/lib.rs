@@ -155,13 +155,18 @@ impl DesignOptions {
 fn table_tuple<'py>(py: Python<'py>, table: &RunTable) -> PyResult<Bound<'py, PyTuple>> {
     let width = table.columns.len();
     let rows = table.rows();
-    let mut bytes = Vec::with_capacity(table.values.len() * 8);
-    for column in 0..width {
-        for row in 0..rows {
-            bytes.extend_from_slice(&table.values[row * width + column].to_le_bytes());
+    // Written in place into the bytearray, column after column, so that each column is
+    // contiguous for NumPy.
+    let buffer = PyByteArray::new_with(py, table.values.len() * 8, |bytes| {
+        let mut cells = bytes.chunks_exact_mut(8);
+        for column in 0..width {
+            for row in 0..rows {
+                let cell = cells.next().expect("one cell per value");
+                cell.copy_from_slice(&table.values[row * width + column].to_le_bytes());
+            }
         }
-    }
-    let buffer = PyByteArray::new(py, &bytes);
+        Ok(())
+    })?;
     (table.columns.clone(), table.parameter_count, rows, buffer).into_pyobject(py)
 }
 

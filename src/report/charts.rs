@@ -5,6 +5,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::sketch::Histogram;
 use crate::summary::{Envelope, Probability};
@@ -68,6 +69,119 @@ fn render(
         })?;
     }
     Ok(svg)
+}
+
+/// How an entry of a chart's key marks its series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mark {
+    /// A short line, for series drawn as lines.
+    Line,
+    /// A filled square, for bars and areas.
+    Swatch,
+    /// An open circle, for a marked point.
+    Ring,
+    /// A dot on a line: an estimate and its interval.
+    DotOnLine,
+}
+
+/// One entry of a chart's key: its series' mark and colour, and its label.
+struct Key {
+    label: String,
+    colour: RGBColor,
+    mark: Mark,
+}
+
+impl Key {
+    fn new(label: impl Into<String>, colour: RGBColor, mark: Mark) -> Key {
+        Key {
+            label: label.into(),
+            colour,
+            mark,
+        }
+    }
+}
+
+/// Height of one row of a chart's key, in pixels.
+const KEY_ROW_HEIGHT: u32 = 18;
+
+/// Width of a key entry's mark and the gap before its label, in pixels.
+const KEY_MARK_WIDTH: i32 = 26;
+
+/// Gap between two entries on a row of the key, in pixels.
+const KEY_GAP: i32 = 22;
+
+/// A generous estimate of the width of one character of the key's font (12 points, which
+/// plotters' SVG writes as about 9.7 pixels): the browser measures the text, not plotters,
+/// so the layout leaves room for wide glyphs.
+const KEY_CHAR_WIDTH: f64 = 6.2;
+
+/// Each key entry's row and left edge: entries left to right, a new row when the next would
+/// pass the right margin.
+fn key_layout(keys: &[Key], width: u32) -> Vec<(usize, i32)> {
+    let right = width as i32 - 12;
+    let mut placed = Vec::with_capacity(keys.len());
+    let (mut row, mut x) = (0, 12);
+    for key in keys {
+        let entry = KEY_MARK_WIDTH + (key.label.chars().count() as f64 * KEY_CHAR_WIDTH) as i32;
+        if x > 12 && x + entry > right {
+            row += 1;
+            x = 12;
+        }
+        placed.push((row, x));
+        x += entry + KEY_GAP;
+    }
+    placed
+}
+
+/// [`render`] with the chart's key in a strip of its own under the plot, so that the key
+/// never covers data: `draw` gets the area above the strip, of the size given.
+fn render_keyed(
+    title: &str,
+    (width, height): (u32, u32),
+    keys: &[Key],
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult,
+) -> Result<String, ChartError> {
+    let layout = key_layout(keys, width);
+    let rows = layout.last().map_or(0, |&(row, _)| row + 1) as u32;
+    let strip = if rows == 0 {
+        0
+    } else {
+        rows * KEY_ROW_HEIGHT + 8
+    };
+    render(title, (width, height + strip), |root| {
+        let (plot, strip_area) = root.split_vertically(height);
+        draw(&plot)?;
+        for (key, &(row, x)) in keys.iter().zip(&layout) {
+            let y = 4 + (row as u32 * KEY_ROW_HEIGHT) as i32 + KEY_ROW_HEIGHT as i32 / 2;
+            match key.mark {
+                Mark::Line => strip_area.draw(&PathElement::new(
+                    vec![(x, y), (x + 18, y)],
+                    key.colour.stroke_width(2),
+                ))?,
+                Mark::Swatch => strip_area.draw(&Rectangle::new(
+                    [(x, y - 5), (x + 16, y + 5)],
+                    key.colour.mix(0.8).filled(),
+                ))?,
+                Mark::Ring => {
+                    strip_area.draw(&Circle::new((x + 8, y), 6, key.colour.stroke_width(3)))?
+                }
+                Mark::DotOnLine => {
+                    strip_area.draw(&PathElement::new(
+                        vec![(x, y), (x + 18, y)],
+                        key.colour.stroke_width(3),
+                    ))?;
+                    strip_area.draw(&Circle::new((x + 9, y), 5, key.colour.filled()))?
+                }
+            }
+            strip_area.draw(&Text::new(
+                key.label.clone(),
+                (x + KEY_MARK_WIDTH, y),
+                TextStyle::from(("sans-serif", 12).into_font())
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+        }
+        Ok(())
+    })
 }
 
 /// "YYYY-MM" of the month `offset` months after `first_year`-`first_month`, for time axes
@@ -174,7 +288,12 @@ pub fn distribution(
         .map(|&(_, _, density)| density)
         .filter(|density| density.is_finite())
         .fold(0.0, f64::max);
-    render(title, (WIDTH, HEIGHT), |root| {
+    let keys: Vec<Key> = series
+        .iter()
+        .enumerate()
+        .map(|(index, series)| Key::new(series.scenario, colour(index), Mark::Line))
+        .collect();
+    render_keyed(title, (WIDTH, HEIGHT), &keys, |root| {
         let mut chart = framed(root, title)
             .build_cartesian_2d(axis_range(low, high), 0.0..(top * 1.08).max(1e-9))?;
         chart
@@ -183,7 +302,7 @@ pub fn distribution(
             .y_desc("density (share of runs per unit)")
             .light_line_style(WHITE)
             .draw()?;
-        for (index, (series, bins)) in series.iter().zip(&binned).enumerate() {
+        for (index, bins) in binned.iter().enumerate() {
             let colour = colour(index);
             let mut outline = Vec::with_capacity(bins.len() * 2 + 2);
             if let Some(&(left, _, _)) = bins.first() {
@@ -200,14 +319,9 @@ pub fn distribution(
                 outline.clone(),
                 colour.mix(0.15).filled(),
             )))?;
-            chart
-                .draw_series(LineSeries::new(outline, colour.stroke_width(2)))?
-                .label(series.scenario)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-                });
+            chart.draw_series(LineSeries::new(outline, colour.stroke_width(2)))?;
         }
-        legend(&mut chart)
+        Ok(())
     })
 }
 
@@ -218,7 +332,12 @@ pub fn cumulative(
     series: &[HistogramSeries<'_>],
 ) -> Result<String, ChartError> {
     let (low, high) = histogram_span(series);
-    render(title, (WIDTH, HEIGHT), |root| {
+    let keys: Vec<Key> = series
+        .iter()
+        .enumerate()
+        .map(|(index, series)| Key::new(series.scenario, colour(index), Mark::Line))
+        .collect();
+    render_keyed(title, (WIDTH, HEIGHT), &keys, |root| {
         let mut chart = framed(root, title).build_cartesian_2d(axis_range(low, high), 0.0..1.0)?;
         chart
             .configure_mesh()
@@ -238,14 +357,9 @@ pub fn cumulative(
                 share += density * (right - left);
                 steps.push((right, share.min(1.0)));
             }
-            chart
-                .draw_series(LineSeries::new(steps, colour.stroke_width(2)))?
-                .label(series.scenario)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-                });
+            chart.draw_series(LineSeries::new(steps, colour.stroke_width(2)))?;
         }
-        legend(&mut chart)
+        Ok(())
     })
 }
 
@@ -266,7 +380,25 @@ pub fn probability(
 ) -> Result<String, ChartError> {
     let names: Vec<String> = series.iter().map(|s| s.scenario.to_string()).collect();
     let count = series.len().max(1);
-    render(title, (WIDTH, HEIGHT), |root| {
+    let keys: Vec<Key> = series
+        .iter()
+        .enumerate()
+        .map(|(index, series)| {
+            let probability = series.probability;
+            Key::new(
+                format!(
+                    "{}: {:.3} [{:.3}, {:.3}]",
+                    series.scenario,
+                    probability.value,
+                    probability.interval.low,
+                    probability.interval.high
+                ),
+                colour(index),
+                Mark::Swatch,
+            )
+        })
+        .collect();
+    render_keyed(title, (WIDTH, HEIGHT), &keys, |root| {
         let mut chart = framed(root, title).build_cartesian_2d(0.0..count as f64, 0.0..1.0)?;
         chart
             .configure_mesh()
@@ -288,19 +420,10 @@ pub fn probability(
             let colour = colour(index);
             let centre = index as f64 + 0.5;
             let probability = series.probability;
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(centre - 0.3, 0.0), (centre + 0.3, probability.value)],
-                    colour.mix(0.75).filled(),
-                )))?
-                .label(format!(
-                    "{}: {:.3} [{:.3}, {:.3}]",
-                    series.scenario,
-                    probability.value,
-                    probability.interval.low,
-                    probability.interval.high
-                ))
-                .legend(move |(x, y)| swatch(colour.mix(0.75).filled(), (x, y)));
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(centre - 0.3, 0.0), (centre + 0.3, probability.value)],
+                colour.mix(0.75).filled(),
+            )))?;
             let (low, high) = (probability.interval.low, probability.interval.high);
             let whisker = BLACK.stroke_width(2);
             chart.draw_series([
@@ -309,7 +432,7 @@ pub fn probability(
                 PathElement::new(vec![(centre - 0.08, high), (centre + 0.08, high)], whisker),
             ])?;
         }
-        legend(&mut chart)
+        Ok(())
     })
 }
 
@@ -383,7 +506,18 @@ pub fn fan(
     } else {
         14 * key.len() as u32 + 10
     };
-    render(title, (WIDTH, HEIGHT + 40 + key_height), |root| {
+    let keys: Vec<Key> = series
+        .iter()
+        .enumerate()
+        .map(|(index, series)| {
+            Key::new(
+                format!("{}: median, 50% and 90% bands", series.scenario),
+                colour(index),
+                Mark::Line,
+            )
+        })
+        .collect();
+    render_keyed(title, (WIDTH, HEIGHT + 40 + key_height), &keys, |root| {
         let (plot, key_area) = root.split_vertically(HEIGHT + 40);
         for (line, text) in key.iter().enumerate() {
             if markers.is_empty() {
@@ -395,8 +529,17 @@ pub fn fan(
                 ("sans-serif", 11).into_font().color(&RGBColor(70, 70, 70)),
             ))?;
         }
-        let mut chart = framed(&plot, title)
-            .build_cartesian_2d(0.0..(months - 1) as f64, axis_range(low, high))?;
+        // Event numbers sit in a band of their own above the data.
+        let y_range = {
+            let range = axis_range(low, high);
+            if markers.is_empty() {
+                range
+            } else {
+                range.start..range.end + (range.end - range.start) * MARKER_HEADROOM
+            }
+        };
+        let mut chart =
+            framed(&plot, title).build_cartesian_2d(0.0..(months - 1) as f64, y_range.clone())?;
         let label_month = |x: &f64| month_label(first_year, first_month, *x);
         chart
             .configure_mesh()
@@ -405,7 +548,6 @@ pub fn fan(
             .x_label_formatter(&label_month)
             .light_line_style(WHITE)
             .draw()?;
-        let y_range = axis_range(low, high);
         let span = y_range.end - y_range.start;
         // Numbers of markers closer than this many months go on alternating rows.
         const CROWDED_MONTHS: usize = 4;
@@ -476,16 +618,15 @@ pub fn fan(
                 .enumerate()
                 .filter_map(|(m, month)| finite(month.quantiles.median).map(|v| (m as f64, v)))
                 .collect();
-            chart
-                .draw_series(LineSeries::new(median, colour.stroke_width(2)))?
-                .label(format!("{}: median, 50% and 90% bands", series.scenario))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-                });
+            chart.draw_series(LineSeries::new(median, colour.stroke_width(2)))?;
         }
-        legend(&mut chart)
+        Ok(())
     })
 }
+
+/// The room above a fan chart's data for the numbers of the events, as a share of the data's
+/// span: three rows of numbers, each 3.5% of the plot's height.
+const MARKER_HEADROOM: f64 = 0.14;
 
 /// One event on a scenario's timeline: months from the scenario start (the end inclusive;
 /// equal to the start for one-off shocks), its id and its kind.
@@ -519,11 +660,18 @@ pub fn timeline(
         }
     }
     let rows = events.len().max(1);
-    let height = 130 + TIMELINE_ROW * rows as u32;
-    render(title, (WIDTH + 200, height), |root| {
+    let height = 100 + TIMELINE_ROW * rows as u32;
+    let keys: Vec<Key> = kinds
+        .iter()
+        .enumerate()
+        .map(|(index, kind)| Key::new(*kind, colour(index), Mark::Swatch))
+        .collect();
+    render_keyed(title, (WIDTH + 200, height), &keys, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 18))
             .margin(12)
+            // Room for the last month's label, centred on the right edge.
+            .margin_right(40)
             .x_label_area_size(42)
             .y_label_area_size(230)
             .build_cartesian_2d(0.0..months.max(2) as f64, -0.5..rows as f64 - 0.5)?;
@@ -550,35 +698,20 @@ pub fn timeline(
             .draw()?;
         for (kind_index, kind) in kinds.iter().enumerate() {
             let colour = colour(kind_index);
-            let mut first = true;
             for (index, event) in events.iter().enumerate().filter(|(_, e)| e.kind == *kind) {
                 let y = (rows - 1 - index) as f64;
-                let drawn = if event.end > event.start {
-                    chart.draw_series(std::iter::once(Rectangle::new(
-                        [
-                            (event.start as f64, y - 0.35),
-                            (event.end as f64 + 1.0, y + 0.35),
-                        ],
-                        colour.mix(0.8).filled(),
-                    )))?
+                // One-off events (shocks, tie changes) are one month wide and drawn solid.
+                let (end, fill) = if event.end > event.start {
+                    (event.end as f64 + 1.0, colour.mix(0.8).filled())
                 } else {
-                    chart.draw_series(std::iter::once(Rectangle::new(
-                        [
-                            (event.start as f64, y - 0.35),
-                            (event.start as f64 + 1.0, y + 0.35),
-                        ],
-                        colour.filled(),
-                    )))?
+                    (event.start as f64 + 1.0, colour.filled())
                 };
-                if first {
-                    first = false;
-                    drawn
-                        .label(*kind)
-                        .legend(move |(x, y)| swatch(colour.mix(0.8).filled(), (x, y)));
-                }
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(event.start as f64, y - 0.35), (end, y + 0.35)],
+                    fill,
+                )))?;
             }
         }
-        legend_at(&mut chart, SeriesLabelPosition::LowerRight)?;
         Ok(())
     })
 }
@@ -613,7 +746,10 @@ pub fn network(
             ("end", |tie: &NetworkTie| tie.end),
         ]) {
             let mut chart = ChartBuilder::on(panel)
-                .caption(format!("{label}: {measure}"), ("sans-serif", 14))
+                .caption(
+                    format!("{actor} (centre), {label}: {measure}"),
+                    ("sans-serif", 14),
+                )
                 .margin(8)
                 .build_cartesian_2d(-1.45..1.45, -1.3..1.3)?;
             let colour = colour(scenario_index);
@@ -634,18 +770,30 @@ pub fn network(
                     4,
                     RGBColor(60, 60, 60).filled(),
                 )))?;
+                // Each label sits outside its partner's node, on the side away from the
+                // centre, so that no tie's line runs through it.
+                let horizontal = if x > 0.3 {
+                    HPos::Left
+                } else if x < -0.3 {
+                    HPos::Right
+                } else {
+                    HPos::Center
+                };
+                let vertical = if y > 0.3 {
+                    VPos::Bottom
+                } else if y < -0.3 {
+                    VPos::Top
+                } else {
+                    VPos::Center
+                };
                 chart.draw_series(std::iter::once(Text::new(
                     format!("{} {:.2}", tie.partner, weight),
-                    (x * 1.12 - 0.12, y * 1.12),
-                    ("sans-serif", 11).into_font(),
+                    (x * 1.08, y * 1.08),
+                    TextStyle::from(("sans-serif", 11).into_font())
+                        .pos(Pos::new(horizontal, vertical)),
                 )))?;
             }
             chart.draw_series(std::iter::once(Circle::new((0.0, 0.0), 7, BLACK.filled())))?;
-            chart.draw_series(std::iter::once(Text::new(
-                actor.to_string(),
-                (0.05, -0.12),
-                ("sans-serif", 13).into_font(),
-            )))?;
         }
         Ok(())
     })
@@ -697,6 +845,100 @@ fn row_key(keys: &[String], y: f64) -> String {
     }
 }
 
+/// One row of a forest plot: a paired difference with its interval.
+pub struct ForestRow<'a> {
+    /// The row's label (the outcome, and the variant when there are several).
+    pub label: &'a str,
+    /// The difference.
+    pub estimate: f64,
+    /// Its 95% interval's lower limit.
+    pub low: f64,
+    /// Its 95% interval's upper limit.
+    pub high: f64,
+    /// The smallest difference declared to matter, drawn as a grey band ±relevant.
+    pub relevant: Option<f64>,
+    /// Colour index of the variant the difference belongs to.
+    pub series: usize,
+}
+
+/// Paired differences as a forest plot: one row per difference in the order given (the
+/// caller ranks them), a dot at the estimate, a line over its 95% interval, a grey band over
+/// ±the threshold that matters, and a vertical line at 0.
+pub fn forest(title: &str, axis: &str, rows: &[ForestRow<'_>]) -> Result<String, ChartError> {
+    let count = rows.len().max(1);
+    let height = 110 + SOBOL_ROW_HEIGHT * count as u32;
+    let labels: Vec<String> = rows.iter().map(|row| row.label.to_string()).collect();
+    let reach = rows
+        .iter()
+        .flat_map(|row| [row.low.abs(), row.high.abs(), row.relevant.unwrap_or(0.0)])
+        .filter(|value| value.is_finite())
+        .fold(0.0_f64, f64::max);
+    let reach = if reach > 0.0 { reach * 1.1 } else { 1.0 };
+    let mut keys = vec![Key::new(
+        "mean paired difference and its 95% interval",
+        RGBColor(60, 60, 60),
+        Mark::DotOnLine,
+    )];
+    if rows.iter().any(|row| row.relevant.is_some()) {
+        keys.push(Key::new(
+            "± the smallest difference declared to matter",
+            RGBColor(200, 200, 200),
+            Mark::Swatch,
+        ));
+    }
+    render_keyed(
+        title,
+        (WIDTH + KEY_AREA_WIDTH - 70, height),
+        &keys,
+        |root| {
+            let mut builder = keyed(root, title);
+            let mut chart = builder.build_cartesian_2d(-reach..reach, 0.0..count as f64)?;
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(count * 2 + 1)
+                .y_label_formatter(&|y| row_key(&labels, *y))
+                .x_desc(axis)
+                .light_line_style(RGBColor(235, 235, 235))
+                .draw()?;
+            for (index, row) in rows.iter().enumerate() {
+                let y = (count - 1 - index) as f64 + 0.5;
+                if let Some(relevant) = row.relevant {
+                    chart.draw_series(std::iter::once(Rectangle::new(
+                        [(-relevant, y - 0.4), (relevant, y + 0.4)],
+                        RGBColor(200, 200, 200).mix(0.5).filled(),
+                    )))?;
+                }
+            }
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, 0.0), (0.0, count as f64)],
+                BLACK.stroke_width(1),
+            )))?;
+            for (index, row) in rows.iter().enumerate() {
+                let y = (count - 1 - index) as f64 + 0.5;
+                let colour = colour(row.series);
+                chart.draw_series([
+                    PathElement::new(vec![(row.low, y), (row.high, y)], colour.stroke_width(3)),
+                    PathElement::new(
+                        vec![(row.low, y - 0.15), (row.low, y + 0.15)],
+                        colour.stroke_width(2),
+                    ),
+                    PathElement::new(
+                        vec![(row.high, y - 0.15), (row.high, y + 0.15)],
+                        colour.stroke_width(2),
+                    ),
+                ])?;
+                chart.draw_series(std::iter::once(Circle::new(
+                    (row.estimate, y),
+                    5,
+                    colour.filled(),
+                )))?;
+            }
+            Ok(())
+        },
+    )
+}
+
 /// Sobol' indices as horizontal bars, one pair per input (first-order dark, total light),
 /// each with its 95% interval as a whisker; inputs in the order given (the caller sorts).
 pub fn sobol_bars(title: &str, bars: &[SobolBar<'_>]) -> Result<String, ChartError> {
@@ -713,59 +955,63 @@ pub fn sobol_bars(title: &str, bars: &[SobolBar<'_>]) -> Result<String, ChartErr
         .map(|bar| bar.first_interval.0.min(bar.total_interval.0))
         .fold(0.0_f64, f64::min)
         .max(-0.5);
-    render(title, (WIDTH + KEY_AREA_WIDTH - 70, height), |root| {
-        let mut builder = keyed(root, title);
-        let mut chart = builder.build_cartesian_2d(low..high, 0.0..count as f64)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(count * 2 + 1)
-            .y_label_formatter(&|y| row_key(&keys, *y))
-            .x_desc("share of the output's variance (index)")
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()?;
-        let (first_colour, total_colour) = (colour(0), colour(5));
-        for (index, bar) in bars.iter().enumerate() {
-            let row = (count - 1 - index) as f64;
-            let series = [
-                (row + 0.55, bar.total, bar.total_interval, total_colour),
-                (row + 0.2, bar.first, bar.first_interval, first_colour),
-            ];
-            for (bottom, value, (whisker_low, whisker_high), fill) in series {
-                let top = bottom + 0.3;
-                let middle = bottom + 0.15;
-                chart.draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, bottom), (value, top)],
-                    fill.mix(0.85).filled(),
-                )))?;
-                let whisker = BLACK.stroke_width(1);
-                chart.draw_series([
-                    PathElement::new(vec![(whisker_low, middle), (whisker_high, middle)], whisker),
-                    PathElement::new(
-                        vec![(whisker_low, bottom + 0.05), (whisker_low, top - 0.05)],
-                        whisker,
-                    ),
-                    PathElement::new(
-                        vec![(whisker_high, bottom + 0.05), (whisker_high, top - 0.05)],
-                        whisker,
-                    ),
-                ])?;
-            }
-        }
-        // The legend: a labelled swatch per series, in the lower right where short bars
-        // leave room.
-        for (label, fill) in [
-            ("total index, 95% interval", total_colour),
-            ("first-order index, 95% interval", first_colour),
-        ] {
+    let (first_colour, total_colour) = (colour(0), colour(5));
+    let legend = [
+        Key::new("total index, 95% interval", total_colour, Mark::Swatch),
+        Key::new(
+            "first-order index, 95% interval",
+            first_colour,
+            Mark::Swatch,
+        ),
+    ];
+    render_keyed(
+        title,
+        (WIDTH + KEY_AREA_WIDTH - 70, height),
+        &legend,
+        |root| {
+            let mut builder = keyed(root, title);
+            let mut chart = builder.build_cartesian_2d(low..high, 0.0..count as f64)?;
             chart
-                .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
-                .label(label)
-                .legend(move |corner| swatch(fill.mix(0.85).filled(), corner));
-        }
-        legend_at(&mut chart, SeriesLabelPosition::LowerRight)?;
-        Ok(())
-    })
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(count * 2 + 1)
+                .y_label_formatter(&|y| row_key(&keys, *y))
+                .x_desc("share of the output's variance (index)")
+                .light_line_style(RGBColor(235, 235, 235))
+                .draw()?;
+            for (index, bar) in bars.iter().enumerate() {
+                let row = (count - 1 - index) as f64;
+                let series = [
+                    (row + 0.55, bar.total, bar.total_interval, total_colour),
+                    (row + 0.2, bar.first, bar.first_interval, first_colour),
+                ];
+                for (bottom, value, (whisker_low, whisker_high), fill) in series {
+                    let top = bottom + 0.3;
+                    let middle = bottom + 0.15;
+                    chart.draw_series(std::iter::once(Rectangle::new(
+                        [(0.0, bottom), (value, top)],
+                        fill.mix(0.85).filled(),
+                    )))?;
+                    let whisker = BLACK.stroke_width(1);
+                    chart.draw_series([
+                        PathElement::new(
+                            vec![(whisker_low, middle), (whisker_high, middle)],
+                            whisker,
+                        ),
+                        PathElement::new(
+                            vec![(whisker_low, bottom + 0.05), (whisker_low, top - 0.05)],
+                            whisker,
+                        ),
+                        PathElement::new(
+                            vec![(whisker_high, bottom + 0.05), (whisker_high, top - 0.05)],
+                            whisker,
+                        ),
+                    ])?;
+                }
+            }
+            Ok(())
+        },
+    )
 }
 
 /// Inputs named next to their point on a Morris chart: the most influential, so that labels
@@ -841,7 +1087,21 @@ pub fn prim_tradeoff(
     boxes: &[(f64, f64)],
     chosen: usize,
 ) -> Result<String, ChartError> {
-    render(title, (WIDTH, HEIGHT), |root| {
+    let keys: Vec<Key> = boxes
+        .get(chosen)
+        .map(|point| {
+            Key::new(
+                format!(
+                    "chosen box: coverage {:.2}, density {:.2}",
+                    point.0, point.1
+                ),
+                colour(1),
+                Mark::Ring,
+            )
+        })
+        .into_iter()
+        .collect();
+    render_keyed(title, (WIDTH, HEIGHT), &keys, |root| {
         let mut chart = framed(root, title).build_cartesian_2d(0.0..1.02, 0.0..1.02)?;
         chart
             .configure_mesh()
@@ -858,14 +1118,7 @@ pub fn prim_tradeoff(
         )?;
         if let Some(&point) = boxes.get(chosen) {
             let mark = colour(1);
-            chart
-                .draw_series(std::iter::once(Circle::new(point, 8, mark.stroke_width(3))))?
-                .label(format!(
-                    "chosen box: coverage {:.2}, density {:.2}",
-                    point.0, point.1
-                ))
-                .legend(move |(x, y)| Circle::new((x + 8, y), 6, mark.stroke_width(3)));
-            legend_at(&mut chart, SeriesLabelPosition::LowerLeft)?;
+            chart.draw_series(std::iter::once(Circle::new(point, 8, mark.stroke_width(3))))?;
         }
         Ok(())
     })
@@ -941,39 +1194,6 @@ pub fn prim_box(title: &str, ranges: &[BoxRange<'_>]) -> Result<String, ChartErr
         }
         Ok(())
     })
-}
-
-/// A legend's filled swatch of `style` at the legend entry's `(x, y)`.
-fn swatch(style: ShapeStyle, (x, y): (i32, i32)) -> Rectangle<(i32, i32)> {
-    Rectangle::new([(x, y - 5), (x + 16, y + 5)], style)
-}
-
-/// Draws the legend (the series labels) in the upper right, over a white box.
-fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    legend_at(chart, SeriesLabelPosition::UpperRight)
-}
-
-/// Draws the legend at `position` (where the chart's data leave room), over a white box.
-fn legend_at<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(160, 160, 160))
-        .label_font(("sans-serif", 12))
-        .draw()?;
-    Ok(())
 }
 
 #[cfg(test)]

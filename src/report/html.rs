@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use super::charts::{self, ChartError, FanSeries, HistogramSeries, Marker, NetworkTie};
+use super::headline;
 use crate::model::{LANES, Model, Simulation};
 use crate::outcome::OutcomeKind;
 use crate::scenario::{EventKind, Measure, OutcomeSpec, Scenario};
@@ -228,11 +229,15 @@ fn measure_axis(scenario: &Scenario, spec: &OutcomeSpec) -> String {
             format!("share of runs in which {}'s regime lasts", actor(*a))
         }
         Measure::Crossover {
-            actor: a, partner, ..
+            actor: a,
+            partner,
+            rival,
+            ..
         } => format!(
-            "share of {}'s ties held by {} (0–1)",
+            "{}'s share of {}'s ties minus {}'s (−1 to 1)",
+            actor(*partner),
             actor(*a),
-            actor(*partner)
+            actor(*rival)
         ),
         _ => value_axis(scenario, spec),
     }
@@ -262,29 +267,58 @@ pub fn render(input: &ReportInput<'_>) -> Result<Report, ChartError> {
         escape(&title)
     );
     let summary = &input.scenarios[0].summary;
+    let (scope, pairing) = if input.comparison.is_some() {
+        (
+            "runs per scenario",
+            " Comparisons are paired run by run (common random numbers).",
+        )
+    } else {
+        ("runs", "")
+    };
     let _ = writeln!(
         html,
-        "<p class=\"lead\">{} runs per scenario, seed {}, {} to {}. Intervals are 95%; \
-         comparisons are paired run by run (common random numbers).</p>",
+        "<p class=\"lead\">{} {scope}, seed {}, {} to {}. Intervals are 95%.{pairing}</p>",
         summary.runs,
         summary.seed,
         escape(&summary.start),
         escape(&summary.end)
     );
-    html.push_str("<nav><a href=\"#scenarios\">Scenarios</a> · ");
+    html.push_str("<nav>");
     if input.comparison.is_some() {
-        html.push_str("<a href=\"#comparison\">Comparison</a> · ");
+        html.push_str("<a href=\"#answer\">Answer</a> · <a href=\"#comparison\">Comparison</a> · ");
     }
     html.push_str(
-        "<a href=\"#outcomes\">Outcomes</a> · <a href=\"#envelopes\">Over time</a> · \
-         <a href=\"#network\">Tie network</a> · <a href=\"#provenance\">Provenance</a></nav>\n",
+        "<a href=\"#scenarios\">Scenarios</a> · <a href=\"#outcomes\">Outcomes</a> · \
+         <a href=\"#envelopes\">Over time</a> · <a href=\"#network\">Tie network</a> · \
+         <a href=\"#provenance\">Provenance</a></nav>\n",
     );
+
+    // The answer first, then every difference.
+    if let Some(comparison) = input.comparison {
+        let scenarios: Vec<&Scenario> = input
+            .scenarios
+            .iter()
+            .map(|scenario| scenario.model.scenario())
+            .collect();
+        answer_section(
+            &mut html,
+            &mut charts_out,
+            &input.chart_directory,
+            &scenarios,
+            comparison,
+        )?;
+        comparison_section(&mut html, first, comparison);
+    }
 
     // The scenarios.
     html.push_str("<section id=\"scenarios\"><h2>Scenarios</h2>\n");
     for (index, scenario) in input.scenarios.iter().enumerate() {
         let scenario = scenario.model.scenario();
         scenario_section(&mut html, index, scenario);
+        if scenario.events().is_empty() {
+            html.push_str("<p>No events: the world runs on its rules alone.</p>\n");
+            continue;
+        }
         let chart_title = format!("{}: events", scenario.name());
         let svg = charts::timeline(
             &chart_title,
@@ -303,11 +337,6 @@ pub fn render(input: &ReportInput<'_>) -> Result<Report, ChartError> {
         );
     }
     html.push_str("</section>\n");
-
-    // The comparison table.
-    if let Some(comparison) = input.comparison {
-        comparison_section(&mut html, comparison);
-    }
 
     // Every outcome of the first scenario, with each scenario that has it.
     html.push_str("<section id=\"outcomes\"><h2>Outcomes</h2>\n");
@@ -670,36 +699,155 @@ fn scenario_section(html: &mut String, index: usize, scenario: &Scenario) {
     );
 }
 
-fn comparison_section(html: &mut String, comparison: &ComparisonSummary) {
+/// The headline: the question, the key outcomes' differences as a forest plot ranked by size,
+/// and one generated sentence each (see `headline`).
+fn answer_section(
+    html: &mut String,
+    charts_out: &mut Vec<ChartFile>,
+    chart_directory: &str,
+    scenarios: &[&Scenario],
+    comparison: &ComparisonSummary,
+) -> Result<(), ChartError> {
+    html.push_str("<section id=\"answer\"><h2>The answer</h2>\n");
+    match scenarios.iter().find_map(|scenario| scenario.question()) {
+        Some(question) => {
+            let _ = writeln!(html, "<p class=\"question\">{}</p>", escape(question));
+        }
+        None => {
+            html.push_str("<ul class=\"question\">");
+            for scenario in scenarios {
+                let _ = write!(
+                    html,
+                    "<li><b>{}</b>: {}</li>",
+                    escape(scenario.name()),
+                    escape(scenario.description())
+                );
+            }
+            html.push_str("</ul>\n");
+        }
+    }
+    let (effects, declared) = headline::key_effects(scenarios[0], comparison);
+    let names = &comparison.scenarios;
+    let several = names.len() > 2;
+    let chosen = if declared {
+        "the outcomes the scenario marks as key"
+    } else {
+        "the scenario marks no outcome as key (`key = true`), so these are the largest \
+         standardised differences"
+    };
+    let _ = writeln!(
+        html,
+        "<p>Each variant minus <b>{}</b>, {} paired runs: {chosen}, largest first (against \
+         the smallest difference declared to matter, where there is one).</p>",
+        escape(&names[0]),
+        comparison.runs
+    );
+    let labels: Vec<String> = effects
+        .iter()
+        .map(|effect| {
+            if several {
+                format!("{} ({})", effect.outcome, names[effect.variant])
+            } else {
+                effect.outcome.clone()
+            }
+        })
+        .collect();
+    let rows: Vec<charts::ForestRow<'_>> = effects
+        .iter()
+        .zip(&labels)
+        .map(|(effect, label)| charts::ForestRow {
+            label,
+            estimate: effect.estimate,
+            low: effect.low,
+            high: effect.high,
+            relevant: effect.relevant,
+            series: effect.variant,
+        })
+        .collect();
+    let title = if several {
+        format!(
+            "Each variant − {}: paired differences, 95% intervals",
+            names[0]
+        )
+    } else {
+        format!(
+            "{} − {}: paired differences, 95% intervals",
+            names[1], names[0]
+        )
+    };
+    let svg = charts::forest(
+        &title,
+        "difference (probability for yes/no and month outcomes; else the outcome's units)",
+        &rows,
+    )?;
+    push_chart(
+        html,
+        charts_out,
+        chart_directory,
+        "answer-forest.svg".to_string(),
+        title,
+        svg,
+    );
+    html.push_str("<ul class=\"sentences\">\n");
+    for effect in &effects {
+        let _ = writeln!(
+            html,
+            "<li>{}</li>",
+            escape(&headline::sentence(
+                effect,
+                &names[0],
+                &names[effect.variant]
+            ))
+        );
+    }
+    html.push_str("</ul>\n</section>\n");
+    Ok(())
+}
+
+fn comparison_section(html: &mut String, first: &Scenario, comparison: &ComparisonSummary) {
     html.push_str("<section id=\"comparison\"><h2>Comparison</h2>\n");
-    let first = &comparison.scenarios[0];
+    let baseline = &comparison.scenarios[0];
     for (index, name) in comparison.scenarios.iter().enumerate().skip(1) {
         let _ = writeln!(
             html,
-            "<p><b>{}</b> − <b>{}</b>, {} paired runs. Differences whose interval excludes 0 \
-             are marked.</p>\n<table class=\"comparison\" id=\"comparison-{}\"><tr><th>outcome</th>\
-             <th>{}</th><th>{}</th><th>B − A (95% CI)</th><th>KS D</th><th>KS p</th>\
+            "<p><b>{}</b> − <b>{}</b>, {} paired runs. A difference is shaded when its interval \
+             excludes 0 and it may reach the outcome's declared threshold of practical \
+             relevance (<code>relevant</code>), or, for an outcome without one, when its \
+             standardised size d = Δ / √((Var A + Var B) / 2) is at least {} (Cohen's \
+             \"small\"): at many runs a tiny difference is resolved without mattering.</p>\n\
+             <table class=\"comparison\" id=\"comparison-{}\"><tr><th>outcome</th>\
+             <th>{}</th><th>{}</th><th>B − A (95% CI)</th><th>d</th><th>KS D</th><th>KS p</th>\
              <th>CI saved</th></tr>",
             escape(name),
-            escape(first),
+            escape(baseline),
             comparison.runs,
+            headline::SMALL_STANDARDISED_DIFFERENCE,
             index,
-            escape(first),
+            escape(baseline),
             escape(name)
         );
         for outcome in &comparison.outcomes {
-            let cells = super::compare::row_cells(outcome, index);
-            let difference = &outcome.differences[index - 1];
-            let interval = difference
-                .probability_change
-                .map_or(difference.interval, |change| change.interval);
-            let class = if interval.low > 0.0 {
-                " class=\"up\""
-            } else if interval.high < 0.0 {
-                " class=\"down\""
-            } else {
-                ""
+            let mut cells = super::compare::row_cells(outcome, index).to_vec();
+            let relevant = first
+                .outcomes()
+                .iter()
+                .find(|spec| spec.name == outcome.name)
+                .and_then(|spec| spec.relevant);
+            let effect = headline::effect(outcome, index, relevant);
+            let verdict = effect.verdict();
+            let marked = match relevant {
+                Some(_) => verdict.marked(),
+                None => {
+                    verdict == headline::Verdict::ResolvedUnjudged
+                        && effect.standardised.abs() >= headline::SMALL_STANDARDISED_DIFFERENCE
+                }
             };
+            let class = match (marked, effect.estimate > 0.0) {
+                (false, _) => "",
+                (true, true) => " class=\"up\"",
+                (true, false) => " class=\"down\"",
+            };
+            cells.insert(3, format!("{:.2}", effect.standardised));
             let _ = write!(html, "<tr{class}><td>{}</td>", escape(&outcome.name));
             for cell in cells {
                 let _ = write!(html, "<td>{}</td>", escape(&cell));
@@ -720,6 +868,7 @@ figure svg{width:100%;height:auto}figcaption{font-size:.85em;color:#555}\
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0}\
 td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}th{background:#f3f3f3}\
 tr.up td:nth-child(4){background:#dbeeff}tr.down td:nth-child(4){background:#ffe3d6}\
+.question{font-size:1.15em;font-weight:600}ul.sentences li{margin:.3em 0}\
 .scenario{border-left:6px solid;padding-left:1em;margin:1em 0}\
 pre.manifest{background:#f7f7f7;padding:1em;overflow:auto;font-size:.75em;max-height:30em}\
 @media print{figure{break-inside:avoid}pre.manifest{max-height:none}nav{display:none}}";

@@ -14,6 +14,7 @@ use crate::scenario::Measure;
 mod batch;
 pub mod charts;
 mod compare;
+pub mod headline;
 pub mod html;
 mod runs;
 

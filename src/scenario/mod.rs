@@ -105,6 +105,8 @@ impl ChannelSet {
 pub struct Scenario {
     pub(crate) name: String,
     pub(crate) description: String,
+    /// The question the scenario and its variants answer (`question`), if it states one.
+    pub(crate) question: Option<String>,
     pub(crate) start: Month,
     pub(crate) end: Month,
     pub(crate) seed: u64,
@@ -185,6 +187,11 @@ impl Scenario {
     /// The scenario's free-text description, from its `[scenario]` table.
     pub fn description(&self) -> &str {
         &self.description
+    }
+
+    /// The question the scenario asks (`[scenario] question`), if it states one.
+    pub fn question(&self) -> Option<&str> {
+        self.question.as_deref()
     }
 
     /// The first month simulated.
@@ -504,6 +511,13 @@ pub struct OutcomeSpec {
     pub reduction: Reduction,
     /// A calibration band the outcome should fall in, if the scenario states one.
     pub target: Option<Target>,
+    /// Whether the scenario marks it as one of the outcomes that answer its question
+    /// (`key = true`): reports lead with these.
+    pub key: bool,
+    /// The smallest difference between scenarios that matters in practice (`relevant`), in
+    /// the outcome's units (a probability for yes/no and month outcomes): reports call a
+    /// difference small or large only against it.
+    pub relevant: Option<f64>,
     /// Read only in runs where the actor's regime survived (or fell) by the end of the
     /// outcome's window; missing (NaN) in the others.
     pub given: Option<Given>,

@@ -262,6 +262,32 @@ impl<'t, 'i> TableReader<'t, 'i> {
         number_value(&self.key_path(key), value, diagnostics)
     }
 
+    /// An optional `true` or `false`.
+    pub fn boolean(
+        &mut self,
+        key: &'static str,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<Located<bool>> {
+        let value = self.get(key)?;
+        match value.get_ref() {
+            DeValue::Boolean(flag) => Some(Located {
+                value: *flag,
+                span: value.span(),
+            }),
+            other => {
+                diagnostics.push(
+                    self.key_path(key),
+                    value.span(),
+                    Problem::WrongType {
+                        expected: "true or false",
+                        found: type_name(other),
+                    },
+                );
+                None
+            }
+        }
+    }
+
     /// An optional non-negative integer.
     pub fn unsigned(
         &mut self,

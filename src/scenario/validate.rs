@@ -35,6 +35,7 @@ pub(super) fn validate(
         known_tags: None,
         actor_has_stability: Vec::new(),
         capacity_flow_channels: ChannelSet::default(),
+        question: None,
         sources,
     };
     let scenario = validator.scenario(root);
@@ -136,6 +137,8 @@ struct Validator<'s> {
     actor_has_stability: Vec<bool>,
     /// `[scenario] flows_scale_with_capacity` (read after the channels).
     capacity_flow_channels: ChannelSet,
+    /// `[scenario] question`.
+    question: Option<String>,
     /// The scenario's files, to say where an earlier duplicate is.
     sources: &'s Sources,
 }
@@ -200,6 +203,7 @@ impl Validator<'_> {
         Some(Scenario {
             name,
             description,
+            question: self.question.take(),
             start,
             end,
             seed,
@@ -280,6 +284,9 @@ impl Validator<'_> {
     fn scenario_header(&mut self, table: &mut TableReader) -> Option<(String, String, u64)> {
         let name = table.required_string("name", "the scenario's name", &mut self.diagnostics);
         let description = table.string("description", &mut self.diagnostics);
+        self.question = table
+            .string("question", &mut self.diagnostics)
+            .map(|question| question.value);
         let seed = table.unsigned("seed", &mut self.diagnostics);
         let start = self.month_value(table, "start", true);
         let end = self.month_value(table, "end", true);
@@ -1634,6 +1641,10 @@ impl Validator<'_> {
         };
         let target = self.target(table, &measure);
         let given = self.given(table, &measure, actor);
+        let key = table
+            .boolean("key", &mut self.diagnostics)
+            .is_some_and(|key| key.value);
+        let relevant = self.relevant_difference(table);
         let reduction = self.reduction(table, &measure)?;
         let name = name?;
         if !valid_identifier(&name.value) {
@@ -1654,9 +1665,32 @@ impl Validator<'_> {
                 reduction,
                 target: target?,
                 given: given?,
+                key,
+                relevant: relevant?,
             },
             name.span,
         ))
+    }
+
+    /// An outcome's optional `relevant`: the smallest difference between scenarios that
+    /// matters in practice, in the outcome's units (a probability for yes/no and month
+    /// outcomes); positive and finite.
+    fn relevant_difference(&mut self, table: &mut TableReader) -> Option<Option<f64>> {
+        let Some(relevant) = table.number("relevant", &mut self.diagnostics) else {
+            return Some(None).filter(|_| !table.has("relevant"));
+        };
+        if relevant.value <= 0.0 {
+            self.problem(
+                table.key_path("relevant"),
+                relevant.span,
+                Problem::Invalid(format!(
+                    "relevant = {}: the smallest difference that matters must be above 0",
+                    relevant.value
+                )),
+            );
+            return None;
+        }
+        Some(Some(relevant.value))
     }
 
     /// An outcome's optional condition `given = "survived" | "fell"`, on the regime of its
