@@ -81,16 +81,17 @@ fn is_result_name(name: &str) -> bool {
 /// Why a results directory cannot be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum ResultsError {
-    /// A file-system operation failed.
-    #[error("cannot {action} {}: {source}", path.display())]
+    /// A file-system operation failed. The reason is in the message and not the error's
+    /// `source`, so that a chain of causes printed in full does not say it twice (issue 17:
+    /// "no such directory: no such directory").
+    #[error("cannot {action} {}: {reason}", path.display())]
     Io {
         /// What was being done, such as "create directory".
         action: &'static str,
         /// The file or directory it was done to.
         path: PathBuf,
         /// The operating system's error.
-        #[source]
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     // The reason is in the message and not the error's `source`, so that a chain of causes
     // printed in full does not say it twice.
@@ -165,10 +166,10 @@ type Result<T> = std::result::Result<T, ResultsError>;
 
 fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ResultsError + use<> {
     let path = path.to_path_buf();
-    move |source| ResultsError::Io {
+    move |reason| ResultsError::Io {
         action,
         path,
-        source,
+        reason,
     }
 }
 

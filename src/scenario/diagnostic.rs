@@ -757,11 +757,18 @@ impl InvalidScenario {
                 count,
             })
             .collect();
-        InvalidScenario {
-            origin: sources
-                .files
+        // The file the user named: under `--set` overrides, the one they apply to (listed
+        // second), so that the count reads "2 errors in baseline.toml with <overrides>".
+        let origin = match sources.files.as_slice() {
+            [overrides, named, ..] if overrides.path == super::OVERRIDES_FILE => {
+                format!("{} with {}", named.path, overrides.path)
+            }
+            files => files
                 .first()
                 .map_or_else(String::new, |file| file.path.clone()),
+        };
+        InvalidScenario {
+            origin,
             diagnostics,
             omitted,
         }
