@@ -627,6 +627,29 @@ const CASES: &[(&str, &[Expected])] = &[
         ],
     ),
     (
+        "issue_17_key_relevant_question.toml",
+        &[
+            (
+                4,
+                12,
+                "scenario.question",
+                "expected a string, found an integer",
+            ),
+            (
+                26,
+                7,
+                "outcomes[0].key",
+                "expected true or false, found a string",
+            ),
+            (
+                27,
+                12,
+                "outcomes[0].relevant",
+                "relevant = -0.1: the smallest difference that matters must be above 0",
+            ),
+        ],
+    ),
+    (
         "outreach_to_itself.toml",
         &[(
             32,

@@ -32,6 +32,9 @@ impl Scenario {
 impl fmt::Display for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "scenario {}", self.name)?;
+        if let Some(question) = &self.question {
+            writeln!(f, "  question: {}", question.trim())?;
+        }
         if !self.description.is_empty() {
             writeln!(f, "  {}", self.description.trim())?;
         }
@@ -316,7 +319,17 @@ impl fmt::Display for Scenario {
             let target = outcome.target.as_ref().map_or(String::new(), |target| {
                 format!("; target {} to {}", target.low, target.high)
             });
-            writeln!(f, "  {:<28} {subject}{when}{given}{target}", outcome.name)?;
+            let key = match (outcome.key, outcome.relevant) {
+                (true, Some(relevant)) => format!("; key, relevant difference {relevant}"),
+                (true, None) => "; key".to_string(),
+                (false, Some(relevant)) => format!("; relevant difference {relevant}"),
+                (false, None) => String::new(),
+            };
+            writeln!(
+                f,
+                "  {:<28} {subject}{when}{given}{target}{key}",
+                outcome.name
+            )?;
         }
         Ok(())
     }
