@@ -307,11 +307,14 @@ def check(path: PathLike, overrides: Overrides = None) -> Dict[str, Any]:
         overrides: dotted key to value, applied on top of the file (see the module's help).
 
     Returns:
-        A dict with ``name``, ``description``, ``start`` and ``end`` (``YYYY-MM``),
+        A dict with ``name``, ``description``, ``question`` (or None), ``start`` and
+        ``end`` (``YYYY-MM``),
         ``months``, ``seed``, ``channels``, ``actors`` (dicts of ``id``, ``name``, ``tags``,
         ``followed``), ``ties`` (``FROM.TO.CHANNEL``), ``events`` (dicts of ``id``, ``kind``,
         ``start``, ``end``), ``rules``, ``outcomes`` (dicts of ``name``, ``kind`` — number,
-        flag or month — and ``measure``), ``parameters`` (dicts of ``key``,
+        flag or month — ``measure``, ``key`` (whether the scenario marks it as answering its
+        question) and ``relevant``, the smallest difference that matters, or None),
+        ``parameters`` (dicts of ``key``,
         ``distribution`` as text, and ``uncertain``), ``files`` (the chain of files read),
         ``warnings``, and ``text`` (what ``entente check`` prints).
 

@@ -182,6 +182,7 @@ fn check<'py>(
     let info = PyDict::new(py);
     info.set_item("name", scenario.name())?;
     info.set_item("description", scenario.description())?;
+    info.set_item("question", scenario.question())?;
     info.set_item("start", scenario.start().to_string())?;
     info.set_item("end", scenario.end().to_string())?;
     info.set_item("months", scenario.months())?;
@@ -232,6 +233,8 @@ fn check<'py>(
         entry.set_item("name", &spec.name)?;
         entry.set_item("kind", OutcomeKind::of(spec).name())?;
         entry.set_item("measure", spec.measure.name())?;
+        entry.set_item("key", spec.key)?;
+        entry.set_item("relevant", spec.relevant)?;
         outcomes.append(entry)?;
     }
     info.set_item("outcomes", outcomes)?;

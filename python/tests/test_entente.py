@@ -293,7 +293,12 @@ def test_check_describes_the_scenario():
         "name": "home_survives",
         "kind": "flag",
         "measure": "survives",
+        "key": False,
+        "relevant": None,
     }
+    assert described["question"] == "Do sanctions push HOME toward RISER?"
+    key = [o for o in described["outcomes"] if o["key"]]
+    assert [(o["name"], o["relevant"]) for o in key] == [("riser_share_of_home_trade", 0.05)]
     uncertain = [p["key"] for p in described["parameters"] if p["uncertain"]]
     assert uncertain == entente.batch(MINIMAL, runs=5).parameters
     assert described["text"] == cli("check", MINIMAL)
