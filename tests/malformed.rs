@@ -636,13 +636,19 @@ const CASES: &[(&str, &[Expected])] = &[
                 "expected a string, found an integer",
             ),
             (
-                26,
+                5,
+                13,
+                "scenario.effect_of",
+                "expected a string, found a boolean",
+            ),
+            (
+                27,
                 7,
                 "outcomes[0].key",
                 "expected true or false, found a string",
             ),
             (
-                27,
+                28,
                 12,
                 "outcomes[0].relevant",
                 "relevant = -0.1: the smallest difference that matters must be above 0",

@@ -135,6 +135,17 @@ fn the_flagship_comparison_report_is_well_formed_and_has_every_chart_with_its_se
         );
     }
     assert!(!page_text.contains("no effect"));
+    // no_war.toml names what it takes away, so each key difference is read as the war's effect.
+    let survival = sentences
+        .iter()
+        .find(|sentence| sentence.contains(" survives_2030 "))
+        .expect("a sentence on survival to 2030");
+    // (At 300 runs the difference need not be resolved, so its verb is not checked here.)
+    assert!(
+        survival.contains("with the war (venezuela-baseline)")
+            && survival.contains("without it (venezuela-no-war)"),
+        "{survival}"
+    );
 
     // Provenance: the manifest with the seed and the scenario files' text.
     assert!(page_text.contains("\"seed\": 2022"));

@@ -98,6 +98,10 @@ pub struct KeyEffect {
     pub relevant: Option<f64>,
     /// The difference over √((Var A + Var B) / 2): comparable across outcomes of any unit.
     pub standardised: f64,
+    /// What the variant takes away (its `effect_of`), when it names it: the difference is
+    /// then read the other way round, the first scenario minus the variant, as the effect of
+    /// that, and `estimate`, `low`, `high` and `standardised` are of that difference.
+    pub effect_of: Option<String>,
 }
 
 impl KeyEffect {
@@ -116,8 +120,14 @@ impl KeyEffect {
     }
 }
 
-/// The paired difference of `outcome` for variant `variant` (1-based among the scenarios).
-pub fn effect(outcome: &OutcomeComparison, variant: usize, relevant: Option<f64>) -> KeyEffect {
+/// The paired difference of `outcome` for variant `variant` (1-based among the scenarios),
+/// read as the effect of `effect_of` (the first scenario minus the variant) when it is given.
+pub fn effect(
+    outcome: &OutcomeComparison,
+    variant: usize,
+    relevant: Option<f64>,
+    effect_of: Option<&str>,
+) -> KeyEffect {
     let difference = &outcome.differences[variant - 1];
     let (estimate, interval) = match difference.probability_change {
         Some(change) => (change.value, change.interval),
@@ -134,28 +144,41 @@ pub fn effect(outcome: &OutcomeComparison, variant: usize, relevant: Option<f64>
     let pairs = difference.pairs.max(1) as f64;
     let spread = difference.unpaired_half_width
         / (crate::stats::normal_quantile(0.975) * (2.0 / pairs).sqrt());
+    let standardised = if spread > 0.0 {
+        difference.mean_difference / spread
+    } else {
+        0.0
+    };
+    // The effect of what the variant takes away is the first scenario minus the variant.
+    let sign = if effect_of.is_some() { -1.0 } else { 1.0 };
+    let (low, high) = if effect_of.is_some() {
+        (-interval.high, -interval.low)
+    } else {
+        (interval.low, interval.high)
+    };
     KeyEffect {
         outcome: outcome.name.clone(),
         kind: outcome.kind,
         variant,
         baseline_value: side_value(0),
         variant_value: side_value(variant),
-        estimate,
-        low: interval.low,
-        high: interval.high,
+        estimate: sign * estimate,
+        low,
+        high,
         relevant,
-        standardised: if spread > 0.0 {
-            difference.mean_difference / spread
-        } else {
-            0.0
-        },
+        standardised: sign * standardised,
+        effect_of: effect_of.map(str::to_string),
     }
 }
 
 /// The effects the headline shows, largest first: every key outcome (`key = true`) of the
 /// first scenario for every variant, or, if none is marked, the [`FALLBACK_OUTCOMES`]
 /// largest standardised differences. The flag says whether the scenario marked them.
-pub fn key_effects(first: &Scenario, comparison: &ComparisonSummary) -> (Vec<KeyEffect>, bool) {
+pub fn key_effects(
+    scenarios: &[&Scenario],
+    comparison: &ComparisonSummary,
+) -> (Vec<KeyEffect>, bool) {
+    let first = scenarios[0];
     let spec = |name: &str| first.outcomes().iter().find(|spec| spec.name == name);
     let declared = comparison
         .outcomes
@@ -170,7 +193,10 @@ pub fn key_effects(first: &Scenario, comparison: &ComparisonSummary) -> (Vec<Key
             continue;
         }
         for variant in 1..comparison.scenarios.len() {
-            effects.push(effect(outcome, variant, spec.relevant));
+            let effect_of = scenarios
+                .get(variant)
+                .and_then(|scenario| scenario.effect_of());
+            effects.push(effect(outcome, variant, spec.relevant, effect_of));
         }
     }
     effects.sort_by(|a, b| b.rank().total_cmp(&a.rank()));
@@ -201,22 +227,33 @@ pub fn sentence(effect: &KeyEffect, baseline: &str, variant: &str) -> String {
         OutcomeKind::Month => "the probability that it happens,",
         OutcomeKind::Number => "the mean of",
     };
-    let change = if effect.estimate >= 0.0 {
-        "higher"
-    } else {
-        "lower"
+    let amount = significant(effect.estimate.abs());
+    // "X higher", or "the war raises it by X" when the variant names what it takes away.
+    let change = match &effect.effect_of {
+        Some(thing) if effect.estimate >= 0.0 => format!("{thing} raises it by {amount}"),
+        Some(thing) => format!("{thing} lowers it by {amount}"),
+        None if effect.estimate >= 0.0 => format!("{amount} higher"),
+        None => format!("{amount} lower"),
     };
     let interval = format!(
         "95% interval {} to {}",
         significant(effect.low),
         significant(effect.high)
     );
-    let values = format!(
-        "{measure} {} is {} in {variant} against {} in {baseline}",
-        effect.outcome,
-        significant(effect.variant_value),
-        significant(effect.baseline_value),
-    );
+    let values = match &effect.effect_of {
+        Some(thing) => format!(
+            "{measure} {} is {} with {thing} ({baseline}) and {} without it ({variant})",
+            effect.outcome,
+            significant(effect.baseline_value),
+            significant(effect.variant_value),
+        ),
+        None => format!(
+            "{measure} {} is {} in {variant} against {} in {baseline}",
+            effect.outcome,
+            significant(effect.variant_value),
+            significant(effect.baseline_value),
+        ),
+    };
     // The threshold as the scenario wrote it (0.01, not 0.01000).
     let threshold = effect
         .relevant
@@ -239,24 +276,20 @@ pub fn sentence(effect: &KeyEffect, baseline: &str, variant: &str) -> String {
             significant(effect.estimate)
         ),
         Verdict::ResolvedSmall => format!(
-            "{} {change} ({interval}): a real difference, but smaller than {threshold}, the \
-             smallest declared to matter",
-            significant(effect.estimate.abs())
+            "{change} ({interval}): a real difference, but smaller than {threshold}, the \
+             smallest declared to matter"
         ),
         Verdict::ResolvedPerhapsRelevant => format!(
-            "{} {change} ({interval}): a real difference that may or may not reach {threshold}, \
-             the smallest declared to matter",
-            significant(effect.estimate.abs())
+            "{change} ({interval}): a real difference that may or may not reach {threshold}, \
+             the smallest declared to matter"
         ),
         Verdict::ResolvedRelevant => format!(
-            "{} {change} ({interval}): larger than {threshold}, the smallest difference \
-             declared to matter",
-            significant(effect.estimate.abs())
+            "{change} ({interval}): larger than {threshold}, the smallest difference declared \
+             to matter"
         ),
         Verdict::ResolvedUnjudged => format!(
-            "{} {change} ({interval}); the scenario declares no threshold of practical \
-             relevance for it, so its size is not judged",
-            significant(effect.estimate.abs())
+            "{change} ({interval}); the scenario declares no threshold of practical relevance \
+             for it, so its size is not judged"
         ),
     };
     let mut text = format!("{values}: {reading}.");
@@ -283,6 +316,7 @@ mod tests {
             high,
             relevant,
             standardised: estimate / 0.5,
+            effect_of: None,
         }
     }
 
@@ -350,6 +384,21 @@ mod tests {
             "The probability of survives_2030 is 0.5255 in no-war against 0.5500 in with-war: \
              0.02450 lower (95% interval -0.02770 to -0.02130): larger than 0.01, the smallest \
              difference declared to matter."
+        );
+    }
+
+    #[test]
+    fn issue_17_a_named_counterfactual_is_read_as_the_effect_of_what_it_takes_away() {
+        // The flagship: no-war − baseline is −0.0245, so the war raises survival by 0.0245.
+        let mut war = effect(0.0245, 0.0213, 0.0277, Some(0.01));
+        war.baseline_value = 0.55;
+        war.variant_value = 0.5255;
+        war.effect_of = Some("the war".into());
+        assert_eq!(
+            sentence(&war, "with-war", "no-war"),
+            "The probability of survives_2030 is 0.5500 with the war (with-war) and 0.5255 \
+             without it (no-war): the war raises it by 0.02450 (95% interval 0.02130 to \
+             0.02770): larger than 0.01, the smallest difference declared to matter."
         );
     }
 

@@ -726,7 +726,7 @@ fn answer_section(
             html.push_str("</ul>\n");
         }
     }
-    let (effects, declared) = headline::key_effects(scenarios[0], comparison);
+    let (effects, declared) = headline::key_effects(scenarios, comparison);
     let names = &comparison.scenarios;
     let several = names.len() > 2;
     let chosen = if declared {
@@ -735,11 +735,19 @@ fn answer_section(
         "the scenario marks no outcome as key (`key = true`), so these are the largest \
          standardised differences"
     };
+    let reading = match scenarios.get(1).and_then(|variant| variant.effect_of()) {
+        Some(thing) if !several => format!(
+            "The effect of {} (<b>{}</b> minus <b>{}</b>, which takes it away)",
+            escape(thing),
+            escape(&names[0]),
+            escape(&names[1])
+        ),
+        _ => format!("Each variant minus <b>{}</b>", escape(&names[0])),
+    };
     let _ = writeln!(
         html,
-        "<p>Each variant minus <b>{}</b>, {} paired runs: {chosen}, largest first (against \
-         the smallest difference declared to matter, where there is one).</p>",
-        escape(&names[0]),
+        "<p>{reading}, {} paired runs: {chosen}, largest first (against the smallest \
+         difference declared to matter, where there is one).</p>",
         comparison.runs
     );
     let labels: Vec<String> = effects
@@ -764,16 +772,19 @@ fn answer_section(
             series: effect.variant,
         })
         .collect();
-    let title = if several {
-        format!(
+    let title = match scenarios.get(1).and_then(|variant| variant.effect_of()) {
+        _ if several => format!(
             "Each variant − {}: paired differences, 95% intervals",
             names[0]
-        )
-    } else {
-        format!(
+        ),
+        Some(thing) => format!(
+            "Effect of {thing} ({} − {}), 95% intervals",
+            names[0], names[1]
+        ),
+        None => format!(
             "{} − {}: paired differences, 95% intervals",
             names[1], names[0]
-        )
+        ),
     };
     let svg = charts::forest(
         &title,
@@ -833,7 +844,7 @@ fn comparison_section(html: &mut String, first: &Scenario, comparison: &Comparis
                 .iter()
                 .find(|spec| spec.name == outcome.name)
                 .and_then(|spec| spec.relevant);
-            let effect = headline::effect(outcome, index, relevant);
+            let effect = headline::effect(outcome, index, relevant, None);
             let verdict = effect.verdict();
             let marked = match relevant {
                 Some(_) => verdict.marked(),

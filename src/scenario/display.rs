@@ -35,6 +35,13 @@ impl fmt::Display for Scenario {
         if let Some(question) = &self.question {
             writeln!(f, "  question: {}", question.trim())?;
         }
+        if let Some(effect_of) = &self.effect_of {
+            writeln!(
+                f,
+                "  compared with another, takes away: {}",
+                effect_of.trim()
+            )?;
+        }
         if !self.description.is_empty() {
             writeln!(f, "  {}", self.description.trim())?;
         }

@@ -107,6 +107,9 @@ pub struct Scenario {
     pub(crate) description: String,
     /// The question the scenario and its variants answer (`question`), if it states one.
     pub(crate) question: Option<String>,
+    /// What this scenario, as a counterfactual variant, takes away from the one it is
+    /// compared with (`effect_of`): reports read that one minus this one as its effect.
+    pub(crate) effect_of: Option<String>,
     pub(crate) start: Month,
     pub(crate) end: Month,
     pub(crate) seed: u64,
@@ -192,6 +195,13 @@ impl Scenario {
     /// The question the scenario asks (`[scenario] question`), if it states one.
     pub fn question(&self) -> Option<&str> {
         self.question.as_deref()
+    }
+
+    /// What this scenario, as a counterfactual, takes away (`[scenario] effect_of`, such as
+    /// "Russia's war in Ukraine"): a comparison's report then reads the first scenario minus
+    /// this one as the effect of that.
+    pub fn effect_of(&self) -> Option<&str> {
+        self.effect_of.as_deref()
     }
 
     /// The first month simulated.

@@ -36,6 +36,7 @@ pub(super) fn validate(
         actor_has_stability: Vec::new(),
         capacity_flow_channels: ChannelSet::default(),
         question: None,
+        effect_of: None,
         sources,
     };
     let scenario = validator.scenario(root);
@@ -139,6 +140,8 @@ struct Validator<'s> {
     capacity_flow_channels: ChannelSet,
     /// `[scenario] question`.
     question: Option<String>,
+    /// `[scenario] effect_of`.
+    effect_of: Option<String>,
     /// The scenario's files, to say where an earlier duplicate is.
     sources: &'s Sources,
 }
@@ -204,6 +207,7 @@ impl Validator<'_> {
             name,
             description,
             question: self.question.take(),
+            effect_of: self.effect_of.take(),
             start,
             end,
             seed,
@@ -287,6 +291,9 @@ impl Validator<'_> {
         self.question = table
             .string("question", &mut self.diagnostics)
             .map(|question| question.value);
+        self.effect_of = table
+            .string("effect_of", &mut self.diagnostics)
+            .map(|effect_of| effect_of.value);
         let seed = table.unsigned("seed", &mut self.diagnostics);
         let start = self.month_value(table, "start", true);
         let end = self.month_value(table, "end", true);
