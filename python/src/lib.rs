@@ -201,14 +201,7 @@ fn check<'py>(
     let ties: Vec<String> = scenario
         .ties()
         .iter()
-        .map(|tie| {
-            format!(
-                "{}.{}.{}",
-                scenario.actor(tie.from).id,
-                scenario.actor(tie.to).id,
-                scenario.channels()[tie.channel.0 as usize]
-            )
-        })
+        .map(|tie| scenario.tie_name(tie))
         .collect();
     info.set_item("ties", ties)?;
     let events = PyList::empty(py);

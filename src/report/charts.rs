@@ -230,6 +230,15 @@ pub struct HistogramSeries<'a> {
     pub histogram: &'a Histogram,
 }
 
+/// The key of a chart of histogram series: each scenario's line.
+fn histogram_keys(series: &[HistogramSeries<'_>]) -> Vec<Key> {
+    series
+        .iter()
+        .enumerate()
+        .map(|(index, series)| Key::new(series.scenario, colour(index), Mark::Line))
+        .collect()
+}
+
 /// The smallest lower edge and the largest upper edge of the series' bins as drawn.
 fn histogram_span(series: &[HistogramSeries<'_>]) -> (f64, f64) {
     series
@@ -288,11 +297,7 @@ pub fn distribution(
         .map(|&(_, _, density)| density)
         .filter(|density| density.is_finite())
         .fold(0.0, f64::max);
-    let keys: Vec<Key> = series
-        .iter()
-        .enumerate()
-        .map(|(index, series)| Key::new(series.scenario, colour(index), Mark::Line))
-        .collect();
+    let keys = histogram_keys(series);
     render_keyed(title, (WIDTH, HEIGHT), &keys, |root| {
         let mut chart = framed(root, title)
             .build_cartesian_2d(axis_range(low, high), 0.0..(top * 1.08).max(1e-9))?;
@@ -332,11 +337,7 @@ pub fn cumulative(
     series: &[HistogramSeries<'_>],
 ) -> Result<String, ChartError> {
     let (low, high) = histogram_span(series);
-    let keys: Vec<Key> = series
-        .iter()
-        .enumerate()
-        .map(|(index, series)| Key::new(series.scenario, colour(index), Mark::Line))
-        .collect();
+    let keys = histogram_keys(series);
     render_keyed(title, (WIDTH, HEIGHT), &keys, |root| {
         let mut chart = framed(root, title).build_cartesian_2d(axis_range(low, high), 0.0..1.0)?;
         chart

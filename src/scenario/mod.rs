@@ -204,6 +204,16 @@ impl Scenario {
         self.effect_of.as_deref()
     }
 
+    /// A tie's name as keys and messages write it: `FROM.TO.CHANNEL` (`VEN.RUS.arms`).
+    pub fn tie_name(&self, tie: &Tie) -> String {
+        format!(
+            "{}.{}.{}",
+            self.actor(tie.from).id,
+            self.actor(tie.to).id,
+            self.channels[tie.channel.0 as usize]
+        )
+    }
+
     /// The first month simulated.
     pub fn start(&self) -> Month {
         self.start

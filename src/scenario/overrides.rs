@@ -356,14 +356,7 @@ fn target_of(key: &str, scenario: &Scenario) -> Result<(Target, String), Overrid
                 let ties: Vec<String> = scenario
                     .ties()
                     .iter()
-                    .map(|tie| {
-                        format!(
-                            "{}.{}.{}",
-                            scenario.actor(tie.from).id,
-                            scenario.actor(tie.to).id,
-                            scenario.channels()[tie.channel.0 as usize]
-                        )
-                    })
+                    .map(|tie| scenario.tie_name(tie))
                     .collect();
                 let typed = format!("{from}.{to}.{channel}");
                 let candidates: Vec<&str> = ties.iter().map(String::as_str).collect();
