@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the pictures of the report in docs/report/ from the flagship comparison:
 #   flagship-answer.png   the report's first screen (the answer), in a 1400×1000 window
-#   flagship-charts.png   the timeline, a probability chart, a fan chart and the forest plot
+#   flagship-charts.png   the timeline, a probability chart, a fan chart, the forest plot, a
+#                         distribution, its CDF and the two tie networks
 #   arms-share-rus-2021-fan.svg   the fan chart the README shows
 # Screenshots come from headless Chromium (Debian: `apt-get install chromium`), so they show
 # what a browser draws, overlaps included. Not run by CI (it needs a browser); rerun after a
@@ -36,8 +37,12 @@ cat > "$out/charts.html" <<'PAGE'
 <img src="report-charts/venezuela-baseline-timeline.svg" width="1300"><br>
 <img src="report-charts/survives-2030-probability.svg" width="640">
 <img src="report-charts/chn-overtakes-rus-arms-fan.svg" width="640"><br>
-<img src="report-charts/answer-forest.svg" width="1000">
+<img src="report-charts/answer-forest.svg" width="1000"><br>
+<img src="report-charts/ven-capacity-2030-distribution.svg" width="640">
+<img src="report-charts/ven-capacity-2030-cdf.svg" width="640"><br>
+<img src="report-charts/venezuela-baseline-network.svg" width="640">
+<img src="report-charts/venezuela-no-war-network.svg" width="640">
 </body></html>
 PAGE
-shot "$out/charts.html" 1400,1450 docs/report/flagship-charts.png
+shot "$out/charts.html" 1400,2400 docs/report/flagship-charts.png
 echo "docs/report/: flagship-answer.png, flagship-charts.png, arms-share-rus-2021-fan.svg"
