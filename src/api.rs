@@ -159,14 +159,8 @@ impl RunTable {
     fn new(model: &Model) -> RunTable {
         let scenario = model.scenario();
         let mut columns = vec!["run".to_string()];
-        let parameters: Vec<String> = scenario
-            .params()
-            .iter()
-            .filter(|spec| !spec.distribution.is_fixed())
-            .map(|spec| spec.key.clone())
-            .collect();
-        let parameter_count = parameters.len();
-        columns.extend(parameters);
+        columns.extend(scenario.uncertain_param_keys().map(str::to_string));
+        let parameter_count = columns.len() - 1;
         columns.extend(scenario.outcomes().iter().map(|spec| spec.name.clone()));
         RunTable {
             columns,
@@ -276,14 +270,10 @@ fn prepare(
             model.set_experiment(Arc::clone(experiment));
         }
     }
-    let threads = match settings.threads {
-        0 => std::thread::available_parallelism().map_or(1, usize::from),
-        threads => threads,
-    };
     let options = BatchOptions {
         seed,
         plan: RunPlan::Fixed(runs),
-        threads,
+        threads: batch::worker_threads((settings.threads > 0).then_some(settings.threads)),
         envelopes: settings.envelopes,
         per_run: settings.per_run,
     };
@@ -314,13 +304,7 @@ fn execute(
         (result, table)
     };
     let (result, first_table) = collect(models);
-    let seed = options.seed;
-    let summaries = models
-        .iter()
-        .enumerate()
-        .map(|(index, model)| ScenarioSummary::new(model, seed, &result, index, None))
-        .collect();
-    let comparison = (models.len() > 1).then(|| ComparisonSummary::new(models, seed, &result));
+    let (summaries, comparison) = crate::summary::summarise(models, options.seed, &result, None);
     let mut tables = vec![first_table];
     for model in &models[1..] {
         let table = if options.per_run {

@@ -526,6 +526,11 @@ fn total(counts: impl IntoIterator<Item = u64>) -> Option<u64> {
     counts.into_iter().try_fold(0u64, u64::checked_add)
 }
 
+/// The worker threads a batch uses: the number asked for, or every core.
+pub fn worker_threads(requested: Option<usize>) -> usize {
+    requested.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
 /// Runs a batch of `models` (one for a batch, several for a paired comparison). Per-run rows
 /// (only of the first model) go to `rows` in run order; `progress` is told of every finished
 /// chunk's run count from the worker threads.

@@ -590,3 +590,20 @@ fn welch_half_width(a: &Moments, b: &Moments) -> f64 {
     let degrees = total * total / (va * va / (a.count - 1) as f64 + vb * vb / (b.count - 1) as f64);
     student_t_quantile(1.0 - (1.0 - CONFIDENCE) / 2.0, degrees.round().max(1.0)) * total.sqrt()
 }
+
+/// Each scenario's summary of a batch result, and the comparison when there are several
+/// (`models` in the order run, the baseline first).
+pub fn summarise(
+    models: &[crate::model::Model],
+    seed: u64,
+    result: &crate::batch::BatchResult,
+    precision: Option<f64>,
+) -> (Vec<ScenarioSummary>, Option<ComparisonSummary>) {
+    let summaries = models
+        .iter()
+        .enumerate()
+        .map(|(index, model)| ScenarioSummary::new(model, seed, result, index, precision))
+        .collect();
+    let comparison = (models.len() > 1).then(|| ComparisonSummary::new(models, seed, result));
+    (summaries, comparison)
+}

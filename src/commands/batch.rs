@@ -19,7 +19,9 @@ use entente::scenario::Scenario;
 use entente::summary::ScenarioSummary;
 
 use super::report::{ReportSources, write_report};
-use super::{Loaded, binary_fingerprint, emit, progress_bar, summarise, thread_count};
+use entente::summary::summarise;
+
+use super::{Loaded, binary_fingerprint, emit, progress_bar, thread_count};
 
 pub fn batch_command(
     (scenario, files): Loaded,

@@ -40,12 +40,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use entente::batch::{BatchOptions, BatchResult};
+use entente::batch::BatchOptions;
 use entente::cli::OverrideArgs;
 use entente::model::Model;
 use entente::partial::Header;
 use entente::scenario::Scenario;
-use entente::summary::{ComparisonSummary, ScenarioSummary};
 
 /// A scenario and the files it was read from, as (path, text).
 pub type Loaded = (Scenario, Vec<(String, String)>);
@@ -117,11 +116,9 @@ pub fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
     bar
 }
 
+/// The worker threads `--threads` asks for, or every core.
 pub fn thread_count(requested: Option<u32>) -> usize {
-    requested.map_or_else(
-        || std::thread::available_parallelism().map_or(1, usize::from),
-        |threads| threads as usize,
-    )
+    entente::batch::worker_threads(requested.map(|threads| threads as usize))
 }
 
 /// FNV-1a of this executable's bytes: partial results merge bit-identically only when the same
@@ -173,20 +170,4 @@ pub fn batch_of(header: &Header) -> Result<(Vec<Model>, BatchOptions)> {
         }
     }
     Ok((models, header.batch_options()))
-}
-
-/// Each scenario's summary of a batch result, and the comparison when there are several.
-pub fn summarise(
-    models: &[Model],
-    seed: u64,
-    result: &BatchResult,
-    precision: Option<f64>,
-) -> (Vec<ScenarioSummary>, Option<ComparisonSummary>) {
-    let summaries = models
-        .iter()
-        .enumerate()
-        .map(|(index, model)| ScenarioSummary::new(model, seed, result, index, precision))
-        .collect();
-    let comparison = (models.len() > 1).then(|| ComparisonSummary::new(models, seed, result));
-    (summaries, comparison)
 }

@@ -12,7 +12,9 @@ use entente::report;
 use entente::results::{Committed, MANIFEST_FILE, PARTIAL_FILE};
 use entente::summary::{ComparisonSummary, ScenarioSummary};
 
-use super::{batch_of, check_same_binary, summarise};
+use entente::summary::summarise;
+
+use super::{batch_of, check_same_binary};
 
 /// `entente report DIR`: from the exact totals the directory keeps, or, for a batch run to a
 /// precision target (which keeps none), by rerunning its manifest into a scratch directory

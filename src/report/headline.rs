@@ -110,6 +110,16 @@ impl KeyEffect {
         Verdict::of(self.low, self.high, self.relevant)
     }
 
+    /// Whether the report shades the difference: resolved and possibly beyond the threshold,
+    /// or, for an outcome without one, of standardised size at least
+    /// [`SMALL_STANDARDISED_DIFFERENCE`].
+    pub fn marked(&self) -> bool {
+        match self.verdict() {
+            Verdict::ResolvedUnjudged => self.standardised.abs() >= SMALL_STANDARDISED_DIFFERENCE,
+            verdict => verdict.marked(),
+        }
+    }
+
     /// How the headline ranks effects: by size against the threshold when the outcome has
     /// one, else by the standardised difference.
     fn rank(&self) -> f64 {

@@ -735,8 +735,13 @@ fn answer_section(
         "the scenario marks no outcome as key (`key = true`), so these are the largest \
          standardised differences"
     };
-    let reading = match scenarios.get(1).and_then(|variant| variant.effect_of()) {
-        Some(thing) if !several => format!(
+    // A single variant that names what it takes away is read as the effect of that.
+    let effect_of = scenarios
+        .get(1)
+        .and_then(|variant| variant.effect_of())
+        .filter(|_| !several);
+    let reading = match effect_of {
+        Some(thing) => format!(
             "The effect of {} (<b>{}</b> minus <b>{}</b>, which takes it away)",
             escape(thing),
             escape(&names[0]),
@@ -772,14 +777,14 @@ fn answer_section(
             series: effect.variant,
         })
         .collect();
-    let title = match scenarios.get(1).and_then(|variant| variant.effect_of()) {
-        _ if several => format!(
-            "Each variant − {}: paired differences, 95% intervals",
-            names[0]
-        ),
+    let title = match effect_of {
         Some(thing) => format!(
             "Effect of {thing} ({} − {}), 95% intervals",
             names[0], names[1]
+        ),
+        None if several => format!(
+            "Each variant − {}: paired differences, 95% intervals",
+            names[0]
         ),
         None => format!(
             "{} − {}: paired differences, 95% intervals",
@@ -845,15 +850,7 @@ fn comparison_section(html: &mut String, first: &Scenario, comparison: &Comparis
                 .find(|spec| spec.name == outcome.name)
                 .and_then(|spec| spec.relevant);
             let effect = headline::effect(outcome, index, relevant, None);
-            let verdict = effect.verdict();
-            let marked = match relevant {
-                Some(_) => verdict.marked(),
-                None => {
-                    verdict == headline::Verdict::ResolvedUnjudged
-                        && effect.standardised.abs() >= headline::SMALL_STANDARDISED_DIFFERENCE
-                }
-            };
-            let class = match (marked, effect.estimate > 0.0) {
+            let class = match (effect.marked(), effect.estimate > 0.0) {
                 (false, _) => "",
                 (true, true) => " class=\"up\"",
                 (true, false) => " class=\"down\"",

@@ -83,12 +83,7 @@ impl RunsWriter {
     /// Starts the files in `directory` for `model`'s uncertain parameters and outcomes.
     pub fn create(directory: &Path, model: &Model) -> std::io::Result<RunsWriter> {
         let scenario = model.scenario();
-        let parameters: Vec<&str> = scenario
-            .params()
-            .iter()
-            .filter(|spec| !spec.distribution.is_fixed())
-            .map(|spec| spec.key.as_str())
-            .collect();
+        let parameters: Vec<&str> = scenario.uncertain_param_keys().collect();
         let mut runs = csv::Writer::from_writer(AtomicFile::create(&directory.join("runs.csv"))?);
         let mut header = vec!["run"];
         header.extend(&parameters);

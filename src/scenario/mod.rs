@@ -291,10 +291,16 @@ impl Scenario {
 
     /// The number of parameters drawn from a distribution rather than fixed.
     pub fn uncertain_param_count(&self) -> usize {
+        self.uncertain_param_keys().count()
+    }
+
+    /// The keys of the parameters drawn from a distribution, in scenario order: the columns
+    /// per-run rows give before the outcomes.
+    pub fn uncertain_param_keys(&self) -> impl Iterator<Item = &str> {
         self.params
             .iter()
             .filter(|param| !param.distribution.is_fixed())
-            .count()
+            .map(|param| param.key.as_str())
     }
 }
 

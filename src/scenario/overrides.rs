@@ -240,38 +240,76 @@ fn inline(value: &toml::Value) -> String {
     }
 }
 
+/// The sections an override can name, with the key that identifies an entry there (none for
+/// `[scenario]`; `from.to.channel` for ties) and what an entry is called in messages.
+const SECTIONS: [(&str, &str, &str); 6] = [
+    ("scenario", "", "key"),
+    ("actors", "id", "actor"),
+    ("events", "id", "event"),
+    ("rules", "rule", "rule"),
+    ("outcomes", "name", "outcome"),
+    ("ties", "from.to.channel", "tie"),
+];
+
+/// The names the entries of `section` go by (`FROM.TO.CHANNEL` for ties).
+fn entry_names(section: &str, scenario: &Scenario) -> Vec<String> {
+    match section {
+        "actors" => scenario
+            .actors()
+            .iter()
+            .map(|actor| actor.id.clone())
+            .collect(),
+        "events" => scenario
+            .events()
+            .iter()
+            .map(|event| event.id.clone())
+            .collect(),
+        "rules" => scenario
+            .rules()
+            .iter()
+            .map(|rule| rule.kind.name().to_string())
+            .collect(),
+        "outcomes" => scenario
+            .outcomes()
+            .iter()
+            .map(|outcome| outcome.name.clone())
+            .collect(),
+        "ties" => scenario
+            .ties()
+            .iter()
+            .map(|tie| scenario.tie_name(tie))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The entry a dotted key sets, and the key within it; an error naming what is missing.
 fn target_of(key: &str, scenario: &Scenario) -> Result<(Target, String), OverrideError> {
     let parts: Vec<&str> = key.split('.').collect();
-    let unknown = |reason: String, typed: &str, candidates: &[&str]| OverrideError::Unknown {
-        key: key.to_string(),
-        reason,
-        suggestion: Suggestion::closest(typed, candidates.iter().copied()),
+    let Some(&(section, identity, kind)) = SECTIONS.iter().find(|entry| entry.0 == parts[0]) else {
+        let sections: Vec<&str> = SECTIONS.iter().map(|entry| entry.0).collect();
+        return Err(OverrideError::Unknown {
+            key: key.to_string(),
+            reason: format!(
+                "no section `{}`; keys start with {}",
+                parts[0],
+                sections.join(", ")
+            ),
+            suggestion: Suggestion::closest(parts[0], sections),
+        });
     };
-    let section = parts[0];
-    let (identity_parts, what) = match section {
-        "scenario" => (0, "key"),
-        "actors" | "events" => (1, "id"),
-        "rules" => (1, "rule"),
-        "outcomes" => (1, "name"),
-        "ties" => (3, "from.to.channel"),
-        _ => {
-            return Err(unknown(
-                format!(
-                    "no section `{section}`; keys start with scenario, actors, ties, events, \
-                     rules or outcomes"
-                ),
-                section,
-                &["scenario", "actors", "ties", "events", "rules", "outcomes"],
-            ));
-        }
+    // The parts naming the entry: none, one, or a tie's three.
+    let identity_parts = if identity.is_empty() {
+        0
+    } else {
+        identity.split('.').count()
     };
     if parts.len() < identity_parts + 2 || parts.iter().any(|part| part.is_empty()) {
-        let shape = match section {
-            "scenario" => "scenario.KEY".to_string(),
-            "ties" => "ties.FROM.TO.CHANNEL.KEY".to_string(),
-            _ => format!("{section}.{}.KEY", what.to_uppercase()),
-        };
+        let shape = [section.to_string(), identity.to_uppercase(), "KEY".into()]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(".");
         return Err(OverrideError::Unknown {
             key: key.to_string(),
             reason: format!("expected a key of the form {shape}"),
@@ -279,105 +317,26 @@ fn target_of(key: &str, scenario: &Scenario) -> Result<(Target, String), Overrid
         });
     }
     let rest = parts[identity_parts + 1..].join(".");
-    let named = |kind: &str, typed: &str, names: Vec<&str>| -> Result<String, OverrideError> {
-        if names.contains(&typed) {
-            Ok(typed.to_string())
-        } else {
-            Err(unknown(
-                format!(
-                    "the scenario has no {kind} `{typed}`; it has {}",
-                    nearest_names(typed, names.iter().copied(), 8).join(", ")
-                ),
-                typed,
-                &names,
-            ))
-        }
-    };
-    let actor_ids = || scenario.actors().iter().map(|actor| actor.id.as_str());
-    let target = match section {
-        "scenario" => Target::Scenario,
-        "actors" => Target::Entry {
-            section: "actors",
-            identity: vec![("id", named("actor", parts[1], actor_ids().collect())?)],
-        },
-        "events" => Target::Entry {
-            section: "events",
-            identity: vec![(
-                "id",
-                named(
-                    "event",
-                    parts[1],
-                    scenario
-                        .events()
-                        .iter()
-                        .map(|event| event.id.as_str())
-                        .collect(),
-                )?,
-            )],
-        },
-        "rules" => Target::Entry {
-            section: "rules",
-            identity: vec![(
-                "rule",
-                named(
-                    "rule",
-                    parts[1],
-                    scenario
-                        .rules()
-                        .iter()
-                        .map(|rule| rule.kind.name())
-                        .collect(),
-                )?,
-            )],
-        },
-        "outcomes" => Target::Entry {
-            section: "outcomes",
-            identity: vec![(
-                "name",
-                named(
-                    "outcome",
-                    parts[1],
-                    scenario
-                        .outcomes()
-                        .iter()
-                        .map(|outcome| outcome.name.as_str())
-                        .collect(),
-                )?,
-            )],
-        },
-        _ => {
-            let (from, to, channel) = (parts[1], parts[2], parts[3]);
-            let exists = scenario.ties().iter().any(|tie| {
-                scenario.actor(tie.from).id == from
-                    && scenario.actor(tie.to).id == to
-                    && scenario.channels()[tie.channel.0 as usize] == channel
-            });
-            if !exists {
-                let ties: Vec<String> = scenario
-                    .ties()
-                    .iter()
-                    .map(|tie| scenario.tie_name(tie))
-                    .collect();
-                let typed = format!("{from}.{to}.{channel}");
-                let candidates: Vec<&str> = ties.iter().map(String::as_str).collect();
-                return Err(unknown(
-                    format!(
-                        "the scenario has no tie from {from} to {to} on {channel}; nearest: {}",
-                        nearest_names(&typed, candidates.iter().copied(), 4).join(", ")
-                    ),
-                    &typed,
-                    &candidates,
-                ));
-            }
-            Target::Entry {
-                section: "ties",
-                identity: vec![
-                    ("from", from.to_string()),
-                    ("to", to.to_string()),
-                    ("channel", channel.to_string()),
-                ],
-            }
-        }
-    };
-    Ok((target, rest))
+    if identity_parts == 0 {
+        return Ok((Target::Scenario, rest));
+    }
+    let typed = parts[1..=identity_parts].join(".");
+    let names = entry_names(section, scenario);
+    if !names.contains(&typed) {
+        let candidates = names.iter().map(String::as_str);
+        return Err(OverrideError::Unknown {
+            key: key.to_string(),
+            reason: format!(
+                "the scenario has no {kind} `{typed}`; nearest: {}",
+                nearest_names(&typed, candidates.clone(), 8).join(", ")
+            ),
+            suggestion: Suggestion::closest(&typed, candidates),
+        });
+    }
+    let identity = identity
+        .split('.')
+        .zip(&parts[1..=identity_parts])
+        .map(|(name, value)| (name, value.to_string()))
+        .collect();
+    Ok((Target::Entry { section, identity }, rest))
 }
